@@ -1,0 +1,55 @@
+// @ts-check
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+
+const HOST_FREE = "the kernel never touches the host: go through rumpuser (DESIGN.md, 'Packages and the direction of dependencies')";
+
+export default tseslint.config(
+  { ignores: ["**/node_modules/**", "**/dist/**", "**/build/**", "**/.turbo/**", "coverage/**"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { ecmaVersion: 2023, sourceType: "module" },
+    rules: {
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-non-null-assertion": "off",
+      "no-constant-condition": ["error", { checkLoops: false }],
+    },
+  },
+  {
+    name: "host-free kernel packages",
+    files: ["packages/librump/src/**/*.ts", "packages/rump-syscalls/src/**/*.ts", "packages/rump-vop/src/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["node:*"], message: HOST_FREE },
+            {
+              group: ["fs", "fs/*", "path", "os", "child_process", "worker_threads", "crypto", "net", "util", "buffer", "events", "stream"],
+              message: HOST_FREE,
+            },
+          ],
+        },
+      ],
+      "no-restricted-globals": [
+        "error",
+        { name: "process", message: HOST_FREE },
+        { name: "Buffer", message: HOST_FREE + "; use Uint8Array" },
+        { name: "require", message: HOST_FREE },
+        { name: "setTimeout", message: "kernel tasks are scheduled through rumpuser" },
+        { name: "setInterval", message: "kernel tasks are scheduled through rumpuser" },
+      ],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "FunctionDeclaration[async=true], FunctionExpression[async=true], ArrowFunctionExpression[async=true]", message: "no async inside the kernel: a system call runs to completion (DESIGN.md, execution model)" },
+        { selector: "AwaitExpression", message: "no await inside the kernel (DESIGN.md, execution model)" },
+      ],
+    },
+  },
+  {
+    name: "generated code",
+    files: ["**/gen/**/*.ts"],
+    rules: { "@typescript-eslint/no-unused-vars": "off" },
+  },
+);

@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  define: { DIAGNOSTIC: "true" },
+  resolve: { conditions: ["@rump/source"] },
+  test: {
+    include: ["packages/*/test/**/*.test.ts", "tests/**/*.test.ts", "netbsd-src/test/**/*.test.ts"],
+    pool: "forks",
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
