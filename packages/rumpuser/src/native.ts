@@ -1,0 +1,167 @@
+/**
+ * The native addon (native/rumpuser.cc): the few host calls node:fs lacks —
+ * flock(2) for image locks, block-device sizes, a ranged data sync.
+ *
+ * Loaded once, at import, from `build/Release/rumpuser.node` (built at install
+ * by scripts/build-native.mjs). When it is missing, refused, or disabled with
+ * RUMPUSER_NATIVE=0, `native` is null and the hosts take their pure-JS paths;
+ * a failure (not the deliberate RUMPUSER_NATIVE=0) prints one line on stderr
+ * saying what is lost. `nativeStatus()` tells why, for diagnostics and tests.
+ *
+ * Every binding returns 0 (or a size) or -errno in the host's numbering; only
+ * integers cross. The arguments are checked here, not in C++ (STYLE.md §6.3):
+ * a wrong one is a programming error and throws a TypeError naming it.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export interface NativeBinding {
+  /** Non-blocking flock(fd, LOCK_SH or LOCK_EX | LOCK_NB): 0, or -EWOULDBLOCK on a conflict, or -errno. */
+  flock(fd: number, exclusive: boolean): number;
+  /** flock(fd, LOCK_UN): 0 or -errno. */
+  funlock(fd: number): number;
+  /** fdatasync(2) (F_FULLFSYNC on macOS): 0 or -errno. */
+  fdatasync(fd: number): number;
+  /**
+   * Bytes [off, off+len) (len 0 = to the end) on stable storage: fsync_range
+   * on NetBSD; elsewhere fdatasync of the whole file, since Linux has no
+   * durable ranged sync (sync_file_range flushes neither the drive's cache nor
+   * metadata). 0 or -errno.
+   */
+  syncRange(fd: number, off: number, len: number): number;
+  /** BLKGETSIZE64: the size in bytes of the block device on fd; -ENOTTY for anything else; -ENOTSUP off Linux. */
+  blkSize(fd: number): number;
+  /** BLKSSZGET: the logical sector size of the block device on fd, or -errno as blkSize. */
+  blkSectorSize(fd: number): number;
+}
+
+/** Must equal RUMPUSER_NATIVE_ABI in native/rumpuser.cc. */
+const NATIVE_ABI = 1;
+const ADDON = "build/Release/rumpuser.node";
+const LOST =
+  "image locks across processes use <image>.rumplock files, block-device sizes are unknown, syncs flush whole files";
+
+interface RawBinding extends NativeBinding {
+  readonly abi: number;
+}
+
+/** The package root: the nearest folder above this module with our package.json (src/ in tests, dist/ when built). */
+function packageRoot(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    const pj = join(dir, "package.json");
+    if (existsSync(pj)) {
+      try {
+        if ((JSON.parse(readFileSync(pj, "utf8")) as { name?: unknown }).name === "@rump/rumpuser")
+          return dir;
+      } catch {
+        // not ours; keep looking
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return undefined;
+}
+
+function invalid(fn: string, name: string, expected: string, actual: unknown): TypeError {
+  return new TypeError(
+    `native.${fn}: expected ${name} to be ${expected} but received ${String(actual)}`,
+  );
+}
+
+function checkFd(fn: string, fd: number): void {
+  if (!Number.isInteger(fd) || fd < 0 || fd > 0x7fffffff)
+    throw invalid(fn, "fd", "a descriptor (integer >= 0)", fd);
+}
+
+function checkSize(fn: string, name: string, v: number): void {
+  if (!Number.isSafeInteger(v) || v < 0) throw invalid(fn, name, "an integer in [0, 2^53)", v);
+}
+
+/** The raw functions behind argument checks. */
+function wrap(raw: RawBinding): NativeBinding {
+  return {
+    flock(fd, exclusive) {
+      checkFd("flock", fd);
+      if (typeof exclusive !== "boolean")
+        throw invalid("flock", "exclusive", "a boolean", exclusive);
+      return raw.flock(fd, exclusive);
+    },
+    funlock(fd) {
+      checkFd("funlock", fd);
+      return raw.funlock(fd);
+    },
+    fdatasync(fd) {
+      checkFd("fdatasync", fd);
+      return raw.fdatasync(fd);
+    },
+    syncRange(fd, off, len) {
+      checkFd("syncRange", fd);
+      checkSize("syncRange", "off", off);
+      checkSize("syncRange", "len", len);
+      return raw.syncRange(fd, off, len);
+    },
+    blkSize(fd) {
+      checkFd("blkSize", fd);
+      return raw.blkSize(fd);
+    },
+    blkSectorSize(fd) {
+      checkFd("blkSectorSize", fd);
+      return raw.blkSectorSize(fd);
+    },
+  };
+}
+
+function load(): { binding: NativeBinding | null; reason: string } {
+  if (process.env.RUMPUSER_NATIVE === "0")
+    return { binding: null, reason: "disabled by RUMPUSER_NATIVE=0" };
+  const root = packageRoot();
+  if (root === undefined)
+    return { binding: null, reason: "package root of @rump/rumpuser not found" };
+  const file = join(root, ADDON);
+  if (!existsSync(file)) {
+    const log = join(root, "build", "native-build.log");
+    const hint = existsSync(log)
+      ? `the build at install failed, see ${log}`
+      : "build it with `pnpm --filter @rump/rumpuser build:native`";
+    return { binding: null, reason: `${file} is missing: ${hint}` };
+  }
+  let raw: RawBinding;
+  try {
+    raw = createRequire(import.meta.url)(file) as RawBinding;
+  } catch (e) {
+    return {
+      binding: null,
+      reason: `${file} did not load: ${(e as Error).message.split("\n")[0]}`,
+    };
+  }
+  if (raw.abi !== NATIVE_ABI) {
+    return {
+      binding: null,
+      reason: `${file} is a stale build (abi ${String(raw.abi)}, want ${NATIVE_ABI}); rebuild it with \`pnpm --filter @rump/rumpuser build:native\``,
+    };
+  }
+  return { binding: wrap(raw), reason: `loaded ${file}` };
+}
+
+const loaded = load();
+
+/** The addon, or null: the hosts then use their pure-JS paths. */
+export const native: NativeBinding | null = loaded.binding;
+
+/** Once per process, even if both src/ and dist/ copies of this module load. */
+const WARNED = Symbol.for("@rump/rumpuser:native-warned");
+const g = globalThis as { [WARNED]?: true };
+if (native === null && process.env.RUMPUSER_NATIVE !== "0" && g[WARNED] !== true) {
+  g[WARNED] = true;
+  process.stderr.write(`@rump/rumpuser: native addon unavailable (${loaded.reason}); ${LOST}\n`);
+}
+
+/** Whether the addon is in use, and why (or why not). */
+export function nativeStatus(): { loaded: boolean; reason: string } {
+  return { loaded: native !== null, reason: loaded.reason };
+}
