@@ -49,7 +49,7 @@ export default tseslint.config(
   },
   {
     name: "generated code",
-    files: ["**/gen/**/*.ts"],
+    files: ["packages/*/src/gen/**/*.ts"],
     rules: { "@typescript-eslint/no-unused-vars": "off" },
   },
 );

@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   define: { DIAGNOSTIC: "true" },
   resolve: { conditions: ["@rump/source"] },
+  // vitest resolves test imports in the SSR environment, which has its own conditions
+  ssr: { resolve: { conditions: ["@rump/source"] } },
   test: {
     include: ["packages/*/test/**/*.test.ts", "tests/**/*.test.ts", "netbsd-src/test/**/*.test.ts"],
     pool: "forks",
