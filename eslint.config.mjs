@@ -26,7 +26,7 @@ export default tseslint.config(
           patterns: [
             { group: ["node:*"], message: HOST_FREE },
             {
-              group: ["fs", "fs/*", "path", "os", "child_process", "worker_threads", "crypto", "net", "util", "buffer", "events", "stream"],
+              regex: "^(fs|path|os|child_process|worker_threads|crypto|net|util|buffer|events|stream)(/.*)?$",
               message: HOST_FREE,
             },
           ],

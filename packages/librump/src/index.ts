@@ -12,3 +12,25 @@ export * from "./sys/mount.js";
 export * from "./sys/proc.js";
 export * from "./kern/subr_prf.js";
 export * from "./rump/scheduler.js";
+export * from "./gen/vnode_if.js";
+export { VSIZENOTSET } from "./kern/vnode_if_diag.js";
+export * from "./sys/resource.js";
+export * from "./gen/constants.js";
+export { LK_SHARED, LK_EXCLUSIVE, LK_NOWAIT, LK_RETRY } from "./sys/vnode.js";
+export { MNT_WAIT, MNT_NOWAIT, MNT_LAZY } from "./sys/mount.js";
+export * from "./gen/syscall.js";
+export * from "./gen/sysent.js";
+export * from "./sys/consts.js";
+export * from "./rump/kernel.js";
+export * from "./rump/rump.js";
+export * from "./rump/lwproc.js";
+export {
+  RUMP_ETFS_REG,
+  RUMP_ETFS_BLK,
+  RUMP_ETFS_CHR,
+  RUMP_ETFS_DIR,
+  RUMP_ETFS_DIR_SUBDIRS,
+  RUMP_ETFS_SIZE_ENDOFF,
+} from "./rump/etfs.js";
+export { RUMPCN_FREECRED } from "./rump/vfs_pub.js";
+export * from "./rump/pub_default.js";

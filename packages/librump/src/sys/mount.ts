@@ -55,7 +55,10 @@ export interface VnodeOpvDesc {
 }
 
 /** (descriptor, implementation): `{ desc, fn }` of vnodeopv_entry_desc. */
-export type VnodeOpvEntry = readonly [desc: { readonly vdesc_offset: number }, fn: (...args: never[]) => number];
+export type VnodeOpvEntry = readonly [
+  desc: { readonly vdesc_offset: number },
+  fn: (...args: never[]) => number,
+];
 
 /**
  * A mounted file system (struct mount). `mnt_data` holds the file system's
@@ -69,6 +72,8 @@ export class Mount {
   mnt_stat: Statvfs = newStatvfs();
   /** vnodes of this mount in the cache */
   mnt_nvnodes = 0;
+  /** the vnode cache of this mount: key (inode number) → vnode */
+  readonly mnt_vcache = new Map<number, Vnode>();
   /** busy count (vfs_busy) */
   mnt_refcnt = 1;
   /** maximum name length of the file system (pathconf _PC_NAME_MAX) */

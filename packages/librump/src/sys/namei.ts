@@ -34,6 +34,14 @@ export const PARAMASK = 0x02ee300;
  * NetBSD name, UTF-8 or not, round-trips exactly.
  */
 export class ComponentName {
+  /**
+   * The rest of the path from this component on (NetBSD's cn_nameptr sees
+   * the whole remaining string); a file system may consume more than one
+   * component (etfs keys contain slashes) by setting cn_consume.
+   */
+  cn_pnbuf = "";
+  /** extra bytes after the component the file system consumed */
+  cn_consume = 0;
   constructor(
     public cn_nameiop: number,
     public cn_flags: number,

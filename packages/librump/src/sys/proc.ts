@@ -1,5 +1,6 @@
 import type { Kauth_cred } from "./kauth.js";
 import type { Vnode } from "./vnode.js";
+import type { Kernel } from "../rump/kernel.js";
 
 /** cwd, root and umask of a process (struct cwdinfo). */
 export class Cwdinfo {
@@ -23,7 +24,11 @@ export class Proc {
   p_rlimit_max: number[];
   /** set by rump_lwproc_releaselwp on the last lwp */
   p_exiting = false;
+  /** children (reparented to pid 1 when this process goes away) */
+  p_children: Proc[] = [];
   constructor(
+    /** the kernel instance this process lives in */
+    public p_kernel: Kernel,
     public p_pid: number,
     public p_pptr: Proc | null,
     public p_cred: Kauth_cred,

@@ -62,6 +62,12 @@ export class Vnode {
   v_freenext: Vnode | null = null;
   /** advisory locks held on this file (POSIX and flock) */
   v_lockf: unknown = null;
+  /** name cache of this directory (kern/vfs_cache.ts owns the entries) */
+  v_nc: Map<string, unknown> | null = null;
+  /** bumped when the vnode is reclaimed, so stale name-cache entries miss */
+  v_gen = 0;
+  /** the fifo or pipe state of a VFIFO vnode */
+  v_fifoinfo: unknown = null;
 
   constructor(
     public v_mount: Mount | null,
