@@ -110,12 +110,15 @@ export function do_sys_mount(
     const mp = vp.v_mount!;
     VOP_UNLOCK(vp);
     if (flags & MNT_GETARGS) {
+      // the file system sees the request in mnt_flag for the call only
+      mp.mnt_flag |= MNT_GETARGS;
       error = mp.mnt_op.vfs_mount(mp, path, data, dataLen === undefined ? -1 : dataLen);
+      mp.mnt_flag &= ~MNT_GETARGS;
       vrele(vp);
       return error;
     }
     const saved = mp.mnt_flag;
-    mp.mnt_flag = (mp.mnt_flag & (MNT_ROOTFS | MNT_LOCAL)) | (flags & MNT_SETTABLE);
+    mp.mnt_flag = (mp.mnt_flag & (MNT_ROOTFS | MNT_LOCAL)) | (flags & MNT_SETTABLE) | MNT_UPDATE;
     error = mp.mnt_op.vfs_mount(mp, path, data, dataLen === undefined ? -1 : dataLen);
     if (error !== 0) mp.mnt_flag = saved;
     mp.mnt_flag &= ~(MNT_UPDATE | MNT_RELOAD | MNT_FORCE | MNT_GETARGS);

@@ -22,8 +22,7 @@ import { RumpPanic } from "../kern/subr_prf.js";
 import { vfs_attach } from "../kern/vfs_init.js";
 import { vfs_domount, dounmount } from "../kern/vfs_mount.js";
 import { consoleFile } from "./cons.js";
-import { makeTmpfsVfsops } from "../fs/tmpfs/tmpfs_vfsops.js";
-import { VFS_TO_TMPFS } from "../fs/tmpfs/tmpfs.js";
+import { makeTmpfsVfsops, tmpfs_set_lookup_hook } from "../fs/tmpfs/tmpfs_vfsops.js";
 import { etfs_lookup, etfs_shutdown } from "./etfs.js";
 import { mem_cdevsw, rnd_cdevsw } from "../dev/mem.js";
 import { MEM_MAJOR, RND_MAJOR } from "../dev/devsw.js";
@@ -115,7 +114,7 @@ export function boot(k: Kernel, params?: Record<string, string | number>): numbe
   if (error !== 0) throw new RumpPanic(`cannot find root vnode: error ${error}`);
   const root = rootOut.vp!;
   // etfs keys are seen by lookups at the root before rumpfs's own entries
-  VFS_TO_TMPFS(out.v!).tm_lookupHook = (_dvp, cnp, vpp) => etfs_lookup(k, cnp, vpp);
+  tmpfs_set_lookup_hook(out.v!, (_dvp, cnp, vpp) => etfs_lookup(k, cnp, vpp));
   root.v_vflag |= VV_ROOT;
   k.vfs.rootvnode = root; // the kernel keeps this reference
   for (const proc of [k.proc0, k.proc1]) {
