@@ -24,8 +24,7 @@ if ! command -v corepack >/dev/null 2>&1; then
   exit 2
 fi
 if [ "${RUN_SH_SKIP_INSTALL:-0}" != 1 ]; then
-  pnpm_cmd install --frozen-lockfile --reporter=append-only 2>&1 | grep -v '^Progress' || true
-  test "${PIPESTATUS[0]}" -eq 0
+  pnpm_cmd install --frozen-lockfile --reporter=append-only --config.confirmModulesPurge=false
 fi
 case "${1:-}" in
   "") echo "usage: ./run.sh demo | test | <pnpm script>" >&2; exit 2 ;;
