@@ -2,7 +2,8 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-const HOST_FREE = "the kernel never touches the host: go through rumpuser (DESIGN.md, 'Packages and the direction of dependencies')";
+const HOST_FREE =
+  "the kernel never touches the host: go through rumpuser (DESIGN.md, 'Packages and the direction of dependencies')";
 
 export default tseslint.config(
   { ignores: ["**/node_modules/**", "**/dist/**", "**/build/**", "**/.turbo/**", "coverage/**"] },
@@ -11,14 +12,21 @@ export default tseslint.config(
   {
     languageOptions: { ecmaVersion: 2023, sourceType: "module" },
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+      ],
       "@typescript-eslint/no-non-null-assertion": "off",
       "no-constant-condition": ["error", { checkLoops: false }],
     },
   },
   {
     name: "host-free kernel packages",
-    files: ["packages/librump/src/**/*.ts", "packages/rump-syscalls/src/**/*.ts", "packages/rump-vop/src/**/*.ts"],
+    files: [
+      "packages/librump/src/**/*.ts",
+      "packages/rump-syscalls/src/**/*.ts",
+      "packages/rump-vop/src/**/*.ts",
+    ],
     rules: {
       "no-restricted-imports": [
         "error",
@@ -26,7 +34,8 @@ export default tseslint.config(
           patterns: [
             { group: ["node:*"], message: HOST_FREE },
             {
-              regex: "^(fs|path|os|child_process|worker_threads|crypto|net|util|buffer|events|stream)(/.*)?$",
+              regex:
+                "^(fs|path|os|child_process|worker_threads|crypto|net|util|buffer|events|stream)(/.*)?$",
               message: HOST_FREE,
             },
           ],
@@ -42,8 +51,16 @@ export default tseslint.config(
       ],
       "no-restricted-syntax": [
         "error",
-        { selector: "FunctionDeclaration[async=true], FunctionExpression[async=true], ArrowFunctionExpression[async=true]", message: "no async inside the kernel: a system call runs to completion (DESIGN.md, execution model)" },
-        { selector: "AwaitExpression", message: "no await inside the kernel (DESIGN.md, execution model)" },
+        {
+          selector:
+            "FunctionDeclaration[async=true], FunctionExpression[async=true], ArrowFunctionExpression[async=true]",
+          message:
+            "no async inside the kernel: a system call runs to completion (DESIGN.md, execution model)",
+        },
+        {
+          selector: "AwaitExpression",
+          message: "no await inside the kernel (DESIGN.md, execution model)",
+        },
       ],
     },
   },

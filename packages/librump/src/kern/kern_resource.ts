@@ -8,7 +8,6 @@ import type { Lwp } from "../sys/proc.js";
 import type { Rlimit } from "../sys/resource.js";
 import { RLIMIT_NOFILE } from "../sys/consts.js";
 
-
 const RLIM_NLIMITS = 12;
 
 export function sys_getrlimit(l: Lwp, _rv: Retval, which: number, rlp: Rlimit): number {
