@@ -8,6 +8,9 @@ export default defineConfig({
   test: {
     include: ["packages/*/test/**/*.test.ts", "tests/**/*.test.ts", "netbsd-src/test/**/*.test.ts"],
     pool: "forks",
+    // librump keeps no module-level state (every test boots its own kernel),
+    // so files can share a worker and load the kernel sources once
+    isolate: false,
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -2,7 +2,7 @@
  * Test helpers: every test boots its own kernel on an in-memory host, so
  * tests are independent and need no files on the host.
  */
-import { createKernel, type Kernel } from "@rump/librump";
+import { createKernel, type Kernel, type Lwp } from "@rump/librump";
 import { MemoryHost } from "@rump/rumpuser";
 import {
   createSyscalls,
@@ -164,6 +164,62 @@ export function inProcess<T>(t: TestKernel, fn: () => T, flags = 0x01): T {
     k.rump_pub_lwproc_releaselwp();
     if (prev !== null) k.rump_pub_lwproc_switch(prev);
   }
+}
+
+/** A process kept alive across calls, to make two processes interact (locks, pipes). */
+export interface TestProc {
+  lwp: Lwp;
+  pid: number;
+  /** run `fn` as this process, then switch back to whoever was current */
+  run<T>(fn: () => T): T;
+  /** release the process (its descriptors are closed, its locks dropped) */
+  release(): void;
+}
+
+/**
+ * rfork a process with `flags` (default RUMP_RFCFDG: an empty descriptor
+ * table), optionally with non-root credentials, and come back to the
+ * caller's context.
+ */
+export function spawn(
+  t: TestKernel,
+  flags = 0x02,
+  creds?: { uid: number; gid: number; groups?: number[] },
+): TestProc {
+  const { k, sys } = t;
+  const prev = k.rump_pub_lwproc_curlwp();
+  const error = k.rump_pub_lwproc_rfork(flags);
+  if (error !== 0) throw new Error(`rfork: errno ${error}`);
+  const lwp = k.rump_pub_lwproc_curlwp()!;
+  const pid = sys.rump_sys_getpid();
+  if (creds !== undefined) {
+    sys.rump_sys_setgroups(creds.groups ?? []);
+    sys.rump_sys_setgid(creds.gid);
+    sys.rump_sys_setuid(creds.uid);
+  }
+  k.rump_pub_lwproc_switch(prev);
+  let released = false;
+  return {
+    lwp,
+    pid,
+    run<T>(fn: () => T): T {
+      const back = k.rump_pub_lwproc_curlwp();
+      k.rump_pub_lwproc_switch(lwp);
+      try {
+        return fn();
+      } finally {
+        k.rump_pub_lwproc_switch(back);
+      }
+    },
+    release(): void {
+      if (released) return;
+      released = true;
+      const back = k.rump_pub_lwproc_curlwp();
+      k.rump_pub_lwproc_switch(lwp);
+      k.rump_pub_lwproc_releaselwp();
+      if (back !== null && back !== lwp) k.rump_pub_lwproc_switch(back);
+    },
+  };
 }
 
 export const enc = new TextEncoder();

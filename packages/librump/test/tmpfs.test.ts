@@ -716,13 +716,15 @@ describe("tmpfs rename", () => {
 });
 
 describe("tmpfs attributes and permissions", () => {
-  it("chmod: owner or root; others EPERM; setgid dropped for non-members; sticky on files EFTYPE", () => {
+  it("chmod: owner or root; others EPERM; setgid by a non-member EPERM; sticky on files EFTYPE", () => {
     const fs = mountTmpfs({ ta_root_mode: 0o777, ta_root_gid: 5 });
     const alice = user(100, 100);
     const [, vp] = create(fs.root, "f", 0o644, alice);
     const c0 = getattr(vp!).va_ctime;
     expect(setattr(vp!, (v) => (v.va_mode = 0o600), user(200, 200))).toBe(EPERM);
-    expect(setattr(vp!, (v) => (v.va_mode = 0o2755), alice)).toBe(0);
+    // the file's group is the directory's (5); alice is not in it
+    expect(setattr(vp!, (v) => (v.va_mode = 0o2755), alice)).toBe(EPERM);
+    expect(setattr(vp!, (v) => (v.va_mode = 0o755), alice)).toBe(0);
     expect(getattr(vp!).va_mode).toBe(0o755);
     expect(getattr(vp!).va_ctime).not.toEqual(c0);
     expect(setattr(vp!, (v) => (v.va_mode = 0o1644), alice)).toBe(EFTYPE);

@@ -4,7 +4,7 @@
  * kern.maxvnodes and vfs.generic.fstypes. Values travel as NetBSD lays them
  * out: strings NUL-terminated, ints as 4 little-endian bytes.
  */
-import { EFAULT, EINVAL, ENOMEM, ENOTDIR, EOPNOTSUPP, EPERM } from "../gen/constants.js";
+import { EFAULT, EINVAL, ENOENT, ENOMEM, ENOTDIR, EPERM } from "../gen/constants.js";
 import type { Retval } from "../gen/sysent.js";
 import type { Out } from "../sys/out.js";
 import type { Lwp } from "../sys/proc.js";
@@ -108,13 +108,14 @@ export function sys___sysctl(
         return 0;
       }
       default:
-        return EOPNOTSUPP;
+        // sysctl(3): a node that does not exist in the tree is ENOENT
+        return ENOENT;
     }
   }
   if (top === CTL_VFS && n === 3 && second === VFS_GENERIC && name[2] === VFS_FSTYPES) {
     if (wantsSet) return EPERM;
     return putString([...k.vfs.vfslist.keys()].join(" "), oldv, oldlenp);
   }
-  if (top === CTL_KERN || top === CTL_VFS) return n === 2 ? EOPNOTSUPP : ENOTDIR;
-  return EOPNOTSUPP;
+  if (top === CTL_KERN || top === CTL_VFS) return n === 2 ? ENOENT : ENOTDIR;
+  return ENOENT;
 }

@@ -1067,7 +1067,8 @@ export function sys___getdents30(
   const n = bufLen(buf, count);
   if (n < 0) return -n;
   const vp = fp.f_data as Vnode;
-  if (vp.v_type !== VDIR) return ENOTDIR;
+  // NetBSD vn_readdir: EINVAL for a non-directory (getdents(2))
+  if (vp.v_type !== VDIR) return EINVAL;
   vn_lock(vp, LK_SHARED | LK_RETRY);
   const uio = new Uio([buf.subarray(0, n)], fp.f_offset, n, UIO_READ);
   const eof = { v: 0 };
@@ -1133,8 +1134,18 @@ function vnIsUnder(l: Lwp, dir: Vnode | null, root: Vnode): boolean {
   return false;
 }
 
-/** The parent directory of `vp` (referenced), or null at the global root. */
-export function parentOf(rootvnode: Vnode, vp: Vnode, cred: Kauth_cred): Vnode | null {
+/**
+ * The parent directory of `vp` (referenced), or null at the global root or
+ * when ".." cannot be looked up (a removed directory); `err.v` then says
+ * which (0 at the root, else the lookup's errno).
+ */
+export function parentOf(
+  rootvnode: Vnode,
+  vp: Vnode,
+  cred: Kauth_cred,
+  err: { v: number } = { v: 0 },
+): Vnode | null {
+  err.v = 0;
   let dp = vp;
   vref(dp);
   while (dp !== rootvnode && dp.v_vflag & VV_ROOT && dp.v_mount!.mnt_vnodecovered !== null) {
@@ -1152,6 +1163,7 @@ export function parentOf(rootvnode: Vnode, vp: Vnode, cred: Kauth_cred): Vnode |
   const cn = new ComponentName(LOOKUP, 0x8000 /* ISLASTCN */ | 0x2000 /* ISDOTDOT */, cred, "..");
   const error = VOP_LOOKUP(dp, out, cn);
   vput(dp);
+  err.v = error;
   return error === 0 ? out.vp : null;
 }
 
@@ -1207,7 +1219,13 @@ export function sys___getcwd(l: Lwp, rv: Retval, bufp: Uint8Array, length: numbe
       vrele(vp);
       return ENOENT;
     }
-    const parent = parentOf(k.vfs.rootvnode!, vp, l.l_cred);
+    const perr = { v: 0 };
+    const parent = parentOf(k.vfs.rootvnode!, vp, l.l_cred, perr);
+    if (parent === null && perr.v !== 0) {
+      // ".." of a removed directory: NetBSD's getcwd fails with ENOENT
+      vrele(vp);
+      return perr.v;
+    }
     if (parent === null) break; // reached the global root outside our chroot
     const name = nameInDir(parent, vp, l.l_cred);
     vrele(vp);

@@ -110,9 +110,8 @@ export function genfs_can_access(
 
 /**
  * genfs_can_chmod: only the owner or root may chmod. A non-root owner may
- * not set the sticky bit on a non-directory (EFTYPE in NetBSD) and may not set
- * setgid on a file whose group they are not in (the bit is silently
- * cleared by the caller via `clearSgid`).
+ * not set the sticky bit on a non-directory (EFTYPE in NetBSD) nor setgid on
+ * a file whose group they are not in (EPERM).
  * Returns errno; `out.v` gets the mode to store.
  */
 export function genfs_can_chmod(
@@ -127,7 +126,8 @@ export function genfs_can_chmod(
   if (cred.cr_euid === 0) return 0;
   if (cred.cr_euid !== cur_uid) return EPERM;
   if (type !== VDIR && new_mode & S_ISTXT) return EFTYPE;
-  if (!cred.ismember_gid(cur_gid) && new_mode & S_ISGID) out.v = new_mode & ~S_ISGID;
+  // setgid on a file of a group the caller is not in: NetBSD refuses
+  if (!cred.ismember_gid(cur_gid) && new_mode & S_ISGID) return EPERM;
   return 0;
 }
 
