@@ -7,8 +7,9 @@
  * (rumpuser_iovread/iovwrite, no kernel caching). DIR keys show the host
  * directory's immediate regular files and directories (DIR_SUBDIRS: the
  * whole tree); the host offers no directory listing hypercall, so readdir
- * of an etfs directory shows only "." and "..". BLK/CHR keys (disk images)
- * arrive with the block layer; until then they answer EOPNOTSUPP.
+ * of an etfs directory shows only "." and "..". BLK/CHR keys are disk
+ * images: block or character devices of the rumpblk driver, read and
+ * written through the buffer cache (BLK) or directly (CHR).
  */
 import {
   RUMPUSER_FT_BLK,
@@ -65,9 +66,19 @@ import type { Out } from "../sys/out.js";
 import { newStatvfs, type Statvfs } from "../sys/stat.js";
 import { UIO_READ, type Uio } from "../sys/uio.js";
 import { Vattr, VNOVAL } from "../sys/vattr.js";
-import { VDIR, VREG, type Vnode, type VnodeOut } from "../sys/vnode.js";
+import { VBLK, VCHR, VDIR, VREG, type Vnode, type VnodeOut } from "../sys/vnode.js";
+import { makedev, minor, RUMPBLK_MAJOR } from "../dev/devsw.js";
+import { spec_vnodeop_entries } from "../miscfs/specfs/spec_vnops.js";
+import { vinvalbuf } from "../kern/vfs_bio.js";
 import { DIRENT_RECLEN, dirent_append } from "../sys/dirent.js";
-import { genfs_islocked, genfs_lock, genfs_unlock, vcache_get, vflush } from "../kern/vfs_vnode.js";
+import {
+  genfs_islocked,
+  genfs_lock,
+  genfs_unlock,
+  vcache_get,
+  vflush,
+  vgone,
+} from "../kern/vfs_vnode.js";
 import { vfs_opv_build } from "../kern/vfs_init.js";
 import {
   genfs_abortop,
@@ -95,6 +106,8 @@ export const RUMP_ETFS_SIZE_ENDOFF = -1;
 class EtfsNode {
   /** host descriptor while open, -1 otherwise */
   fd = -1;
+  /** device nodes: the rumpblk device */
+  rdev = 0;
   fdmode = -1;
   opens = 0;
   constructor(
@@ -183,17 +196,25 @@ export function etfs_register_withsize(
       return EINVAL;
     if (begin > hsize.v) return EINVAL;
     if (size !== RUMP_ETFS_SIZE_ENDOFF && begin + size > hsize.v) return EINVAL;
-    if (type === RUMP_ETFS_BLK || type === RUMP_ETFS_CHR) return EOPNOTSUPP;
+  }
+  const isDev = type === RUMP_ETFS_BLK || type === RUMP_ETFS_CHR;
+  let rdev = 0;
+  if (isDev) {
+    const winsize = size === RUMP_ETFS_SIZE_ENDOFF ? hsize.v - begin : size;
+    const slot = k.rumpblk.register(hostpath, begin, winsize);
+    if (slot < 0) return -slot;
+    rdev = makedev(RUMPBLK_MAJOR, slot);
   }
   const node = new EtfsNode(
     et.nextIno++,
     hostpath,
-    isDir ? VDIR : VREG,
+    isDir ? VDIR : type === RUMP_ETFS_BLK ? VBLK : type === RUMP_ETFS_CHR ? VCHR : VREG,
     begin,
     size,
     type === RUMP_ETFS_DIR_SUBDIRS,
     true,
   );
+  node.rdev = rdev;
   et.nodes.set(node.ino, node);
   et.keys.set(nk, { key: nk, type, node });
   return 0;
@@ -207,9 +228,27 @@ export function etfs_remove(k: Kernel, key: string): number {
   const ent = et.keys.get(nk);
   if (ent === undefined) return ENOENT;
   const mp = et.mount;
+  const isDev = ent.node.vtype === VBLK || ent.node.vtype === VCHR;
   if (mp !== null) {
     const vp = mp.mnt_vcache.get(ent.node.ino);
-    if (vp !== undefined && vp.v_usecount > 0) return EBUSY;
+    if (vp !== undefined && vp.v_usecount > 0) {
+      // a disk in use (mounted) cannot go; a file or directory key neither
+      return EBUSY;
+    }
+    // an idle cached vnode of the key is revoked, its buffers dropped
+    if (vp !== undefined) vgone(vp);
+  }
+  if (isDev) {
+    let shared = false;
+    for (const other of et.keys.values()) {
+      if (
+        other !== ent &&
+        other.node.rdev === ent.node.rdev &&
+        (other.node.vtype === VBLK || other.node.vtype === VCHR)
+      )
+        shared = true;
+    }
+    if (!shared) k.rumpblk.unregister(minor(ent.node.rdev));
   }
   et.keys.delete(nk);
   return 0;
@@ -253,6 +292,8 @@ function etfsMount(k: Kernel): Mount {
     k.etfs.mount = mp;
     if (etfs_vnodeop_opv.vector.length === 0)
       etfs_vnodeop_opv.vector = vfs_opv_build(etfs_vnodeop_opv.entries);
+    if (etfs_specop_opv.vector.length === 0)
+      etfs_specop_opv.vector = vfs_opv_build(etfs_specop_opv.entries);
   }
   return k.etfs.mount;
 }
@@ -276,9 +317,12 @@ function etfs_loadvnode(mp: Mount, vp: Vnode, key: number): number {
   const node = (mp.mnt_kernel as Kernel).etfs.nodes.get(key);
   if (node === undefined) return ENOENT;
   vp.v_type = node.vtype;
-  vp.v_op = etfs_vnodeop_opv.vector;
+  const isDev = node.vtype === VBLK || node.vtype === VCHR;
+  vp.v_op = isDev ? etfs_specop_opv.vector : etfs_vnodeop_opv.vector;
   vp.v_data = node;
-  vp.v_size = 0;
+  vp.v_rdev = node.rdev;
+  vp.v_size = isDev ? (mp.mnt_kernel as Kernel).rumpblk.mediasize(node.rdev) : 0;
+  if (vp.v_size < 0) vp.v_size = 0;
   return 0;
 }
 
@@ -287,6 +331,10 @@ function eopnotsupp(): number {
 }
 
 const etfs_vnodeop_opv = {
+  vector: [] as ReturnType<typeof vfs_opv_build>,
+  entries: [] as VnodeOpvEntry[],
+};
+const etfs_specop_opv = {
   vector: [] as ReturnType<typeof vfs_opv_build>,
   entries: [] as VnodeOpvEntry[],
 };
@@ -310,7 +358,7 @@ const etfs_vfsops: Vfsops = {
   vfs_newvnode: eopnotsupp,
   vfs_fhtovp: eopnotsupp,
   vfs_vptofh: eopnotsupp,
-  vfs_opv_descs: [etfs_vnodeop_opv],
+  vfs_opv_descs: [etfs_vnodeop_opv, etfs_specop_opv],
 };
 
 /* ------------------------------------------------------------------------ */
@@ -462,14 +510,15 @@ function etfs_getattr(vp: Vnode, vap: Vattr): number {
   vap.va_gid = 0;
   vap.va_fsid = vp.v_mount!.mnt_stat.f_fsidx[0];
   vap.va_fileid = node.ino;
-  vap.va_size = vp.v_type === VDIR ? 512 : hostSize(vp, node);
+  const isDev = vp.v_type === VBLK || vp.v_type === VCHR;
+  vap.va_size = vp.v_type === VDIR ? 512 : isDev ? 0 : hostSize(vp, node);
   vap.va_blocksize = 512;
   k.nanotime(vap.va_atime);
   vap.va_mtime.tv_sec = vap.va_ctime.tv_sec = vap.va_birthtime.tv_sec = k.boottime.tv_sec;
   vap.va_mtime.tv_nsec = vap.va_ctime.tv_nsec = vap.va_birthtime.tv_nsec = k.boottime.tv_nsec;
   vap.va_gen = 0;
   vap.va_flags = 0;
-  vap.va_rdev = VNOVAL;
+  vap.va_rdev = isDev ? node.rdev : VNOVAL;
   vap.va_bytes = vap.va_size;
   return 0;
 }
@@ -511,6 +560,7 @@ function etfs_inactive(vp: Vnode, recycle: Out<boolean>): number {
 
 function etfs_reclaim(vp: Vnode): number {
   const node = nodeOf(vp);
+  vinvalbuf(vp);
   if (node.fd >= 0) {
     hostOf(vp).close(node.fd);
     node.fd = -1;
@@ -543,4 +593,17 @@ etfs_vnodeop_opv.entries = [
   [vop_print_desc, genfs_nullop],
   [vop_putpages_desc, genfs_nullop],
   [vop_advlock_desc, genfs_eopnotsupp],
+] as unknown as VnodeOpvEntry[];
+
+/** Device keys: specfs does the I/O; etfs supplies attributes and the life cycle. */
+etfs_specop_opv.entries = [
+  ...spec_vnodeop_entries,
+  [vop_access_desc, etfs_access],
+  [vop_getattr_desc, etfs_getattr],
+  [vop_setattr_desc, etfs_setattr],
+  [vop_inactive_desc, etfs_inactive],
+  [vop_reclaim_desc, etfs_reclaim],
+  [vop_lock_desc, genfs_lock],
+  [vop_unlock_desc, genfs_unlock],
+  [vop_islocked_desc, genfs_islocked],
 ] as unknown as VnodeOpvEntry[];

@@ -18,6 +18,9 @@ import { Evcnts } from "./evcnt.js";
 import { RLIMIT_NOFILE } from "../sys/consts.js";
 import { Devsw } from "../dev/devsw.js";
 import { Etfs } from "./etfs.js";
+import { BufCache, bufcache_flushall } from "../kern/vfs_bio.js";
+import { Rumpblk } from "../dev/rumpblk.js";
+import { MNT_LAZY, MNT_RDONLY } from "../gen/constants.js";
 import { syscallHandlers } from "../kern/syscalls_table.js";
 import {
   freeLwpImpl,
@@ -111,6 +114,10 @@ export class Kernel {
   readonly vfs: VfsState;
   readonly devsw = new Devsw();
   readonly etfs: Etfs;
+  /** the buffer cache (kern/vfs_bio.ts), created at boot from RUMP_MEMLIMIT */
+  bufcache!: BufCache;
+  /** the block driver behind etfs BLK/CHR keys */
+  rumpblk!: Rumpblk;
 
   /** scratch out-slots for host calls (reused; the kernel is single-threaded) */
   private readonly tsec = { v: 0 };
@@ -471,6 +478,20 @@ export class Kernel {
     const l = new Lwp(p, p.p_nlwpid++);
     p.p_lwps.push(l);
     return l;
+  }
+
+  /**
+   * The syncer's pass (a host task when the kernel is idle): lazily sync
+   * every writable file system, then write the remaining delayed blocks.
+   */
+  syncerRun(): void {
+    this.enter(() => {
+      const cred = this.proc0.p_cred;
+      for (const mp of this.vfs.mountlist) {
+        if ((mp.mnt_flag & MNT_RDONLY) === 0) mp.mnt_op.vfs_sync(mp, MNT_LAZY, cred);
+      }
+      bufcache_flushall(this.bufcache);
+    });
   }
 
   /** Free an lwp (and its process with the last one). */

@@ -25,7 +25,9 @@ import { consoleFile } from "./cons.js";
 import { makeTmpfsVfsops, tmpfs_set_lookup_hook } from "../fs/tmpfs/tmpfs_vfsops.js";
 import { etfs_lookup, etfs_shutdown } from "./etfs.js";
 import { mem_cdevsw, rnd_cdevsw } from "../dev/mem.js";
-import { MEM_MAJOR, RND_MAJOR } from "../dev/devsw.js";
+import { MEM_MAJOR, RND_MAJOR, RUMPBLK_MAJOR } from "../dev/devsw.js";
+import { BufCache, bufcache_flushall } from "../kern/vfs_bio.js";
+import { Rumpblk, rumpblk_cdevsw } from "../dev/rumpblk.js";
 import { rootfs_populate } from "./rumpfs.js";
 import type { Mount } from "../sys/mount.js";
 import { VV_ROOT, type Vnode } from "../sys/vnode.js";
@@ -89,8 +91,11 @@ export function boot(k: Kernel, params?: Record<string, string | number>): numbe
   }
 
   k.initProcs();
+  k.bufcache = new BufCache(k);
+  k.rumpblk = new Rumpblk(k);
   k.devsw.attachChar(MEM_MAJOR, mem_cdevsw);
   k.devsw.attachChar(RND_MAJOR, rnd_cdevsw(host));
+  k.devsw.attachChar(RUMPBLK_MAJOR, rumpblk_cdevsw(k));
 
   // VFS faction: file-system types, the rumpfs root, /dev and /tmp
   k.vfs.maxvnodes = p.nvnodes;
@@ -171,7 +176,13 @@ export function shutdownKernel(k: Kernel): number {
   } finally {
     k.unschedule();
   }
-  etfs_shutdown(k);
+  k.schedule();
+  try {
+    bufcache_flushall(k.bufcache);
+    etfs_shutdown(k);
+  } finally {
+    k.unschedule();
+  }
   k.host.shutdown();
   k.dead = new RumpPanic("rump kernel halted");
   k.booted = false;

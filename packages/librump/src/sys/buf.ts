@@ -1,17 +1,30 @@
 import type { Vnode } from "./vnode.js";
 
-/** b_flags / b_cflags bits used by the buffer cache. */
+/** b_flags bits */
 export const B_READ = 0x00100000;
 export const B_WRITE = 0x00000000;
 export const B_ASYNC = 0x00000004;
+/** b_cflags: the buffer is held by someone (getblk … brelse) */
 export const BC_BUSY = 0x00000010;
+/** b_cflags: contents are not valid; drop on release */
 export const BC_INVAL = 0x00002000;
+/** b_cflags: do not cache after release */
+export const BC_NOCACHE = 0x00008000;
+/** b_oflags: delayed write pending (dirty) */
 export const BO_DELWRI = 0x00000080;
+/** b_oflags: contents are valid (read done or fully written) */
 export const BO_DONE = 0x00000200;
 
+/** DEV_BSIZE: the unit of b_blkno */
+export const DEV_BSHIFT = 9;
+export const DEV_BSIZE = 1 << DEV_BSHIFT;
+
 /**
- * A buffer of the buffer cache (struct buf): `b_bcount` bytes of block
- * `b_blkno` (in DEV_BSIZE units) of the device or file `b_vp`.
+ * A buffer of the buffer cache (struct buf): `b_bcount` bytes of logical
+ * block `b_lblkno` of vnode `b_vp`. For a device vnode the logical block is
+ * the disk address in DEV_BSIZE units; for a file it is the file system's
+ * block number, and `b_blkno` is where VOP_BMAP put it on the disk
+ * (-1 until mapped).
  */
 export class Buf {
   b_flags = 0;
@@ -19,13 +32,17 @@ export class Buf {
   b_oflags = 0;
   b_error = 0;
   b_resid = 0;
-  b_lblkno = 0;
-  /** LRU links */
+  b_blkno = -1;
+  /** LRU links of the clean/dirty queues */
   b_prev: Buf | null = null;
   b_next: Buf | null = null;
+  /** completion routine for async I/O (biodone) */
+  b_iodone: ((bp: Buf) => void) | null = null;
+  /** private data of the driver or file system */
+  b_private: unknown = null;
   constructor(
     public b_vp: Vnode | null,
-    public b_blkno: number,
+    public b_lblkno: number,
     public b_bcount: number,
     public b_data: Uint8Array,
   ) {}

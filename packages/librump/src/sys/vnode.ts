@@ -68,6 +68,10 @@ export class Vnode {
   v_gen = 0;
   /** the fifo or pipe state of a VFIFO vnode */
   v_fifoinfo: unknown = null;
+  /** buffers of this vnode in the buffer cache (kern/vfs_bio.ts), by logical block */
+  v_bufs: Map<number, import("./buf.js").Buf> | null = null;
+  /** dirty buffers among v_bufs */
+  v_ndirty = 0;
 
   constructor(
     public v_mount: Mount | null,

@@ -1,0 +1,437 @@
+/**
+ * The buffer cache (vfs_bio.c): blocks of devices and files kept in memory,
+ * bounded (a share of RUMP_MEMLIMIT), least recently used first out,
+ * write-back. Delayed writes (bdwrite) stay in memory until fsync, sync,
+ * unmount, memory pressure or the syncer task flushes them; a flush sorts a
+ * vnode's dirty blocks and writes runs of adjacent ones with one transfer.
+ *
+ * I/O is synchronous (DESIGN.md answer 1): VOP_STRATEGY completes the
+ * transfer before it returns, so bread never waits.
+ */
+import { ENOMEM } from "../gen/constants.js";
+import { VOP_STRATEGY } from "../gen/vnode_if.js";
+import type { Kernel } from "../rump/kernel.js";
+import {
+  B_READ,
+  B_WRITE,
+  BC_BUSY,
+  BC_INVAL,
+  BC_NOCACHE,
+  BO_DELWRI,
+  BO_DONE,
+  Buf,
+  DEV_BSHIFT,
+} from "../sys/buf.js";
+import type { Out } from "../sys/out.js";
+import type { Vnode } from "../sys/vnode.js";
+import { panic } from "./subr_prf.js";
+
+/** Largest single transfer a flush builds from adjacent dirty blocks (MAXPHYS). */
+export const MAXPHYS = 1 << 20;
+/** Default bound when RUMP_MEMLIMIT is not set. */
+const DEFAULT_BUFMEM = 512 * 1024 * 1024;
+/** Seconds a delayed write may wait for the syncer (syncdelay). */
+export const SYNCDELAY_MS = 2000;
+
+/** Per-kernel buffer-cache state. */
+export class BufCache {
+  /** LRU of buffers not in use: head = least recently used */
+  lruHead: Buf | null = null;
+  lruTail: Buf | null = null;
+  /** bytes of buffer data held */
+  bufmem = 0;
+  /** bound on bufmem */
+  bufmax: number;
+  /** dirty buffers in the cache */
+  ndirty = 0;
+  /** vnodes that have dirty buffers */
+  readonly dirtyVnodes = new Set<Vnode>();
+  /** a syncer task is scheduled */
+  syncerPending = false;
+  constructor(readonly kernel: Kernel) {
+    const lim = kernel.params.memlimit;
+    this.bufmax = Number.isFinite(lim)
+      ? Math.max(4 * 1024 * 1024, Math.floor(lim / 2))
+      : DEFAULT_BUFMEM;
+  }
+}
+
+function bcOf(vp: Vnode): BufCache {
+  return (vp.v_mount!.mnt_kernel as Kernel).bufcache;
+}
+
+function lruRemove(bc: BufCache, bp: Buf): void {
+  const prev = bp.b_prev;
+  const next = bp.b_next;
+  if (prev !== null) prev.b_next = next;
+  else if (bc.lruHead === bp) bc.lruHead = next;
+  else return; // not on the list
+  if (next !== null) next.b_prev = prev;
+  else bc.lruTail = prev;
+  bp.b_prev = bp.b_next = null;
+}
+
+function lruAppend(bc: BufCache, bp: Buf): void {
+  bp.b_next = null;
+  bp.b_prev = bc.lruTail;
+  if (bc.lruTail !== null) bc.lruTail.b_next = bp;
+  else bc.lruHead = bp;
+  bc.lruTail = bp;
+}
+
+function setDirty(bc: BufCache, bp: Buf, dirty: boolean): void {
+  const vp = bp.b_vp!;
+  const was = (bp.b_oflags & BO_DELWRI) !== 0;
+  if (was === dirty) return;
+  if (dirty) {
+    bp.b_oflags |= BO_DELWRI;
+    bc.ndirty++;
+    if (vp.v_ndirty++ === 0) bc.dirtyVnodes.add(vp);
+    scheduleSyncer(bc);
+  } else {
+    bp.b_oflags &= ~BO_DELWRI;
+    bc.ndirty--;
+    if (--vp.v_ndirty === 0) bc.dirtyVnodes.delete(vp);
+  }
+}
+
+/** Forget a buffer completely (it must not be busy elsewhere). */
+function bufFree(bc: BufCache, bp: Buf): void {
+  const vp = bp.b_vp!;
+  lruRemove(bc, bp);
+  setDirty(bc, bp, false);
+  vp.v_bufs?.delete(bp.b_lblkno);
+  bc.bufmem -= bp.b_data.length;
+  bc.kernel.memRelease(bp.b_data.length);
+  bp.b_cflags |= BC_INVAL;
+}
+
+/**
+ * Make room for `need` more bytes: drop clean buffers from the LRU head,
+ * writing dirty ones first. Returns false when nothing more can go.
+ */
+function reclaimSpace(bc: BufCache, need: number): boolean {
+  const k = bc.kernel;
+  let bp = bc.lruHead;
+  while (bp !== null && (bc.bufmem + need > bc.bufmax || !k.memReserve(0))) {
+    const next = bp.b_next;
+    if (bp.b_oflags & BO_DELWRI) {
+      // write it now; a failed write stays dirty (no data loss) and is skipped
+      lruRemove(bc, bp);
+      bp.b_cflags |= BC_BUSY;
+      bwrite(bp, true);
+    } else {
+      bufFree(bc, bp);
+    }
+    bp = next;
+    if (bc.bufmem + need <= bc.bufmax) break;
+  }
+  return bc.bufmem + need <= bc.bufmax;
+}
+
+/** allocbuf: data storage of `size` bytes, accounted against the limits. */
+function allocData(bc: BufCache, size: number): Uint8Array | null {
+  if (bc.bufmem + size > bc.bufmax) reclaimSpace(bc, size);
+  if (!bc.kernel.memReserve(size)) {
+    reclaimSpace(bc, bc.bufmax); // give back everything clean
+    if (!bc.kernel.memReserve(size)) return null;
+  }
+  bc.bufmem += size;
+  return new Uint8Array(size);
+}
+
+/** incore: the cached buffer of (vp, lblkno), busy or not, or null. */
+export function incore(vp: Vnode, lblkno: number): Buf | null {
+  const m = vp.v_bufs;
+  if (m === null) return null;
+  return m.get(lblkno) ?? null;
+}
+
+/**
+ * getblk: the buffer for block `lblkno` of `vp`, `size` bytes, marked busy.
+ * Its contents are valid only if BO_DONE is set. Returns null when memory
+ * is exhausted (the caller answers ENOMEM).
+ */
+export function getblk(vp: Vnode, lblkno: number, size: number): Buf | null {
+  const bc = bcOf(vp);
+  let m = vp.v_bufs;
+  if (m === null) {
+    m = new Map();
+    vp.v_bufs = m;
+  }
+  let bp = m.get(lblkno);
+  if (bp !== undefined) {
+    if (bp.b_cflags & BC_BUSY)
+      panic(`getblk: block ${lblkno} already busy (vnode key ${vp.v_key})`);
+    lruRemove(bc, bp);
+    bp.b_cflags = BC_BUSY;
+    bp.b_error = 0;
+    bc.kernel.evcnt.buf_hits++;
+    if (bp.b_bcount !== size) {
+      if (!resize(bc, bp, size)) {
+        lruAppend(bc, bp);
+        bp.b_cflags = 0;
+        return null;
+      }
+    }
+    return bp;
+  }
+  bc.kernel.evcnt.buf_misses++;
+  const data = allocData(bc, size);
+  if (data === null) return null;
+  bp = new Buf(vp, lblkno, size, data);
+  bp.b_blkno = vp.v_type === 3 /* VBLK */ ? lblkno : -1;
+  bp.b_cflags = BC_BUSY;
+  m.set(lblkno, bp);
+  return bp;
+}
+
+/** Change a buffer's size, keeping what fits (allocbuf). */
+function resize(bc: BufCache, bp: Buf, size: number): boolean {
+  const old = bp.b_data;
+  if (size <= old.length) {
+    bp.b_bcount = size;
+    return true;
+  }
+  const data = allocData(bc, size);
+  if (data === null) return false;
+  data.set(old.subarray(0, bp.b_bcount));
+  bc.bufmem -= old.length;
+  bc.kernel.memRelease(old.length);
+  bp.b_data = data;
+  // the part beyond the old size was never read
+  if (bp.b_bcount < size) bp.b_oflags &= ~BO_DONE;
+  bp.b_bcount = size;
+  return true;
+}
+
+/** Do the transfer of a busy buffer through its vnode's strategy routine. */
+function strategy(bp: Buf, read: boolean): number {
+  const vp = bp.b_vp!;
+  bp.b_flags = read ? B_READ : B_WRITE;
+  bp.b_error = 0;
+  bp.b_resid = bp.b_bcount;
+  const error = VOP_STRATEGY(vp, bp);
+  if (error !== 0 && bp.b_error === 0) bp.b_error = error;
+  const k = vp.v_mount!.mnt_kernel as Kernel;
+  if (read) k.evcnt.buf_reads++;
+  else k.evcnt.buf_writes++;
+  return bp.b_error;
+}
+
+/**
+ * bread: block `lblkno` of `vp` with valid contents, busy, in bpp.v. On
+ * error the buffer is released and bpp.v is null.
+ */
+export function bread(vp: Vnode, lblkno: number, size: number, bpp: Out<Buf | null>): number {
+  const bp = getblk(vp, lblkno, size);
+  bpp.v = null;
+  if (bp === null) return ENOMEM;
+  if ((bp.b_oflags & BO_DONE) === 0) {
+    const error = strategy(bp, true);
+    if (error === 0 && bp.b_resid > 0) bp.b_data.fill(0, bp.b_bcount - bp.b_resid, bp.b_bcount);
+    if (error !== 0) {
+      brelse(bp, BC_INVAL);
+      return error;
+    }
+    bp.b_oflags |= BO_DONE;
+  }
+  bpp.v = bp;
+  return 0;
+}
+
+/**
+ * breadn: bread plus read-ahead of the blocks in `rablks` (sizes in
+ * `rasizes`) that are not cached yet; read-ahead failures are ignored.
+ */
+export function breadn(
+  vp: Vnode,
+  lblkno: number,
+  size: number,
+  rablks: readonly number[],
+  rasizes: readonly number[],
+  bpp: Out<Buf | null>,
+): number {
+  const error = bread(vp, lblkno, size, bpp);
+  if (error !== 0) return error;
+  for (let i = 0; i < rablks.length; i++) {
+    const b = rablks[i]!;
+    if (incore(vp, b) !== null) continue;
+    const rbp = getblk(vp, b, rasizes[i]!);
+    if (rbp === null) break;
+    if (strategy(rbp, true) === 0) {
+      rbp.b_oflags |= BO_DONE;
+      brelse(rbp, 0);
+    } else {
+      brelse(rbp, BC_INVAL);
+    }
+  }
+  return 0;
+}
+
+/**
+ * bwrite: write a busy buffer now and release it. A failed write keeps the
+ * buffer dirty so nothing is lost; the error is returned. `keepBusy`:
+ * internal, the caller releases.
+ */
+export function bwrite(bp: Buf, internal = false): number {
+  const bc = bcOf(bp.b_vp!);
+  const error = strategy(bp, false);
+  if (error === 0) {
+    setDirty(bc, bp, false);
+    bp.b_oflags |= BO_DONE;
+  } else {
+    setDirty(bc, bp, true);
+  }
+  if (internal) {
+    bp.b_cflags &= ~BC_BUSY;
+    if ((bp.b_cflags & BC_INVAL) === 0) lruAppend(bc, bp);
+    return error;
+  }
+  brelse(bp, 0);
+  return error;
+}
+
+/** bawrite: start the write now; errors leave the buffer dirty for later. */
+export function bawrite(bp: Buf): void {
+  bwrite(bp);
+}
+
+/** bdwrite: mark dirty and release; the data goes out later (write-behind). */
+export function bdwrite(bp: Buf): void {
+  const bc = bcOf(bp.b_vp!);
+  bp.b_oflags |= BO_DONE;
+  setDirty(bc, bp, true);
+  brelse(bp, 0);
+}
+
+/** brelse: release a busy buffer; BC_INVAL drops it (and any pending write). */
+export function brelse(bp: Buf, set: number): void {
+  const bc = bcOf(bp.b_vp!);
+  if (!(bp.b_cflags & BC_BUSY)) panic("brelse: buffer not busy");
+  bp.b_cflags &= ~BC_BUSY;
+  if (set & BC_INVAL || (set & BC_NOCACHE && !(bp.b_oflags & BO_DELWRI))) {
+    bufFree(bc, bp);
+    return;
+  }
+  lruAppend(bc, bp);
+}
+
+/** Drop every cached buffer of `vp` at or beyond logical block `from` (truncate, reclaim). */
+export function vinvalbuf(vp: Vnode, from = 0): void {
+  const m = vp.v_bufs;
+  if (m === null) return;
+  const bc = bcOf(vp);
+  for (const bp of [...m.values()]) {
+    if (bp.b_lblkno < from) continue;
+    if (bp.b_cflags & BC_BUSY) panic("vinvalbuf: busy buffer");
+    bufFree(bc, bp);
+  }
+  if (m.size === 0) vp.v_bufs = null;
+}
+
+/** Forget one block of `vp` (a freed disk block whose delayed write must not land). */
+export function binvalblk(vp: Vnode, lblkno: number): void {
+  const bp = incore(vp, lblkno);
+  if (bp === null || bp.b_cflags & BC_BUSY) return;
+  bufFree(bcOf(vp), bp);
+}
+
+/**
+ * vflushbuf: write every dirty buffer of `vp`. Buffers are sorted by disk
+ * address and runs of adjacent ones go out as one transfer. Returns the
+ * first error (the failed buffers stay dirty).
+ */
+export function vflushbuf(vp: Vnode): number {
+  const m = vp.v_bufs;
+  if (m === null || vp.v_ndirty === 0) return 0;
+  const bc = bcOf(vp);
+  const dirty: Buf[] = [];
+  for (const bp of m.values()) {
+    if (bp.b_oflags & BO_DELWRI && !(bp.b_cflags & BC_BUSY)) dirty.push(bp);
+  }
+  dirty.sort((a, b) => a.b_lblkno - b.b_lblkno);
+  let first = 0;
+  let i = 0;
+  while (i < dirty.length) {
+    // a run: each next buffer starts where the previous ended
+    let j = i + 1;
+    let bytes = dirty[i]!.b_bcount;
+    while (
+      j < dirty.length &&
+      vp.v_type === 3 /* VBLK */ &&
+      dirty[j]!.b_lblkno === dirty[j - 1]!.b_lblkno + (dirty[j - 1]!.b_bcount >> DEV_BSHIFT) &&
+      (dirty[j - 1]!.b_bcount & ((1 << DEV_BSHIFT) - 1)) === 0 &&
+      bytes + dirty[j]!.b_bcount <= MAXPHYS
+    ) {
+      bytes += dirty[j]!.b_bcount;
+      j++;
+    }
+    const error = j - i === 1 ? writeOne(bc, dirty[i]!) : writeRun(bc, vp, dirty, i, j, bytes);
+    if (error !== 0 && first === 0) first = error;
+    i = j;
+  }
+  return first;
+}
+
+function writeOne(bc: BufCache, bp: Buf): number {
+  lruRemove(bc, bp);
+  bp.b_cflags |= BC_BUSY;
+  return bwrite(bp, true);
+}
+
+/** Write dirty[i..j) of a device vnode with one transfer through a cluster buffer. */
+function writeRun(
+  bc: BufCache,
+  vp: Vnode,
+  dirty: Buf[],
+  i: number,
+  j: number,
+  bytes: number,
+): number {
+  const data = new Uint8Array(bytes);
+  let off = 0;
+  for (let n = i; n < j; n++) {
+    const bp = dirty[n]!;
+    data.set(bp.b_data.subarray(0, bp.b_bcount), off);
+    off += bp.b_bcount;
+  }
+  const cbp = new Buf(vp, dirty[i]!.b_lblkno, bytes, data);
+  cbp.b_blkno = cbp.b_lblkno;
+  cbp.b_cflags = BC_BUSY;
+  const error = strategy(cbp, false);
+  if (error !== 0) return error; // the members stay dirty
+  for (let n = i; n < j; n++) setDirty(bc, dirty[n]!, false);
+  return 0;
+}
+
+/** Write every dirty buffer of every vnode (sync). */
+export function bufcache_flushall(bc: BufCache): number {
+  let first = 0;
+  for (const vp of [...bc.dirtyVnodes]) {
+    const e = vflushbuf(vp);
+    if (e !== 0 && first === 0) first = e;
+  }
+  return first;
+}
+
+/**
+ * The syncer (ioflush): a host task, unref'd, that enters the kernel when it
+ * is idle and writes delayed blocks that have waited SYNCDELAY.
+ */
+function scheduleSyncer(bc: BufCache): void {
+  if (bc.syncerPending) return;
+  const k = bc.kernel;
+  if (!k.booted || k.dead !== null) return;
+  bc.syncerPending = true;
+  k.host.task_schedule(() => {
+    bc.syncerPending = false;
+    if (k.dead !== null || !k.booted) return;
+    k.syncerRun();
+  }, SYNCDELAY_MS);
+}
+
+/** DEV_BSIZE block number of byte offset `off` (for device buffers). */
+export function btodb(off: number): number {
+  return Math.floor(off / 512);
+}
