@@ -599,6 +599,9 @@ function emitRump(ops: Op[]): string {
     out.push(`  ${k}.schedule();`);
     out.push("  try {");
     out.push(list("    ", `return VOP_${U}(`, argNames(params), ");"));
+    out.push("  } catch (e) {");
+    out.push(`    // a panic inside the kernel kills this instance (DESIGN.md)`);
+    out.push(`    throw ${k}.crash(e);`);
     out.push("  } finally {");
     out.push(`    ${k}.unschedule();`);
     out.push("  }");

@@ -293,6 +293,9 @@ export function VOP_LOOKUP(dvp: Vnode, vpp: VnodeOut, cnp: ComponentName): numbe
   k.schedule();
   try {
     return VOP_LOOKUP(dvp, vpp, cnp);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }

@@ -49,6 +49,10 @@ function fakeKernel(): Schedulable & { log: string[]; depth: number } {
       k.depth--;
       k.log.push("unschedule");
     },
+    crash(e: unknown): Error {
+      k.log.push("crash");
+      return e as Error;
+    },
   };
   return k;
 }
@@ -97,7 +101,7 @@ describe("RUMP_VOP_*", () => {
     expect(k.log).toEqual(["schedule", "unschedule"]);
   });
 
-  it("unschedules when the kernel panics (DIAGNOSTIC lock check)", () => {
+  it("reports the panic to the kernel and unschedules (DIAGNOSTIC lock check)", () => {
     const k = fakeKernel();
     const vp = vnode(
       k,
@@ -105,7 +109,7 @@ describe("RUMP_VOP_*", () => {
       0,
     );
     expect(() => RUMP_VOP_SETATTR(vp, new Vattr(), Kauth_cred.root())).toThrow(RumpPanic);
-    expect(k.log).toEqual(["schedule", "unschedule"]);
+    expect(k.log).toEqual(["schedule", "crash", "unschedule"]);
     expect(k.depth).toBe(0);
   });
 

@@ -4,8 +4,9 @@
  */
 import { EBADF, EMFILE } from "../gen/constants.js";
 import type { Lwp } from "../sys/proc.js";
-import type { File } from "./sys_file.js";
-import { lf_closefile } from "./vfs_lockf.js";
+import type { Vnode } from "../sys/vnode.js";
+import { DTYPE_VNODE, type File } from "./sys_file.js";
+import { lf_closefile, lf_releaseproc } from "./vfs_lockf.js";
 
 /** A process's descriptor table (struct filedesc). */
 export class Filedesc {
@@ -102,7 +103,14 @@ export function fd_close(l: Lwp, fd: number): number {
 
 /** fd_free: the process lets go of its table (exit / last lwp released). */
 export function fd_free(l: Lwp, fdp: Filedesc): void {
-  if (--fdp.fd_refcnt > 0) return;
+  if (--fdp.fd_refcnt > 0) {
+    // the table lives on in another process; this one's POSIX locks still go
+    for (const fp of fdp.fd_ofiles) {
+      if (fp !== null && fp !== undefined && fp.f_type === DTYPE_VNODE)
+        lf_releaseproc(fp.f_data as Vnode, l.l_proc);
+    }
+    return;
+  }
   for (let fd = 0; fd < fdp.fd_ofiles.length; fd++) {
     const fp = fdp.fd_ofiles[fd] ?? null;
     if (fp === null) continue;

@@ -10,6 +10,8 @@ export interface Schedulable {
   schedule(): void;
   /** rump_unschedule: release it, running deferred work */
   unschedule(): void;
+  /** an exception escaped the kernel: mark the instance dead, return its panic */
+  crash(e: unknown): Error;
 }
 
 /** The kernel a vnode lives in (through its mount). */

@@ -10,9 +10,10 @@ import { ComponentName, LOCKLEAF, LOCKPARENT, MODMASK, PARAMASK, FOLLOW } from "
 import type { Statvfs } from "../sys/stat.js";
 import { Uio } from "../sys/uio.js";
 import { Vattr } from "../sys/vattr.js";
-import { LK_EXCLUSIVE, LK_RETRY, type Vnode, type VnodeOut } from "../sys/vnode.js";
+import { LK_EXCLUSIVE, type Vnode, type VnodeOut } from "../sys/vnode.js";
 import { Nameidata, namei, pathToKernel } from "../kern/vfs_lookup.js";
-import { vn_lock, vput, vref, vrele } from "../kern/vfs_vnode.js";
+import { vput, vref, vrele } from "../kern/vfs_vnode.js";
+import { VOP_UNLOCK } from "../gen/vnode_if.js";
 import { dounmount } from "../kern/vfs_mount.js";
 import { dostatvfs } from "../kern/vfs_syscalls.js";
 import { NGROUPS_MAX } from "../sys/consts.js";
@@ -41,14 +42,20 @@ export function pub_namei(
   const nd = new Nameidata(p, op, flags & (MODMASK | PARAMASK | FOLLOW), l.l_cred);
   const error = namei(l, nd);
   if (error !== 0) return error;
+  // "." with LOCKPARENT: ni_vp === ni_dvp, two references and one lock
+  const dot = nd.ni_dvp !== null && nd.ni_dvp === nd.ni_vp;
   if (dvpp !== null) dvpp.vp = nd.ni_dvp;
   else if (nd.ni_dvp !== null) {
-    if (nd.ni_dvp === nd.ni_vp) vrele(nd.ni_dvp);
-    else vput(nd.ni_dvp);
+    if (dot) {
+      // the one lock stays only for a leaf wanted locked
+      if (!(flags & LOCKLEAF)) VOP_UNLOCK(nd.ni_dvp);
+      vrele(nd.ni_dvp);
+    } else vput(nd.ni_dvp);
   }
   if (vpp !== null) vpp.vp = nd.ni_vp;
   else if (nd.ni_vp !== null) {
-    if (flags & LOCKLEAF && nd.ni_vp !== nd.ni_dvp) vput(nd.ni_vp);
+    // the leaf holds a lock with LOCKLEAF, unless it is "." and the parent slot kept it
+    if (flags & LOCKLEAF && !(dot && dvpp !== null)) vput(nd.ni_vp);
     else vrele(nd.ni_vp);
   }
   if (cnpp !== null) {
@@ -101,13 +108,8 @@ export function pub_vfs_getmp(
 
 /** rump_pub_vfs_root: root comes back referenced, locked only if `lock`. */
 export function pub_vfs_root(mp: Mount, vpp: VnodeOut, lock: boolean): number {
-  const error = mp.mnt_op.vfs_root(mp, lock ? 2 : 0, vpp);
-  if (error !== 0) return error;
-  if (lock) {
-    // vfs_root returns unlocked here; lock for the caller
-    vn_lock(vpp.vp!, LK_EXCLUSIVE | LK_RETRY);
-  }
-  return 0;
+  // VFS_ROOT takes the lock type itself (0 = unlocked)
+  return mp.mnt_op.vfs_root(mp, lock ? LK_EXCLUSIVE : 0, vpp);
 }
 
 export function pub_vfs_statvfs(mp: Mount, sb: Statvfs): number {

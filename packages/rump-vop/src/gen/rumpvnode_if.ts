@@ -185,6 +185,9 @@ export function RUMP_VOP_BWRITE(vp: Vnode, bp: Buf): number {
   k.schedule();
   try {
     return VOP_BWRITE(vp, bp);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -196,6 +199,9 @@ export function RUMP_VOP_LOOKUP(dvp: Vnode, vpp: VnodeOut, cnp: ComponentName): 
   k.schedule();
   try {
     return VOP_LOOKUP(dvp, vpp, cnp);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -207,6 +213,9 @@ export function RUMP_VOP_CREATE(dvp: Vnode, vpp: VnodeOut, cnp: ComponentName, v
   k.schedule();
   try {
     return VOP_CREATE(dvp, vpp, cnp, vap);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -218,6 +227,9 @@ export function RUMP_VOP_MKNOD(dvp: Vnode, vpp: VnodeOut, cnp: ComponentName, va
   k.schedule();
   try {
     return VOP_MKNOD(dvp, vpp, cnp, vap);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -229,6 +241,9 @@ export function RUMP_VOP_OPEN(vp: Vnode, mode: number, cred: Kauth_cred): number
   k.schedule();
   try {
     return VOP_OPEN(vp, mode, cred);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -240,6 +255,9 @@ export function RUMP_VOP_CLOSE(vp: Vnode, fflag: number, cred: Kauth_cred): numb
   k.schedule();
   try {
     return VOP_CLOSE(vp, fflag, cred);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -251,6 +269,9 @@ export function RUMP_VOP_ACCESS(vp: Vnode, mode: number, cred: Kauth_cred): numb
   k.schedule();
   try {
     return VOP_ACCESS(vp, mode, cred);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -262,6 +283,9 @@ export function RUMP_VOP_GETATTR(vp: Vnode, vap: Vattr, cred: Kauth_cred): numbe
   k.schedule();
   try {
     return VOP_GETATTR(vp, vap, cred);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -273,6 +297,9 @@ export function RUMP_VOP_SETATTR(vp: Vnode, vap: Vattr, cred: Kauth_cred): numbe
   k.schedule();
   try {
     return VOP_SETATTR(vp, vap, cred);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -284,6 +311,9 @@ export function RUMP_VOP_READ(vp: Vnode, uio: Uio, ioflag: number, cred: Kauth_c
   k.schedule();
   try {
     return VOP_READ(vp, uio, ioflag, cred);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -295,6 +325,9 @@ export function RUMP_VOP_WRITE(vp: Vnode, uio: Uio, ioflag: number, cred: Kauth_
   k.schedule();
   try {
     return VOP_WRITE(vp, uio, ioflag, cred);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -306,6 +339,9 @@ export function RUMP_VOP_FALLOCATE(vp: Vnode, pos: number, len: number): number 
   k.schedule();
   try {
     return VOP_FALLOCATE(vp, pos, len);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -317,6 +353,9 @@ export function RUMP_VOP_FDISCARD(vp: Vnode, pos: number, len: number): number {
   k.schedule();
   try {
     return VOP_FDISCARD(vp, pos, len);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -334,6 +373,9 @@ export function RUMP_VOP_IOCTL(
   k.schedule();
   try {
     return VOP_IOCTL(vp, command, data, fflag, cred);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -351,6 +393,9 @@ export function RUMP_VOP_FCNTL(
   k.schedule();
   try {
     return VOP_FCNTL(vp, command, data, fflag, cred);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -362,6 +407,9 @@ export function RUMP_VOP_POLL(vp: Vnode, events: number): number {
   k.schedule();
   try {
     return VOP_POLL(vp, events);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -373,6 +421,9 @@ export function RUMP_VOP_KQFILTER(vp: Vnode, kn: unknown): number {
   k.schedule();
   try {
     return VOP_KQFILTER(vp, kn);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -384,6 +435,9 @@ export function RUMP_VOP_REVOKE(vp: Vnode, flags: number): number {
   k.schedule();
   try {
     return VOP_REVOKE(vp, flags);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -395,6 +449,9 @@ export function RUMP_VOP_MMAP(vp: Vnode, prot: number, cred: Kauth_cred): number
   k.schedule();
   try {
     return VOP_MMAP(vp, prot, cred);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -412,6 +469,9 @@ export function RUMP_VOP_FSYNC(
   k.schedule();
   try {
     return VOP_FSYNC(vp, cred, flags, offlo, offhi);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -423,6 +483,9 @@ export function RUMP_VOP_SEEK(vp: Vnode, oldoff: number, newoff: number, cred: K
   k.schedule();
   try {
     return VOP_SEEK(vp, oldoff, newoff, cred);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -434,6 +497,9 @@ export function RUMP_VOP_REMOVE(dvp: Vnode, vp: Vnode, cnp: ComponentName): numb
   k.schedule();
   try {
     return VOP_REMOVE(dvp, vp, cnp);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -445,6 +511,9 @@ export function RUMP_VOP_LINK(dvp: Vnode, vp: Vnode, cnp: ComponentName): number
   k.schedule();
   try {
     return VOP_LINK(dvp, vp, cnp);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -463,6 +532,9 @@ export function RUMP_VOP_RENAME(
   k.schedule();
   try {
     return VOP_RENAME(fdvp, fvp, fcnp, tdvp, tvp, tcnp);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -474,6 +546,9 @@ export function RUMP_VOP_MKDIR(dvp: Vnode, vpp: VnodeOut, cnp: ComponentName, va
   k.schedule();
   try {
     return VOP_MKDIR(dvp, vpp, cnp, vap);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -485,6 +560,9 @@ export function RUMP_VOP_RMDIR(dvp: Vnode, vp: Vnode, cnp: ComponentName): numbe
   k.schedule();
   try {
     return VOP_RMDIR(dvp, vp, cnp);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -502,6 +580,9 @@ export function RUMP_VOP_SYMLINK(
   k.schedule();
   try {
     return VOP_SYMLINK(dvp, vpp, cnp, vap, target);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -520,6 +601,9 @@ export function RUMP_VOP_READDIR(
   k.schedule();
   try {
     return VOP_READDIR(vp, uio, cred, eofflag, cookies, ncookies);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -531,6 +615,9 @@ export function RUMP_VOP_READLINK(vp: Vnode, uio: Uio, cred: Kauth_cred): number
   k.schedule();
   try {
     return VOP_READLINK(vp, uio, cred);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -542,6 +629,9 @@ export function RUMP_VOP_ABORTOP(dvp: Vnode, cnp: ComponentName): number {
   k.schedule();
   try {
     return VOP_ABORTOP(dvp, cnp);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -553,6 +643,9 @@ export function RUMP_VOP_INACTIVE(vp: Vnode, recycle: Out<boolean>): number {
   k.schedule();
   try {
     return VOP_INACTIVE(vp, recycle);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -564,6 +657,9 @@ export function RUMP_VOP_RECLAIM(vp: Vnode): number {
   k.schedule();
   try {
     return VOP_RECLAIM(vp);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -575,6 +671,9 @@ export function RUMP_VOP_LOCK(vp: Vnode, flags: number): number {
   k.schedule();
   try {
     return VOP_LOCK(vp, flags);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -586,6 +685,9 @@ export function RUMP_VOP_UNLOCK(vp: Vnode): number {
   k.schedule();
   try {
     return VOP_UNLOCK(vp);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -603,6 +705,9 @@ export function RUMP_VOP_BMAP(
   k.schedule();
   try {
     return VOP_BMAP(vp, bn, vpp, bnp, runp);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -614,6 +719,9 @@ export function RUMP_VOP_STRATEGY(vp: Vnode, bp: Buf): number {
   k.schedule();
   try {
     return VOP_STRATEGY(vp, bp);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -625,6 +733,9 @@ export function RUMP_VOP_PRINT(vp: Vnode): number {
   k.schedule();
   try {
     return VOP_PRINT(vp);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -636,6 +747,9 @@ export function RUMP_VOP_ISLOCKED(vp: Vnode): number {
   k.schedule();
   try {
     return VOP_ISLOCKED(vp);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -647,6 +761,9 @@ export function RUMP_VOP_PATHCONF(vp: Vnode, name: number, retval: Out<number>):
   k.schedule();
   try {
     return VOP_PATHCONF(vp, name, retval);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -664,6 +781,9 @@ export function RUMP_VOP_ADVLOCK(
   k.schedule();
   try {
     return VOP_ADVLOCK(vp, id, op, fl, flags);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -675,6 +795,9 @@ export function RUMP_VOP_WHITEOUT(dvp: Vnode, cnp: ComponentName, flags: number)
   k.schedule();
   try {
     return VOP_WHITEOUT(dvp, cnp, flags);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -695,6 +818,9 @@ export function RUMP_VOP_GETPAGES(
   k.schedule();
   try {
     return VOP_GETPAGES(vp, offset, m, count, centeridx, access_type, advice, flags);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -706,6 +832,9 @@ export function RUMP_VOP_PUTPAGES(vp: Vnode, offlo: number, offhi: number, flags
   k.schedule();
   try {
     return VOP_PUTPAGES(vp, offlo, offhi, flags);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -717,6 +846,9 @@ export function RUMP_VOP_CLOSEEXTATTR(vp: Vnode, commit: number, cred: Kauth_cre
   k.schedule();
   try {
     return VOP_CLOSEEXTATTR(vp, commit, cred);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -735,6 +867,9 @@ export function RUMP_VOP_GETEXTATTR(
   k.schedule();
   try {
     return VOP_GETEXTATTR(vp, attrnamespace, name, uio, size, cred);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -753,6 +888,9 @@ export function RUMP_VOP_LISTEXTATTR(
   k.schedule();
   try {
     return VOP_LISTEXTATTR(vp, attrnamespace, uio, size, flag, cred);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -764,6 +902,9 @@ export function RUMP_VOP_OPENEXTATTR(vp: Vnode, cred: Kauth_cred): number {
   k.schedule();
   try {
     return VOP_OPENEXTATTR(vp, cred);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -780,6 +921,9 @@ export function RUMP_VOP_DELETEEXTATTR(
   k.schedule();
   try {
     return VOP_DELETEEXTATTR(vp, attrnamespace, name, cred);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }
@@ -797,6 +941,9 @@ export function RUMP_VOP_SETEXTATTR(
   k.schedule();
   try {
     return VOP_SETEXTATTR(vp, attrnamespace, name, uio, cred);
+  } catch (e) {
+    // a panic inside the kernel kills this instance (DESIGN.md)
+    throw k.crash(e);
   } finally {
     k.unschedule();
   }

@@ -1,0 +1,80 @@
+/**
+ * Helpers for the per-subsystem unit tests: every test boots its own kernel
+ * (on a MemoryHost unless it needs host files) and shuts it down when the
+ * test finishes.
+ */
+import { MemoryHost, type MemoryHostOptions } from "@rump/rumpuser";
+import { createSyscalls, parseDirents, RumpError, type RumpSyscalls } from "@rump/syscalls";
+import { onTestFinished } from "vitest";
+import type { Kernel } from "../../src/rump/kernel.js";
+import { createKernel } from "../../src/rump/rump.js";
+
+export interface Booted {
+  k: Kernel;
+  sys: RumpSyscalls;
+  host: MemoryHost;
+}
+
+/** Boot a kernel on a fresh MemoryHost; shut down when the test finishes. */
+export function boot(
+  params?: Record<string, string | number>,
+  hostOptions: MemoryHostOptions = {},
+): Booted {
+  const host = new MemoryHost({ log: false, ...hostOptions });
+  const k = createKernel({ host, params });
+  onTestFinished(() => release(k));
+  return { k, sys: createSyscalls(k), host };
+}
+
+/** Shut `k` down unless it already is (or panicked). */
+export function release(k: Kernel): void {
+  if (k.dead !== null) return;
+  if (k.rump_pub_lwproc_curlwp() !== null) k.rump_pub_lwproc_switch(null);
+  k.shutdown();
+}
+
+/** The NetBSD errno `fn` fails with (throws if it does not fail with a RumpError). */
+export function errnoOf(fn: () => unknown): number {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof RumpError) return e.errno;
+    throw e;
+  }
+  throw new Error("expected the call to fail");
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export function bytes(s: string): Uint8Array {
+  return enc.encode(s);
+}
+
+export function text(b: Uint8Array): string {
+  return dec.decode(b);
+}
+
+/** Read up to `n` bytes from `fd` and return them. */
+export function readN(sys: RumpSyscalls, fd: number, n: number): Uint8Array {
+  const buf = new Uint8Array(n);
+  const got = sys.rump_sys_read(fd, buf, n);
+  return buf.subarray(0, got);
+}
+
+/** Names in directory `path`, as getdents reports them. */
+export function listdir(sys: RumpSyscalls, path: string): string[] {
+  const fd = sys.rump_sys_open(path, 0);
+  try {
+    const names: string[] = [];
+    const buf = new Uint8Array(4096);
+    for (;;) {
+      const n = sys.rump_sys_getdents(fd, buf, buf.length);
+      if (n === 0) break;
+      for (const d of parseDirents(buf, n)) names.push(d.d_name);
+    }
+    return names;
+  } finally {
+    sys.rump_sys_close(fd);
+  }
+}
