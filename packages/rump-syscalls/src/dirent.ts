@@ -86,11 +86,43 @@ export function parseDirentsRaw(buf: Uint8Array, n: number): DirentRaw[] {
 
 /** Like parseDirentsRaw, with names decoded as UTF-8. */
 export function parseDirents(buf: Uint8Array, n: number): Dirent[] {
-  return parseDirentsRaw(buf, n).map((d) => ({
-    d_fileno: d.d_fileno,
-    d_reclen: d.d_reclen,
-    d_namlen: d.d_namlen,
-    d_type: d.d_type,
-    d_name: decodeUtf8(d.d_name),
-  }));
+  if (n > buf.length)
+    throw new RangeError(`parseDirents: n = ${n} exceeds the buffer (${buf.length} bytes)`);
+  const dv = new DataView(buf.buffer, buf.byteOffset, n);
+  const out: Dirent[] = [];
+  let off = 0;
+  while (off < n) {
+    if (n - off < DIRENT_NAMEOFF)
+      throw new RangeError(`parseDirents: truncated record at offset ${off}`);
+    // d_fileno is a u64; two halves keep BigInt off this per-entry path
+    const d_fileno = dv.getUint32(off, true) + dv.getUint32(off + 4, true) * 0x100000000;
+    const d_reclen = dv.getUint16(off + 8, true);
+    const d_namlen = dv.getUint16(off + 10, true);
+    const d_type = buf[off + 12]!;
+    if (d_reclen < DIRENT_NAMEOFF + d_namlen || off + d_reclen > n || d_reclen === 0) {
+      throw new RangeError(
+        `parseDirents: bad record at offset ${off} (reclen ${d_reclen}, namlen ${d_namlen})`,
+      );
+    }
+    out.push({
+      d_fileno,
+      d_reclen,
+      d_namlen,
+      d_type,
+      d_name: nameAt(buf, off + DIRENT_NAMEOFF, d_namlen),
+    });
+    off += d_reclen;
+  }
+  return out;
+}
+
+/** The name at buf[start…start+len): ASCII directly, anything else through UTF-8. */
+function nameAt(buf: Uint8Array, start: number, len: number): string {
+  let s = "";
+  for (let i = start; i < start + len; i++) {
+    const c = buf[i]!;
+    if (c > 0x7f) return decodeUtf8(buf.subarray(start, start + len));
+    s += String.fromCharCode(c);
+  }
+  return s;
 }
