@@ -1,8 +1,7 @@
 /**
  * The name cache (vfs_cache.c): directory vnode + component → vnode, with
  * negative entries for names known not to exist. Each directory keeps its
- * own map (v_nc); an entry remembers the target's generation so entries of
- * reclaimed vnodes miss without a global purge.
+ * own map (v_nc); entries of reclaimed vnodes miss without a global purge.
  */
 import type { Evcnts } from "../rump/evcnt.js";
 import { VS_ACTIVE, type Vnode, type VnodeOut } from "../sys/vnode.js";
@@ -18,13 +17,13 @@ export const CACHE_HIT = 1;
 /** known not to exist */
 export const CACHE_NEGATIVE = 2;
 
-interface NcEntry {
-  vp: Vnode | null;
-  gen: number;
-}
-
-function mapOf(dvp: Vnode): Map<string, NcEntry> | null {
-  return dvp.v_nc as unknown as Map<string, NcEntry> | null;
+/**
+ * An entry is the vnode itself (null: negative). A reclaimed vnode object is
+ * never reused — a reload makes a new one — so an entry whose vnode is no
+ * longer active is simply stale.
+ */
+function mapOf(dvp: Vnode): Map<string, Vnode | null> | null {
+  return dvp.v_nc as Map<string, Vnode | null> | null;
 }
 
 /**
@@ -38,17 +37,17 @@ export function cache_lookup(dvp: Vnode, name: string, vpp: VnodeOut, ev: Evcnts
     ev.namecache_misses++;
     return CACHE_MISS;
   }
-  if (e.vp === null) {
+  if (e === null) {
     ev.namecache_neghits++;
     return CACHE_NEGATIVE;
   }
-  if (e.vp.v_state !== VS_ACTIVE || e.vp.v_gen !== e.gen) {
+  if (e.v_state !== VS_ACTIVE) {
     m!.delete(name);
     ev.namecache_misses++;
     return CACHE_MISS;
   }
-  vref(e.vp);
-  vpp.vp = e.vp;
+  vref(e);
+  vpp.vp = e;
   ev.namecache_hits++;
   return CACHE_HIT;
 }
@@ -61,7 +60,7 @@ export function cache_enter(dvp: Vnode, vp: Vnode | null, name: string): void {
     m = new Map();
     dvp.v_nc = m;
   }
-  m.set(name, { vp, gen: vp === null ? 0 : vp.v_gen });
+  m.set(name, vp);
 }
 
 /** cache_purge1: forget one name of `dvp` (remove, rename, create). */

@@ -67,6 +67,23 @@ export class Nameidata {
   ) {
     this.ni_cnd = new ComponentName(nameiop, flags, cred, "");
   }
+
+  /** Reuse this object for a new lookup (per-kernel scratch; see ndAt). */
+  reset(path: string, nameiop: number, flags: number, cred: Kauth_cred, atdir: Vnode | null): this {
+    this.ni_path = path;
+    this.ni_atdir = atdir;
+    this.ni_vp = this.ni_dvp = null;
+    this.ni_loopcnt = 0;
+    const cnp = this.ni_cnd;
+    cnp.cn_nameiop = nameiop;
+    cnp.cn_flags = flags;
+    cnp.cn_cred = cred;
+    cnp.cn_nameptr = "";
+    cnp.cn_path = "";
+    cnp.cn_off = 0;
+    cnp.cn_consume = 0;
+    return this;
+  }
 }
 
 /** Scratch buffer for reading symlink targets (one per call; links are ≤ 1024). */
@@ -107,7 +124,9 @@ export function namei(l: Lwp, ndp: Nameidata): number {
   const rootvnode = k.vfs.rootvnode!;
   const rdir = cwdi.cwdi_rdir ?? rootvnode;
 
+  // the path being walked and the position of the next component in it
   let rest = path;
+  let pos = 0;
   let dp: Vnode; // current directory, referenced, unlocked
   if (rest.charCodeAt(0) === 47 /* / */) {
     dp = rdir;
@@ -116,11 +135,11 @@ export function namei(l: Lwp, ndp: Nameidata): number {
   }
   vref(dp);
 
-  const vpp = { vp: null as Vnode | null };
-  const target = { v: "" };
+  const vpp = k.scratchVpp;
+  const target = k.scratchStr;
   for (;;) {
     // skip leading slashes
-    let i = 0;
+    let i = pos;
     while (i < rest.length && rest.charCodeAt(i) === 47) i++;
     if (i === rest.length) {
       // degenerate: "/", or a path ending in slashes after a symlink
@@ -145,8 +164,9 @@ export function namei(l: Lwp, ndp: Nameidata): number {
     while (k2 < rest.length && rest.charCodeAt(k2) === 47) k2++;
     let islast = k2 === rest.length;
     let trailingSlash = islast && j < rest.length;
-    const whole = rest.slice(i);
-    rest = rest.slice(k2);
+    const wholeStart = i;
+    const wholePath = rest;
+    pos = k2;
 
     if (name.length > NAME_MAX) {
       vrele(dp);
@@ -160,7 +180,8 @@ export function namei(l: Lwp, ndp: Nameidata): number {
     if (trailingSlash) cnflags |= REQUIREDIR;
     cnp.cn_flags = cnflags;
     cnp.cn_nameiop = islast ? nameiop : LOOKUP;
-    cnp.cn_pnbuf = whole;
+    cnp.cn_path = wholePath;
+    cnp.cn_off = wholeStart;
     cnp.cn_consume = 0;
 
     // ".." at the process root or the global root stays put; at the root of
@@ -224,11 +245,12 @@ export function namei(l: Lwp, ndp: Nameidata): number {
     vp = vp!;
     if (cnp.cn_consume > 0) {
       // the file system took more of the path than one component
-      let c = name.length + cnp.cn_consume;
-      while (c < whole.length && whole.charCodeAt(c) === 47) c++;
+      let c = wholeStart + name.length + cnp.cn_consume;
+      while (c < wholePath.length && wholePath.charCodeAt(c) === 47) c++;
       trailingSlash = false;
-      rest = whole.slice(c);
-      islast = rest.length === 0;
+      rest = wholePath;
+      pos = c;
+      islast = pos === rest.length;
       cnp.cn_consume = 0;
     }
 
@@ -266,16 +288,18 @@ export function namei(l: Lwp, ndp: Nameidata): number {
         vput(dp);
         return ENOENT;
       }
+      const tail = pos < rest.length ? rest.slice(pos) : "";
       const next = trailingSlash
         ? target.v + "/"
-        : rest.length > 0
-          ? target.v + "/" + rest
+        : tail.length > 0
+          ? target.v + "/" + tail
           : target.v;
       if (next.length >= MAXPATHLEN) {
         vput(dp);
         return ENAMETOOLONG;
       }
       rest = next;
+      pos = 0;
       VOP_UNLOCK(dp);
       if (rest.charCodeAt(0) === 47) {
         vrele(dp);

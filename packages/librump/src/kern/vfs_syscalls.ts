@@ -99,7 +99,7 @@ import { VEXEC, VREAD, VWRITE } from "../miscfs/genfs/genfs_vnops.js";
 import type { Filedesc } from "./kern_descrip.js";
 import { DTYPE_VNODE, FFLAGS, File, FMASK, FREAD, FWRITE } from "./sys_file.js";
 import { fd_getfile, bufLen } from "./sys_generic.js";
-import { MAXPATHLEN, Nameidata, namei, namei_release, pathToKernel } from "./vfs_lookup.js";
+import { MAXPATHLEN, type Nameidata, namei, namei_release, pathToKernel } from "./vfs_lookup.js";
 import { do_sys_mount, do_sys_unmount } from "./vfs_mount.js";
 import { vn_open, vn_stat, vnops } from "./vfs_vnops.js";
 import { vn_lock, vput, vref, vrele } from "./vfs_vnode.js";
@@ -151,6 +151,7 @@ function ndAt(
   flags: number,
   cred: Kauth_cred,
   err: { v: number },
+  slot = 0,
 ): Nameidata | null {
   const path = kpath(upath);
   if (typeof path === "number") {
@@ -162,7 +163,9 @@ function ndAt(
     err.v = dir;
     return null;
   }
-  return new Nameidata(path, nameiop, flags, cred, dir);
+  // one system call uses at most two lookups at a time (rename): two
+  // scratch Nameidata per kernel spare an allocation per path lookup
+  return l.l_proc.p_kernel.scratchNd[slot]!.reset(path, nameiop, flags, cred, dir);
 }
 
 function ndDone(nd: Nameidata): void {
@@ -687,6 +690,7 @@ function do_rename(l: Lwp, fromfd: number, from: unknown, tofd: number, to: unkn
     LOCKPARENT | LOCKLEAF | NOCACHE | (fvp.v_type === VDIR ? CREATEDIR : 0),
     cred,
     err,
+    1,
   );
   if (tnd === null) {
     vrele(fdvp);

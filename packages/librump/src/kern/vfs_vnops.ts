@@ -128,7 +128,8 @@ export function vn_open(l: Lwp, ndp: Nameidata, fmode: number, cmode: number): n
     let error = namei(l, ndp);
     if (error !== 0) return error;
     if (ndp.ni_vp === null) {
-      const va = new Vattr();
+      const va = (l.l_proc.p_kernel as { scratchVattr2: Vattr }).scratchVattr2;
+      va.null();
       va.va_type = VREG;
       va.va_mode = cmode & 0o7777;
       if (fmode & O_EXCL) va.va_vaflags |= VA_EXCLUSIVE;
@@ -205,7 +206,9 @@ function vn_openchk_and_open(vp: Vnode, fmode: number, cred: Kauth_cred): number
 
 /** vn_stat: VOP_GETATTR into a struct stat. */
 export function vn_stat(vp: Vnode, sb: Stat, cred: Kauth_cred): number {
-  const va = new Vattr();
+  // one scratch vattr per kernel: vn_stat never nests
+  const va = (vp.v_mount!.mnt_kernel as { scratchVattr: Vattr }).scratchVattr;
+  va.null();
   const error = VOP_GETATTR(vp, va, cred);
   if (error !== 0) return error;
   sb.st_dev = va.va_fsid;

@@ -16,6 +16,7 @@ import { Filedesc } from "../kern/kern_descrip.js";
 import { VfsState } from "../kern/vfs_state.js";
 import { Evcnts } from "./evcnt.js";
 import { RLIMIT_NOFILE } from "../sys/consts.js";
+import { Nameidata } from "../kern/vfs_lookup.js";
 import { Devsw } from "../dev/devsw.js";
 import { Etfs } from "./etfs.js";
 import { BufCache, bufcache_flushall } from "../kern/vfs_bio.js";
@@ -56,7 +57,7 @@ import type { ComponentName } from "../sys/namei.js";
 import type { Mount, Vfsops } from "../sys/mount.js";
 import type { Statvfs } from "../sys/stat.js";
 import type { Uio } from "../sys/uio.js";
-import type { Vattr } from "../sys/vattr.js";
+import { Vattr } from "../sys/vattr.js";
 import type { Vnode, VnodeOut } from "../sys/vnode.js";
 
 const utf8 = new TextEncoder();
@@ -124,6 +125,18 @@ export class Kernel {
   private readonly tnsec = { v: 0 };
   readonly scratchSec = { v: 0 };
   readonly scratchNsec = { v: 0 };
+  /** scratch of vn_stat (never nests) */
+  readonly scratchVattr = new Vattr();
+  /** scratch of vn_open's create */
+  readonly scratchVattr2 = new Vattr();
+  /** scratch lookups of the path system calls (rename needs two at once) */
+  readonly scratchNd: readonly [Nameidata, Nameidata] = [
+    new Nameidata("", 0, 0, Kauth_cred.root()),
+    new Nameidata("", 0, 0, Kauth_cred.root()),
+  ];
+  /** scratch out-slots of namei (never nests) */
+  readonly scratchVpp: VnodeOut = { vp: null };
+  readonly scratchStr = { v: "" };
 
   constructor(readonly host: Rumpuser) {
     const enosys: SyCall = () => ENOSYS;

@@ -39,7 +39,8 @@ export class ComponentName {
    * the whole remaining string); a file system may consume more than one
    * component (etfs keys contain slashes) by setting cn_consume.
    */
-  cn_pnbuf = "";
+  cn_path = "";
+  cn_off = 0;
   /** extra bytes after the component the file system consumed */
   cn_consume = 0;
   constructor(
@@ -49,6 +50,11 @@ export class ComponentName {
     /** the component, as a byte string */
     public cn_nameptr: string,
   ) {}
+
+  /** the rest of the path from this component on */
+  get cn_pnbuf(): string {
+    return this.cn_off === 0 ? this.cn_path : this.cn_path.slice(this.cn_off);
+  }
 
   get cn_namelen(): number {
     return this.cn_nameptr.length;
