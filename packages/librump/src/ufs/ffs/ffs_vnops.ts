@@ -1,0 +1,261 @@
+/**
+ * FFS vnode operations (ffs_vnops.c): read, write and fsync are FFS's own;
+ * everything else comes from ufs_vnops. Three tables, as NetBSD has:
+ * regular nodes, device nodes (specfs + ufs node ops), fifos (fifofs + ufs).
+ */
+import { EFBIG, EINVAL, EISDIR, EROFS, MNT_NOATIME, MNT_RDONLY } from "../../gen/constants.js";
+import {
+  vop_abortop_desc,
+  vop_access_desc,
+  vop_advlock_desc,
+  vop_bmap_desc,
+  vop_bwrite_desc,
+  vop_close_desc,
+  vop_closeextattr_desc,
+  vop_create_desc,
+  vop_default_desc,
+  vop_deleteextattr_desc,
+  vop_fallocate_desc,
+  vop_fcntl_desc,
+  vop_fdiscard_desc,
+  vop_fsync_desc,
+  vop_getattr_desc,
+  vop_getextattr_desc,
+  vop_getpages_desc,
+  vop_inactive_desc,
+  vop_ioctl_desc,
+  vop_islocked_desc,
+  vop_kqfilter_desc,
+  vop_link_desc,
+  vop_listextattr_desc,
+  vop_lock_desc,
+  vop_lookup_desc,
+  vop_mkdir_desc,
+  vop_mknod_desc,
+  vop_mmap_desc,
+  vop_open_desc,
+  vop_openextattr_desc,
+  vop_pathconf_desc,
+  vop_poll_desc,
+  vop_print_desc,
+  vop_putpages_desc,
+  vop_read_desc,
+  vop_readdir_desc,
+  vop_readlink_desc,
+  vop_reclaim_desc,
+  vop_remove_desc,
+  vop_rename_desc,
+  vop_revoke_desc,
+  vop_rmdir_desc,
+  vop_seek_desc,
+  vop_setattr_desc,
+  vop_setextattr_desc,
+  vop_strategy_desc,
+  vop_symlink_desc,
+  vop_unlock_desc,
+  vop_whiteout_desc,
+  vop_write_desc,
+} from "../../gen/vnode_if.js";
+import { bread, breadn, brelse } from "../../kern/vfs_bio.js";
+import { genfs_islocked, genfs_lock, genfs_unlock } from "../../kern/vfs_vnode.js";
+import { fifo_vnodeop_entries } from "../../miscfs/fifofs/fifo_vnops.js";
+import {
+  genfs_abortop,
+  genfs_enoioctl,
+  genfs_eopnotsupp,
+  genfs_nullop,
+  genfs_poll,
+  genfs_seek,
+  vn_default_error,
+} from "../../miscfs/genfs/genfs_vnops.js";
+import { spec_vnodeop_entries } from "../../miscfs/specfs/spec_vnops.js";
+import type { Kauth_cred } from "../../sys/kauth.js";
+import type { VnodeOpvEntry } from "../../sys/mount.js";
+import { uiomove, uiozero, type Uio } from "../../sys/uio.js";
+import { VDIR, VLNK, VREG, type Vnode } from "../../sys/vnode.js";
+import { IN_ACCESS, VTOI } from "../ufs/inode.js";
+import { ufs_bmap } from "../ufs/ufs_bmap.js";
+import { ufs_lookup } from "../ufs/ufs_lookup.js";
+import {
+  ufs_access,
+  ufs_advlock,
+  ufs_close,
+  ufs_create_ro,
+  ufs_getattr,
+  ufs_inactive,
+  ufs_link_ro,
+  ufs_open,
+  ufs_pathconf,
+  ufs_readdir,
+  ufs_readlink,
+  ufs_reclaim,
+  ufs_remove_ro,
+  ufs_rename_ro,
+  ufs_revoke,
+  ufs_setattr,
+  ufs_symlink_ro,
+} from "../ufs/ufs_vnops.js";
+import { fsbtodb, sblksize } from "./fs.js";
+
+/** Read-ahead of the next logical block when reading sequentially. */
+const rablk = [0];
+const rasize = [0];
+
+/**
+ * VOP_READ: file data through the device's buffer cache, a block at a
+ * time; holes read as zeros. Directories and links may be read too (the
+ * kernel does for long symlinks); directories answer EISDIR to callers
+ * other than the kernel itself only through vn_read.
+ */
+export function ffs_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_cred): number {
+  const type = vp.v_type;
+  if (type !== VREG && type !== VLNK) return type === VDIR ? EISDIR : EINVAL;
+  if (uio.uio_offset < 0) return EINVAL;
+  if (uio.uio_resid === 0) return 0;
+  const ip = VTOI(vp);
+  const ump = ip.i_ump;
+  const fs = ump.um_fs;
+  const size = ip.i_din.di_size;
+  if (uio.uio_offset >= size) return 0;
+  if (uio.uio_offset > ump.um_maxfilesize) return EFBIG;
+  const bsize = fs.fs_bsize;
+  const bn = { v: 0 };
+  const nbn = { v: 0 };
+  const bpp = ump.um_bpp;
+  const devvp = ump.um_devvp;
+  let error = 0;
+  while (uio.uio_resid > 0 && uio.uio_offset < size) {
+    const off = uio.uio_offset;
+    const lbn = Math.floor(off / bsize);
+    const on = off - lbn * bsize;
+    const bsz = sblksize(fs, size, lbn);
+    let n = bsz - on;
+    if (n > uio.uio_resid) n = uio.uio_resid;
+    if (n > size - off) n = size - off;
+    error = ufs_bmap(ip, lbn, bn);
+    if (error !== 0) break;
+    if (bn.v === 0) {
+      uiozero(n, uio);
+      continue;
+    }
+    // read ahead the next block when this read runs to the end of this one
+    let nextlbn = lbn + 1;
+    if (
+      on + n === bsz &&
+      nextlbn * bsize < size &&
+      ufs_bmap(ip, nextlbn, nbn) === 0 &&
+      nbn.v !== 0
+    ) {
+      rablk[0] = fsbtodb(fs, nbn.v);
+      rasize[0] = sblksize(fs, size, nextlbn);
+      error = breadn(devvp, fsbtodb(fs, bn.v), bsz, rablk, rasize, bpp);
+    } else {
+      nextlbn = -1;
+      error = bread(devvp, fsbtodb(fs, bn.v), bsz, bpp);
+    }
+    if (error !== 0) break;
+    const bp = bpp.v!;
+    uiomove(bp.b_data, on, n, uio);
+    brelse(bp, 0);
+  }
+  const mp = vp.v_mount!;
+  if ((mp.mnt_flag & (MNT_NOATIME | MNT_RDONLY)) === 0) ip.i_flag |= IN_ACCESS;
+  return error;
+}
+
+/** VOP_WRITE: not yet — mounts are read-only. */
+export function ffs_write(vp: Vnode, _uio: Uio, _ioflag: number, _cred: Kauth_cred): number {
+  if (vp.v_type === VDIR) return EISDIR;
+  return EROFS;
+}
+
+/** VOP_FSYNC: nothing is ever dirty on a read-only mount. */
+export function ffs_fsync(
+  _vp: Vnode,
+  _cred: Kauth_cred,
+  _flags: number,
+  _offlo: number,
+  _offhi: number,
+): number {
+  return 0;
+}
+
+/** Regular files, directories, symlinks and sockets. */
+export const ffs_vnodeop_entries: readonly VnodeOpvEntry[] = [
+  [vop_default_desc, vn_default_error],
+  [vop_bwrite_desc, genfs_eopnotsupp],
+  [vop_lookup_desc, ufs_lookup],
+  [vop_create_desc, ufs_create_ro],
+  [vop_mknod_desc, ufs_create_ro],
+  [vop_open_desc, ufs_open],
+  [vop_close_desc, ufs_close],
+  [vop_access_desc, ufs_access],
+  [vop_getattr_desc, ufs_getattr],
+  [vop_setattr_desc, ufs_setattr],
+  [vop_read_desc, ffs_read],
+  [vop_write_desc, ffs_write],
+  [vop_fallocate_desc, genfs_eopnotsupp],
+  [vop_fdiscard_desc, genfs_eopnotsupp],
+  [vop_ioctl_desc, genfs_enoioctl],
+  [vop_fcntl_desc, genfs_eopnotsupp],
+  [vop_poll_desc, genfs_poll],
+  [vop_kqfilter_desc, genfs_eopnotsupp],
+  [vop_revoke_desc, ufs_revoke],
+  [vop_mmap_desc, genfs_eopnotsupp],
+  [vop_fsync_desc, ffs_fsync],
+  [vop_seek_desc, genfs_seek],
+  [vop_remove_desc, ufs_remove_ro],
+  [vop_link_desc, ufs_link_ro],
+  [vop_rename_desc, ufs_rename_ro],
+  [vop_mkdir_desc, ufs_create_ro],
+  [vop_rmdir_desc, ufs_remove_ro],
+  [vop_symlink_desc, ufs_symlink_ro],
+  [vop_readdir_desc, ufs_readdir],
+  [vop_readlink_desc, ufs_readlink],
+  [vop_abortop_desc, genfs_abortop],
+  [vop_inactive_desc, ufs_inactive],
+  [vop_reclaim_desc, ufs_reclaim],
+  [vop_lock_desc, genfs_lock],
+  [vop_unlock_desc, genfs_unlock],
+  [vop_bmap_desc, genfs_eopnotsupp],
+  [vop_strategy_desc, genfs_eopnotsupp],
+  [vop_print_desc, genfs_nullop],
+  [vop_islocked_desc, genfs_islocked],
+  [vop_pathconf_desc, ufs_pathconf],
+  [vop_advlock_desc, ufs_advlock],
+  [vop_whiteout_desc, genfs_eopnotsupp],
+  [vop_getpages_desc, genfs_eopnotsupp],
+  [vop_putpages_desc, genfs_nullop],
+  [vop_closeextattr_desc, genfs_eopnotsupp],
+  [vop_getextattr_desc, genfs_eopnotsupp],
+  [vop_listextattr_desc, genfs_eopnotsupp],
+  [vop_openextattr_desc, genfs_eopnotsupp],
+  [vop_deleteextattr_desc, genfs_eopnotsupp],
+  [vop_setextattr_desc, genfs_eopnotsupp],
+] as unknown as readonly VnodeOpvEntry[];
+
+/** What an FFS inode supplies on top of specfs or fifofs. */
+const ffs_node_entries = [
+  [vop_access_desc, ufs_access],
+  [vop_getattr_desc, ufs_getattr],
+  [vop_setattr_desc, ufs_setattr],
+  [vop_inactive_desc, ufs_inactive],
+  [vop_reclaim_desc, ufs_reclaim],
+  [vop_lock_desc, genfs_lock],
+  [vop_unlock_desc, genfs_unlock],
+  [vop_islocked_desc, genfs_islocked],
+] as unknown as readonly VnodeOpvEntry[];
+
+/** Device nodes: specfs for the device, ufs for the inode. */
+export const ffs_specop_entries: readonly VnodeOpvEntry[] = [
+  [vop_default_desc, vn_default_error] as unknown as VnodeOpvEntry,
+  ...spec_vnodeop_entries,
+  ...ffs_node_entries,
+];
+
+/** Fifos: fifofs for the data path, ufs for the inode. */
+export const ffs_fifoop_entries: readonly VnodeOpvEntry[] = [
+  [vop_default_desc, vn_default_error] as unknown as VnodeOpvEntry,
+  ...fifo_vnodeop_entries,
+  ...ffs_node_entries,
+];

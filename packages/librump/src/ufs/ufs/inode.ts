@@ -1,0 +1,100 @@
+/**
+ * In-core UFS state — private header (ufs/ufs/inode.h, ufs/ufs/ufsmount.h):
+ * the inode attached to a vnode, the per-mount structure, flag bits and the
+ * small helpers shared by ufs_* and ffs_* routines.
+ *
+ * Single CPU: the vnode lock of an inode's vnode is all the serialisation
+ * there is.
+ */
+import { EIO } from "../../gen/constants.js";
+import type { Kernel } from "../../rump/kernel.js";
+import { SF_APPEND, SF_IMMUTABLE, UF_APPEND, UF_IMMUTABLE } from "../../sys/consts.js";
+import type { Mount } from "../../sys/mount.js";
+import type { Buf } from "../../sys/buf.js";
+import type { Vnode, VnodeOpVector } from "../../sys/vnode.js";
+import type { Csum, Fs } from "../ffs/fs.js";
+import { Dinode } from "./dinode.js";
+import { Direct } from "./dir.js";
+
+/** i_flag bits */
+export const IN_ACCESS = 0x0001;
+export const IN_CHANGE = 0x0002;
+export const IN_UPDATE = 0x0004;
+export const IN_MODIFIED = 0x0008;
+export const IN_ACCESSED = 0x0010;
+
+/** Flag groups of chflags(2). */
+export const IMMUTABLE = UF_IMMUTABLE | SF_IMMUTABLE;
+export const APPEND = UF_APPEND | SF_APPEND;
+
+/** The in-core inode (struct inode). */
+export class Inode {
+  i_flag = 0;
+  /** the on-disk inode, parsed */
+  readonly i_din = new Dinode();
+  /** a short symlink's target (stored in the inode), else null */
+  i_shortlink: Uint8Array | null = null;
+  constructor(
+    readonly i_ump: UfsMount,
+    readonly i_number: number,
+    public i_vnode: Vnode | null,
+  ) {}
+}
+
+/** Per-mount state (struct ufsmount), in mp.mnt_data. */
+export class UfsMount {
+  /** the name the mount was given (fspec), for messages */
+  um_fspec: string;
+  /** read-only mount */
+  um_ronly: boolean;
+  /** inode numbers are below this */
+  readonly um_maxino: number;
+  /** the file system's size in fragments: every pointer is below this */
+  readonly um_nfrags: number;
+  readonly um_maxfilesize: number;
+  /** the 4.2BSD directory format (16-bit d_namlen, no d_type) */
+  readonly um_oldfmt = false;
+  /** scratch out-slots (single CPU: never used re-entrantly across a bread) */
+  readonly um_bpp: { v: Buf | null } = { v: null };
+  readonly um_direct = new Direct();
+  constructor(
+    readonly um_mountp: Mount,
+    readonly um_kernel: Kernel,
+    readonly um_devvp: Vnode,
+    readonly um_fs: Fs,
+    readonly um_csum: Csum,
+    readonly um_vnodeop_p: VnodeOpVector,
+    readonly um_specop_p: VnodeOpVector,
+    readonly um_fifoop_p: VnodeOpVector,
+    fspec: string,
+    ronly: boolean,
+  ) {
+    this.um_fspec = fspec;
+    this.um_ronly = ronly;
+    this.um_maxino = um_fs.fs_ncg * um_fs.fs_ipg;
+    this.um_nfrags = um_fs.fs_size;
+    // a file's bytes are addressed by at most NDADDR + NINDIR + NINDIR^2 + NINDIR^3 blocks
+    const n = um_fs.fs_nindir;
+    const blocks = 12 + n + n * n + n * n * n;
+    this.um_maxfilesize = Math.min(blocks * um_fs.fs_bsize - 1, Number.MAX_SAFE_INTEGER);
+  }
+}
+
+/** VFSTOUFS */
+export function VFSTOUFS(mp: Mount): UfsMount {
+  return mp.mnt_data as UfsMount;
+}
+
+/** VTOI */
+export function VTOI(vp: Vnode): Inode {
+  return vp.v_data as Inode;
+}
+
+/**
+ * Report corruption on the console, naming the file system and what is
+ * wrong, and return EIO (the answer every caller passes up).
+ */
+export function ufs_corrupt(ump: UfsMount, what: string): number {
+  ump.um_kernel.printf(`ffs ${ump.um_fspec}: corrupt file system: ${what}\n`);
+  return EIO;
+}
