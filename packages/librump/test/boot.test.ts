@@ -389,6 +389,34 @@ describe("shutdown", () => {
   });
 });
 
+describe("reboot", () => {
+  it("rump_sys_reboot by root shuts the kernel down like shutdown(); non-root gets EPERM", () => {
+    const host = new MemoryHost({ log: true });
+    const k = createKernel({ host });
+    const sys = createSyscalls(k);
+    sys.rump_sys_mkdir("/mnt", 0o755);
+    sys.rump_sys_mount("tmpfs", "/mnt", 0, {
+      ta_version: 1,
+      ta_nodes_max: 0,
+      ta_size_max: 0,
+      ta_root_uid: 0,
+      ta_root_gid: 0,
+      ta_root_mode: 0o755,
+    });
+    k.rump_pub_lwproc_rfork(0x01);
+    sys.rump_sys_setuid(1000);
+    expect(() => sys.rump_sys_reboot(0, null)).toThrow(
+      expect.objectContaining({ errno: 1 /* EPERM */ }),
+    );
+    k.rump_pub_lwproc_releaselwp();
+    expect(k.vfs.mountlist.length).toBe(2);
+    host.log.length = 0;
+    sys.rump_sys_reboot(0, null);
+    expect(host.log.map((r) => r.op)).toContain("shutdown");
+    expect(() => sys.rump_sys_getpid()).toThrow(RumpPanic);
+  });
+});
+
 describe("panics", () => {
   it("releaselwp in the implicit context panics; the instance is dead, others live", () => {
     const a = boot();
