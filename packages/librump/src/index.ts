@@ -34,3 +34,7 @@ export {
 } from "./rump/etfs.js";
 export { RUMPCN_FREECRED } from "./rump/vfs_pub.js";
 export * from "./rump/pub_default.js";
+export * from "./dev/blockdev.js";
+export * from "./dev/disk_partitions.js";
+export { newfs_ffs, newfs_geometry, type NewfsOptions } from "./ufs/ffs/ffs_newfs.js";
+export { fsck_ffs, type FsckResult, type FsckOptions } from "./ufs/ffs/ffs_fsck.js";

@@ -32,6 +32,7 @@ import {
   lwproc_switch,
 } from "./lwproc.js";
 import { etfs_register_withsize, etfs_remove, RUMP_ETFS_SIZE_ENDOFF } from "./etfs.js";
+import { etfs_register_partitions } from "./disk_pub.js";
 import {
   pub_cred_create,
   pub_cred_put,
@@ -290,6 +291,19 @@ export class Kernel {
   }
   rump_pub_etfs_remove(key: string): number {
     return this.enter(() => etfs_remove(this, key));
+  }
+  /**
+   * Register each partition of the disk image `hostpath` (MBR, GPT or
+   * disklabel) as a block device `key + suffix`: "a", "b", … for disklabel
+   * partitions, "p1", "p2", … for MBR/GPT ones, logical MBR ones from "p5"
+   * (rump/disk_pub.ts). `keysp` gets the keys registered.
+   */
+  rump_pub_etfs_register_partitions(
+    key: string,
+    hostpath: string,
+    keysp: { v: string[] } | null = null,
+  ): number {
+    return this.enter(() => etfs_register_partitions(this, key, hostpath, keysp));
   }
 
   rump_pub_namei(
