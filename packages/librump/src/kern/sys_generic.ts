@@ -49,6 +49,23 @@ function iovCheck(iov: unknown, iovcnt: unknown): Uint8Array[] | number {
   return out;
 }
 
+const NOBUF = new Uint8Array(0);
+
+/**
+ * The one-buffer uio of read/write/pread/pwrite: a per-kernel scratch object
+ * (a transfer never starts another one), so the hot path allocates nothing.
+ */
+function scratchUio(l: Lwp, buf: Uint8Array, n: number, off: number, rw: number): Uio {
+  const uio = l.l_proc.p_kernel.scratchUio;
+  uio.uio_iov[0] = n === buf.length ? buf : buf.subarray(0, n);
+  uio.uio_iovidx = 0;
+  uio.uio_iovoff = 0;
+  uio.uio_offset = off;
+  uio.uio_resid = n;
+  uio.uio_rw = rw;
+  return uio;
+}
+
 function isSeekable(fp: File): boolean {
   return fp.f_type === DTYPE_VNODE && (fp.f_data as Vnode).v_type !== VFIFO;
 }
@@ -59,6 +76,7 @@ function dofileread(l: Lwp, fp: File, uio: Uio, flags: number, rv: Retval): numb
   const cnt = uio.uio_resid;
   const error = fp.f_ops.fo_read(fp, uio, fp.f_cred, flags);
   const done = cnt - uio.uio_resid;
+  uio.uio_iov[0] = NOBUF; // do not keep the caller's buffer alive
   // a partial transfer is a success (NetBSD: ERESTART/EINTR/EWOULDBLOCK)
   if (error !== 0 && done === 0) return error;
   rv[0] = done;
@@ -70,6 +88,7 @@ function dofilewrite(l: Lwp, fp: File, uio: Uio, flags: number, rv: Retval): num
   const cnt = uio.uio_resid;
   const error = fp.f_ops.fo_write(fp, uio, fp.f_cred, flags);
   const done = cnt - uio.uio_resid;
+  uio.uio_iov[0] = NOBUF;
   if (error !== 0 && done === 0) return error;
   rv[0] = done;
   return 0;
@@ -80,7 +99,7 @@ export function sys_read(l: Lwp, rv: Retval, fd: number, buf: Uint8Array, nbyte:
   if (fp === null) return EBADF;
   const n = bufLen(buf, nbyte);
   if (n < 0) return -n;
-  const uio = new Uio([n === buf.length ? buf : buf.subarray(0, n)], 0, n, UIO_READ);
+  const uio = scratchUio(l, buf, n, 0, UIO_READ);
   return dofileread(l, fp, uio, FOF_UPDATE_OFFSET, rv);
 }
 
@@ -89,7 +108,7 @@ export function sys_write(l: Lwp, rv: Retval, fd: number, buf: Uint8Array, nbyte
   if (fp === null) return EBADF;
   const n = bufLen(buf, nbyte);
   if (n < 0) return -n;
-  const uio = new Uio([n === buf.length ? buf : buf.subarray(0, n)], 0, n, UIO_WRITE);
+  const uio = scratchUio(l, buf, n, 0, UIO_WRITE);
   return dofilewrite(l, fp, uio, FOF_UPDATE_OFFSET, rv);
 }
 
@@ -113,7 +132,7 @@ export function sys_pread(
   if (typeof fp === "number") return fp;
   const n = bufLen(buf, nbyte);
   if (n < 0) return -n;
-  const uio = new Uio([n === buf.length ? buf : buf.subarray(0, n)], offset, n, UIO_READ);
+  const uio = scratchUio(l, buf, n, offset, UIO_READ);
   return dofileread(l, fp, uio, 0, rv);
 }
 
@@ -129,7 +148,7 @@ export function sys_pwrite(
   if (typeof fp === "number") return fp;
   const n = bufLen(buf, nbyte);
   if (n < 0) return -n;
-  const uio = new Uio([n === buf.length ? buf : buf.subarray(0, n)], offset, n, UIO_WRITE);
+  const uio = scratchUio(l, buf, n, offset, UIO_WRITE);
   return dofilewrite(l, fp, uio, 0, rv);
 }
 

@@ -57,7 +57,7 @@ import { shutdownKernel } from "./rump.js";
 import type { ComponentName } from "../sys/namei.js";
 import type { Mount, Vfsops } from "../sys/mount.js";
 import type { Statvfs } from "../sys/stat.js";
-import type { Uio } from "../sys/uio.js";
+import { Uio } from "../sys/uio.js";
 import { Vattr } from "../sys/vattr.js";
 import type { Vnode, VnodeOut } from "../sys/vnode.js";
 
@@ -128,6 +128,8 @@ export class Kernel {
   readonly scratchNsec = { v: 0 };
   /** scratch of vn_stat (never nests) */
   readonly scratchVattr = new Vattr();
+  /** scratch uio of read/write/pread/pwrite (never nests) */
+  readonly scratchUio = new Uio([new Uint8Array(0)], 0, 0, 0);
   /** scratch of vn_open's create */
   readonly scratchVattr2 = new Vattr();
   /** scratch lookups of the path system calls (rename needs two at once) */
