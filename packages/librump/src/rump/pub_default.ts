@@ -64,6 +64,20 @@ export function rump_pub_etfs_remove(key: string): number {
   return rump_default_kernel().rump_pub_etfs_remove(key);
 }
 
+/** Each partition of `hostpath` as a block device `key + "a"`… / `key + "p1"`… */
+export function rump_pub_etfs_register_partitions(
+  key: string,
+  hostpath: string,
+  keysp: { v: string[] } | null = null,
+): number {
+  return rump_default_kernel().rump_pub_etfs_register_partitions(key, hostpath, keysp);
+}
+
+/** NetBSD 5's name for registering a host file as a block device: `path` is both key and host path. */
+export function rump_fakeblk_register(path: string): number {
+  return rump_default_kernel().rump_pub_etfs_register(path, path, 1 /* RUMP_ETFS_BLK */);
+}
+
 export function rump_pub_namei(
   op: number,
   flags: number,
