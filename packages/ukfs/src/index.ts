@@ -1,0 +1,29 @@
+/**
+ * @rump/ukfs: ukfs(3) — mount a disk image or a memory file system in a
+ * rump kernel and work in it by path — under its C names, an object API
+ * with Node's fs names, and detection of file systems and partition tables.
+ * See README.md.
+ */
+export * from "./ukfs.js";
+export * from "./part.js";
+export { Ukfs, UkfsStats, UkfsDirent } from "./api.js";
+export type {
+  FileFlag,
+  ReadStreamOptions,
+  UkfsPromises,
+  UkfsStatFs,
+  WalkEntry,
+  WriteStreamOptions,
+} from "./api.js";
+export { openImage, openTmpfs, supportedFsTypes, UkfsOpenError } from "./open.js";
+export type { OpenImageOptions, OpenTmpfsOptions } from "./open.js";
+export {
+  describeFs,
+  describeImage,
+  fsTypeName,
+  probeDevice,
+  probeFs,
+  probeImage,
+} from "./probe.js";
+export type { FsProbe, FsType, ImageProbe, PartitionFs } from "./probe.js";
+export { RumpError } from "@rump/syscalls";

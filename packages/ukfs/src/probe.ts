@@ -1,0 +1,326 @@
+/**
+ * What is in a disk image: the file system at an offset (FFS UFS1/UFS2,
+ * ext2/3/4, FAT, ISO 9660) and the partition table (MBR, GPT, disklabel,
+ * through librump's probePartitions), with the file system of each
+ * partition. Reads through a ReadFn, so it works on a host file
+ * (probeImage) or any byte source (probeDevice). Nothing here mounts; values
+ * read from the image are checked before use and never trusted for sizes.
+ */
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { errtrans } from "@rump/rumpuser";
+import {
+  probePartitions,
+  type DiskPartition,
+  type PartitionProbe,
+  type ReadFn,
+} from "@rump/librump";
+import { RumpError } from "@rump/syscalls";
+
+export type FsType = "ffs" | "ext2fs" | "msdos" | "cd9660";
+
+/** A file system found in an image. */
+export interface FsProbe {
+  /** the kernel's file-system type name, as ukfs_mount wants it */
+  type: FsType;
+  /** "FFS UFS2", "ext4", "FAT16", "ISO 9660" */
+  variant: string;
+  /** byte offset of the file system in the image */
+  offset: number;
+  /** bytes the file system says it spans (0 when not known) */
+  size: number;
+  /** volume label or name ("" if none) */
+  label: string;
+  /** cleanly unmounted, where the format records it */
+  clean: boolean | null;
+  /** more facts: block size, byte order, … */
+  details: Record<string, string | number | boolean>;
+}
+
+export interface PartitionFs {
+  partition: DiskPartition;
+  fs: FsProbe | null;
+}
+
+export interface ImageProbe {
+  /** bytes */
+  size: number;
+  /** a file system starting at offset 0 (the image is not partitioned, or partition a starts at 0) */
+  fs: FsProbe | null;
+  /** the partition table (scheme "none" when there is none), or the probe's error */
+  partitions: PartitionProbe;
+  /** the file system of every partition */
+  partitionFs: PartitionFs[];
+}
+
+/* byte helpers: every read is bounds-checked */
+
+function readAt(read: ReadFn, off: number, n: number): Uint8Array | null {
+  const buf = new Uint8Array(n);
+  let got: number;
+  try {
+    got = read(off, buf);
+  } catch {
+    return null;
+  }
+  if (typeof got !== "number" || got !== n) return null;
+  return buf;
+}
+
+function cstr(b: Uint8Array, off: number, n: number): string {
+  let s = "";
+  for (let i = off; i < off + n && i < b.length && b[i] !== 0; i++) s += String.fromCharCode(b[i]!);
+  return s;
+}
+
+const isPow2 = (v: number): boolean => v > 0 && (v & (v - 1)) === 0;
+
+/* FFS (ufs/ffs/fs.h): magic at 1372 of a superblock found at one of SBLOCKSEARCH */
+
+const FS_UFS1_MAGIC = 0x011954;
+const FS_UFS2_MAGIC = 0x19540119;
+const SBLOCKSEARCH = [65536, 8192, 0, 262144];
+const SB_BYTES = 1376;
+
+function probeFfs(read: ReadFn, base: number, limit: number): FsProbe | null {
+  for (const loc of SBLOCKSEARCH) {
+    if (base + loc + SB_BYTES > limit) continue;
+    const b = readAt(read, base + loc, SB_BYTES);
+    if (b === null) continue;
+    const dv = new DataView(b.buffer);
+    for (const le of [true, false]) {
+      const magic = dv.getInt32(1372, le);
+      if (magic !== FS_UFS1_MAGIC && magic !== FS_UFS2_MAGIC) continue;
+      const ufs2 = magic === FS_UFS2_MAGIC;
+      const bsize = dv.getInt32(48, le);
+      const fsize = dv.getInt32(52, le);
+      const ncg = dv.getUint32(44, le);
+      if (!isPow2(bsize) || bsize < 4096 || bsize > 65536) continue;
+      if (!isPow2(fsize) || fsize < 512 || fsize > bsize || ncg === 0) continue;
+      if (ufs2 && Number(dv.getBigInt64(1000, le)) !== loc) continue;
+      if (!ufs2 && loc === 65536) continue; // a UFS1 superblock lives at 8192
+      const frags = ufs2 ? Number(dv.getBigInt64(1080, le)) : dv.getInt32(36, le);
+      return {
+        type: "ffs",
+        variant: ufs2 ? "FFS UFS2" : "FFS UFS1",
+        offset: base,
+        size: Number.isSafeInteger(frags) && frags > 0 ? frags * fsize : 0,
+        label: ufs2 ? cstr(b, 680, 32) : "",
+        clean: dv.getInt8(209) !== 0,
+        details: {
+          byteorder: le ? "little-endian" : "big-endian",
+          bsize,
+          fsize,
+          ncg,
+          sblockloc: loc,
+        },
+      };
+    }
+  }
+  return null;
+}
+
+/* ext2/3/4: superblock at 1024, s_magic 0xEF53 at 1024+56 */
+
+function probeExt2(read: ReadFn, base: number, limit: number): FsProbe | null {
+  if (base + 2048 > limit) return null;
+  const b = readAt(read, base + 1024, 1024);
+  if (b === null) return null;
+  const dv = new DataView(b.buffer);
+  if (dv.getUint16(56, true) !== 0xef53) return null;
+  const logbs = dv.getUint32(24, true);
+  if (logbs > 6) return null;
+  const bsize = 1024 << logbs;
+  const blocks = dv.getUint32(4, true);
+  const compat = dv.getUint32(92, true);
+  const incompat = dv.getUint32(96, true);
+  const variant = incompat & 0x2c0 ? "ext4" : compat & 0x4 ? "ext3" : "ext2";
+  return {
+    type: "ext2fs",
+    variant,
+    offset: base,
+    size: blocks * bsize,
+    label: cstr(b, 120, 16),
+    clean: (dv.getUint16(58, true) & 1) !== 0,
+    details: { bsize, revision: dv.getUint32(76, true) },
+  };
+}
+
+/* FAT: boot sector signature, a jump, and a sane BIOS parameter block */
+
+function probeMsdos(read: ReadFn, base: number, limit: number): FsProbe | null {
+  if (base + 512 > limit) return null;
+  const b = readAt(read, base, 512);
+  if (b === null) return null;
+  const dv = new DataView(b.buffer);
+  if (b[510] !== 0x55 || b[511] !== 0xaa) return null;
+  if (!(b[0] === 0xeb && b[2] === 0x90) && b[0] !== 0xe9) return null;
+  const bps = dv.getUint16(11, true);
+  const spc = b[13]!;
+  const resvd = dv.getUint16(14, true);
+  const nfats = b[16]!;
+  const rootents = dv.getUint16(17, true);
+  const media = b[21]!;
+  if (![512, 1024, 2048, 4096].includes(bps) || !isPow2(spc) || spc > 128) return null;
+  if (resvd === 0 || nfats < 1 || nfats > 2 || (media !== 0xf0 && media < 0xf8)) return null;
+  const total = dv.getUint16(19, true) || dv.getUint32(32, true);
+  const fatsz = dv.getUint16(22, true) || dv.getUint32(36, true);
+  if (total === 0 || fatsz === 0) return null;
+  const rootsecs = Math.ceil((rootents * 32) / bps);
+  const datasecs = total - resvd - nfats * fatsz - rootsecs;
+  if (datasecs <= 0) return null;
+  const clusters = Math.floor(datasecs / spc);
+  const fat32 = rootents === 0 && dv.getUint16(22, true) === 0;
+  const variant = fat32 ? "FAT32" : clusters < 4085 ? "FAT12" : "FAT16";
+  const labelOff = fat32 ? 71 : 43;
+  const hasLabel = b[fat32 ? 66 : 38] === 0x29;
+  return {
+    type: "msdos",
+    variant,
+    offset: base,
+    size: total * bps,
+    label: hasLabel ? cstr(b, labelOff, 11).trimEnd() : "",
+    clean: null,
+    details: { bytesPerSector: bps, sectorsPerCluster: spc, clusters },
+  };
+}
+
+/* ISO 9660: a volume descriptor "CD001" in sector 16 (2048-byte sectors) */
+
+function probeCd9660(read: ReadFn, base: number, limit: number): FsProbe | null {
+  if (base + 32768 + 2048 > limit) return null;
+  const b = readAt(read, base + 32768, 2048);
+  if (b === null) return null;
+  if (cstr(b, 1, 5) !== "CD001") return null;
+  const dv = new DataView(b.buffer);
+  const blocks = b[0] === 1 ? dv.getUint32(80, true) : 0;
+  const lbs = b[0] === 1 ? dv.getUint16(128, true) : 2048;
+  return {
+    type: "cd9660",
+    variant: "ISO 9660",
+    offset: base,
+    size: blocks * lbs,
+    label: b[0] === 1 ? cstr(b, 40, 32).trimEnd() : "",
+    clean: null,
+    details: { descriptorType: b[0]! },
+  };
+}
+
+/**
+ * The file system starting at byte `offset` of the device behind `read`
+ * (`size` bytes from offset 0), or null. FFS first, then ext2, ISO 9660 and
+ * FAT (FAT last: its signature is the MBR's).
+ */
+export function probeFs(read: ReadFn, size: number, offset = 0): FsProbe | null {
+  return (
+    probeFfs(read, offset, size) ??
+    probeExt2(read, offset, size) ??
+    probeCd9660(read, offset, size) ??
+    probeMsdos(read, offset, size)
+  );
+}
+
+/** Probe a whole device: the file system at 0, the partition table, each partition's file system. */
+export function probeDevice(read: ReadFn, size: number): ImageProbe {
+  const fs = probeFs(read, size, 0);
+  // a FAT or ISO 9660 volume at 0 is not a partitioned disk (FAT's boot sector looks like an MBR)
+  const partitions: PartitionProbe =
+    fs !== null && (fs.type === "msdos" || fs.type === "cd9660")
+      ? { ok: true, scheme: "none", secsize: 512, partitions: [], warnings: [] }
+      : probePartitions(read, size);
+  const partitionFs: PartitionFs[] = [];
+  if (partitions.ok) {
+    for (const p of partitions.partitions) {
+      const end = Math.min(size, p.offset + p.size);
+      partitionFs.push({
+        partition: p,
+        fs: probeFs(windowRead(read, p.offset, end), end - p.offset, 0),
+      });
+    }
+  }
+  return { size, fs, partitions, partitionFs };
+}
+
+/** A ReadFn of the window [begin, end) of `read`. */
+function windowRead(read: ReadFn, begin: number, end: number): ReadFn {
+  return (off, buf) => {
+    if (off < 0) return -22;
+    const n = Math.max(0, Math.min(buf.length, end - begin - off));
+    if (n === 0) return 0;
+    return read(begin + off, n === buf.length ? buf : buf.subarray(0, n));
+  };
+}
+
+/** Probe the host file `path` (read-only). Throws RumpError if it cannot be read. */
+export function probeImage(path: string): ImageProbe {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    throw new RumpError(errtrans(e), "open", path);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const read: ReadFn = (off, buf) => {
+      try {
+        let got = 0;
+        while (got < buf.length) {
+          const n = readSync(fd, buf, got, buf.length - got, off + got);
+          if (n === 0) break;
+          got += n;
+        }
+        return got;
+      } catch (e) {
+        return -errtrans(e);
+      }
+    };
+    return probeDevice(read, size);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const FS_NAMES: Record<FsType, string> = {
+  ffs: "FFS",
+  ext2fs: "ext2",
+  msdos: "msdos (FAT)",
+  cd9660: "cd9660 (ISO 9660)",
+};
+
+/** "FFS file system", "ext2 file system", … */
+export function fsTypeName(type: FsType): string {
+  return `${FS_NAMES[type]} file system`;
+}
+
+function mib(n: number): string {
+  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${n} bytes`;
+}
+
+/** One line about a file system: "FFS UFS2 (little-endian), 4.0 MiB, label "x", clean". */
+export function describeFs(fs: FsProbe): string {
+  const parts = [fs.variant];
+  if (typeof fs.details.byteorder === "string") parts[0] += ` (${fs.details.byteorder})`;
+  if (fs.size > 0) parts.push(mib(fs.size));
+  if (fs.label !== "") parts.push(`label "${fs.label}"`);
+  if (fs.clean !== null) parts.push(fs.clean ? "clean" : "not clean");
+  return parts.join(", ");
+}
+
+/** Lines describing a probed image, for people. */
+export function describeImage(p: ImageProbe): string[] {
+  const out = [`${mib(p.size)}`];
+  if (p.fs !== null) out.push(`file system at 0: ${describeFs(p.fs)}`);
+  if (!p.partitions.ok) out.push(`partition table: damaged (${p.partitions.reason})`);
+  else if (p.partitions.scheme !== "none") {
+    out.push(
+      `partition table: ${p.partitions.scheme}, ${p.partitions.partitions.length} partitions`,
+    );
+    for (const { partition: q, fs } of p.partitionFs)
+      out.push(
+        `  ${q.name}: offset ${q.offset}, ${mib(q.size)}, type ${q.type}: ${fs === null ? "no file system recognised" : describeFs(fs)}`,
+      );
+    for (const w of p.partitions.warnings) out.push(`  warning: ${w}`);
+  }
+  if (p.fs === null && p.partitionFs.every((x) => x.fs === null))
+    out.push("no file system recognised");
+  return out;
+}
