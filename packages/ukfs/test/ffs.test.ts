@@ -8,8 +8,17 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rump_default_kernel } from "@rump/librump";
-import { EEXIST, ENOENT, MNT_RDONLY, RumpError, S_IFLNK, S_IFMT } from "@rump/syscalls";
+import { createKernel, rump_default_kernel, RUMP_ETFS_BLK } from "@rump/librump";
+import {
+  createSyscalls,
+  EEXIST,
+  ENOENT,
+  MNT_RDONLY,
+  O_RDWR,
+  RumpError,
+  S_IFLNK,
+  S_IFMT,
+} from "@rump/syscalls";
 import {
   openImage,
   ukfs_lstat,
@@ -199,13 +208,26 @@ describe.skipIf(missing !== null)("openImage", () => {
     }
   });
 
-  it("an image held read-write elsewhere is refused", () => {
-    // the default kernel's block driver opens its images read-write (exclusive lock)
+  it("a read-only mount elsewhere shares the image", () => {
+    // a read-only mount opens the image read-only: a shared lock
     const held = ukfs_mount_disk("ffs", ufs1, ukfs_part_none, null, MNT_RDONLY);
     try {
-      expect(() => openImage(ufs1)).toThrow(RumpError);
+      openImage(ufs1).close();
     } finally {
       ukfs_release(held, 0);
+    }
+  });
+
+  it("an image held read-write elsewhere is refused", () => {
+    // another kernel opens the image's block device for writing: exclusive lock
+    const k = createKernel();
+    try {
+      expect(k.rump_pub_etfs_register("/dev/held", ufs1, RUMP_ETFS_BLK)).toBe(0);
+      const fd = createSyscalls(k).rump_sys_open("/dev/held", O_RDWR);
+      expect(fd).toBeGreaterThanOrEqual(0);
+      expect(() => openImage(ufs1)).toThrow(RumpError);
+    } finally {
+      k.shutdown();
     }
     openImage(ufs1).close();
   });

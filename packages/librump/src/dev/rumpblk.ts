@@ -82,25 +82,30 @@ export class Rumpblk {
     return this.slots[minor(dev)] ?? null;
   }
 
-  /** d_open: open the host file (read-write if it can be, else read-only). */
+  /**
+   * d_open: open the host file read-only for readers and read-write for
+   * writers, so a read-only mount takes only a shared image lock. A writer
+   * arriving while the host file is open read-only reopens it read-write.
+   */
   open(dev: number, fflag: number): number {
     const d = this.dev(dev);
     if (d === null) return ENXIO;
     const host = this.kernel.host;
-    if (d.fd < 0) {
+    const wantWrite = (fflag & 2) /* FWRITE */ !== 0;
+    if (d.fd >= 0 && wantWrite && !d.writable) {
       const fdp = { v: -1 };
-      let error = host.open(d.hostpath, RUMPUSER_OPEN_RDWR | RUMPUSER_OPEN_BIO, fdp);
-      if (error === 0) d.writable = true;
-      else if (error === EACCES || error === EROFS || error === 1 /* EPERM */) {
-        error = host.open(d.hostpath, RUMPUSER_OPEN_RDONLY | RUMPUSER_OPEN_BIO, fdp);
-        d.writable = false;
-      }
-      if (error !== 0) return error;
+      const error = host.open(d.hostpath, RUMPUSER_OPEN_RDWR | RUMPUSER_OPEN_BIO, fdp);
+      if (error !== 0) return error === EROFS || error === 1 /* EPERM */ ? EACCES : error;
+      host.close(d.fd);
       d.fd = fdp.v;
-    }
-    if (fflag & 2 /* FWRITE */ && !d.writable) {
-      if (d.opens === 0) this.closeHost(d);
-      return EACCES;
+      d.writable = true;
+    } else if (d.fd < 0) {
+      const fdp = { v: -1 };
+      const mode = wantWrite ? RUMPUSER_OPEN_RDWR : RUMPUSER_OPEN_RDONLY;
+      const error = host.open(d.hostpath, mode | RUMPUSER_OPEN_BIO, fdp);
+      if (error !== 0) return wantWrite && (error === EROFS || error === 1) ? EACCES : error;
+      d.fd = fdp.v;
+      d.writable = wantWrite;
     }
     d.opens++;
     return 0;
