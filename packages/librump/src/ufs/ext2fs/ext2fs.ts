@@ -1,0 +1,688 @@
+/**
+ * The on-disk layout of ext2 (ext2fs.h, ext2fs_dinode.h, ext2fs_dir.h,
+ * ext2fs_bswap.c): superblock, feature flags, group descriptors, inodes and
+ * directory entries, revisions 0 and 1. Pure functions over Uint8Array:
+ * no kernel or host dependencies, so tools (newfs_ext2fs, a checker) can
+ * import them too.
+ *
+ * Byte order: ext2 is little-endian on every host; every multi-byte field
+ * goes through the DataView helpers `e2_dv`/`e2_rd*` below, nowhere else.
+ *
+ * Distrust the disk: `ext2fs_sbcheck` is the one gate a superblock passes
+ * before any use; `e2fs_gd_check`, `e2fs_dinode_check` and
+ * `e2fs_dirblk_check` do the same for group descriptors, inodes and
+ * directory blocks.
+ */
+
+/* ------------------------------------------------------------------------ */
+/* byte order                                                               */
+
+/** A DataView over exactly the bytes of `b`. */
+export function e2_dv(b: Uint8Array): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Little-endian u16 / u32 at `off` of `b`. */
+export function e2_rd16(b: Uint8Array, off: number): number {
+  return b[off]! | (b[off + 1]! << 8);
+}
+export function e2_rd32(b: Uint8Array, off: number): number {
+  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* superblock                                                               */
+
+/** The superblock lives at byte 1024 and is 1024 bytes long. */
+export const SBOFF = 1024;
+export const SBSIZE = 1024;
+export const E2FS_MAGIC = 0xef53;
+export const E2FS_REV0 = 0;
+export const E2FS_REV1 = 1;
+/** Revision 0: fixed inode size and first non-reserved inode. */
+export const E2FS_REV0_INODE_SIZE = 128;
+export const EXT2_FIRSTINO = 11;
+export const EXT2_ROOTINO = 2;
+/** Smallest and largest block sizes we accept (log 0 = 1 KiB … log 6 = 64 KiB). */
+export const E2FS_MINBSIZE = 1024;
+export const E2FS_MAXBSIZE = 65536;
+/** Bytes of a group descriptor without the 64bit feature. */
+export const E2FS_GD_SIZE = 32;
+/** i_block: 12 direct, single, double, triple indirect. */
+export const EXT2_NDADDR = 12;
+export const EXT2_NIADDR = 3;
+export const EXT2_N_BLOCKS = 15;
+/** Symlinks shorter than this live in i_block ("fast" symlinks). */
+export const EXT2_MAXSYMLINKLEN = 60;
+export const EXT2_MAXNAMLEN = 255;
+
+/** s_creator_os */
+export const E2FS_OS_LINUX = 0;
+export const E2FS_OS_HURD = 1;
+
+/** s_state */
+export const E2FS_ISCLEAN = 0x0001;
+export const E2FS_ERRORS = 0x0002;
+
+/** Compatible features: a kernel that does not know them may still read and write. */
+export const EXT2F_COMPAT_PREALLOC = 0x0001;
+export const EXT2F_COMPAT_IMAGIC = 0x0002;
+export const EXT2F_COMPAT_HAS_JOURNAL = 0x0004;
+export const EXT2F_COMPAT_EXT_ATTR = 0x0008;
+export const EXT2F_COMPAT_RESIZE = 0x0010;
+export const EXT2F_COMPAT_DIR_INDEX = 0x0020;
+
+/** Read-only compatible features: unknown ones allow reading only. */
+export const EXT2F_ROCOMPAT_SPARSESUPER = 0x0001;
+export const EXT2F_ROCOMPAT_LARGEFILE = 0x0002;
+export const EXT2F_ROCOMPAT_BTREE_DIR = 0x0004;
+export const EXT2F_ROCOMPAT_HUGE_FILE = 0x0008;
+export const EXT2F_ROCOMPAT_GDT_CSUM = 0x0010;
+export const EXT2F_ROCOMPAT_DIR_NLINK = 0x0020;
+export const EXT2F_ROCOMPAT_EXTRA_ISIZE = 0x0040;
+export const EXT2F_ROCOMPAT_QUOTA = 0x0100;
+export const EXT2F_ROCOMPAT_BIGALLOC = 0x0200;
+export const EXT2F_ROCOMPAT_METADATA_CKSUM = 0x0400;
+
+/** Incompatible features: an unknown one refuses the mount. */
+export const EXT2F_INCOMPAT_COMP = 0x0001;
+export const EXT2F_INCOMPAT_FTYPE = 0x0002;
+export const EXT2F_INCOMPAT_RECOVER = 0x0004;
+export const EXT2F_INCOMPAT_JOURNAL_DEV = 0x0008;
+export const EXT2F_INCOMPAT_META_BG = 0x0010;
+export const EXT2F_INCOMPAT_EXTENTS = 0x0040;
+export const EXT2F_INCOMPAT_64BIT = 0x0080;
+export const EXT2F_INCOMPAT_MMP = 0x0100;
+export const EXT2F_INCOMPAT_FLEX_BG = 0x0200;
+export const EXT2F_INCOMPAT_EA_INODE = 0x0400;
+export const EXT2F_INCOMPAT_DIRDATA = 0x1000;
+export const EXT2F_INCOMPAT_CSUM_SEED = 0x2000;
+export const EXT2F_INCOMPAT_LARGEDIR = 0x4000;
+export const EXT2F_INCOMPAT_INLINE_DATA = 0x8000;
+export const EXT2F_INCOMPAT_ENCRYPT = 0x10000;
+export const EXT2F_INCOMPAT_CASEFOLD = 0x20000;
+
+/**
+ * What the read path implements. flex_bg only moves bitmaps and inode
+ * tables, whose places the group descriptors give in absolute block
+ * numbers, so such a layout is still addressable.
+ */
+export const EXT2F_INCOMPAT_SUPP_RO = EXT2F_INCOMPAT_FTYPE | EXT2F_INCOMPAT_FLEX_BG;
+/** ro_compat features the read path understands (all, read-only). */
+export const EXT2F_ROCOMPAT_SUPP =
+  EXT2F_ROCOMPAT_SPARSESUPER | EXT2F_ROCOMPAT_LARGEFILE | EXT2F_ROCOMPAT_BTREE_DIR;
+
+const COMPAT_NAMES: [number, string][] = [
+  [EXT2F_COMPAT_PREALLOC, "dir_prealloc"],
+  [EXT2F_COMPAT_IMAGIC, "imagic_inodes"],
+  [EXT2F_COMPAT_HAS_JOURNAL, "has_journal"],
+  [EXT2F_COMPAT_EXT_ATTR, "ext_attr"],
+  [EXT2F_COMPAT_RESIZE, "resize_inode"],
+  [EXT2F_COMPAT_DIR_INDEX, "dir_index"],
+];
+const ROCOMPAT_NAMES: [number, string][] = [
+  [EXT2F_ROCOMPAT_SPARSESUPER, "sparse_super"],
+  [EXT2F_ROCOMPAT_LARGEFILE, "large_file"],
+  [EXT2F_ROCOMPAT_BTREE_DIR, "btree_dir"],
+  [EXT2F_ROCOMPAT_HUGE_FILE, "huge_file"],
+  [EXT2F_ROCOMPAT_GDT_CSUM, "gdt_csum"],
+  [EXT2F_ROCOMPAT_DIR_NLINK, "dir_nlink"],
+  [EXT2F_ROCOMPAT_EXTRA_ISIZE, "extra_isize"],
+  [EXT2F_ROCOMPAT_QUOTA, "quota"],
+  [EXT2F_ROCOMPAT_BIGALLOC, "bigalloc"],
+  [EXT2F_ROCOMPAT_METADATA_CKSUM, "metadata_csum"],
+];
+const INCOMPAT_NAMES: [number, string][] = [
+  [EXT2F_INCOMPAT_COMP, "compression"],
+  [EXT2F_INCOMPAT_FTYPE, "filetype"],
+  [EXT2F_INCOMPAT_RECOVER, "needs_recovery"],
+  [EXT2F_INCOMPAT_JOURNAL_DEV, "journal_dev"],
+  [EXT2F_INCOMPAT_META_BG, "meta_bg"],
+  [EXT2F_INCOMPAT_EXTENTS, "extents"],
+  [EXT2F_INCOMPAT_64BIT, "64bit"],
+  [EXT2F_INCOMPAT_MMP, "mmp"],
+  [EXT2F_INCOMPAT_FLEX_BG, "flex_bg"],
+  [EXT2F_INCOMPAT_EA_INODE, "ea_inode"],
+  [EXT2F_INCOMPAT_DIRDATA, "dirdata"],
+  [EXT2F_INCOMPAT_CSUM_SEED, "metadata_csum_seed"],
+  [EXT2F_INCOMPAT_LARGEDIR, "large_dir"],
+  [EXT2F_INCOMPAT_INLINE_DATA, "inline_data"],
+  [EXT2F_INCOMPAT_ENCRYPT, "encrypt"],
+  [EXT2F_INCOMPAT_CASEFOLD, "casefold"],
+];
+
+function featureNames(table: [number, string][], bits: number): string[] {
+  const out: string[] = [];
+  let rest = bits >>> 0;
+  for (const [bit, name] of table) {
+    if (rest & bit) {
+      out.push(name);
+      rest = (rest & ~bit) >>> 0;
+    }
+  }
+  for (let i = 0; i < 32; i++) {
+    const bit = (1 << i) >>> 0;
+    if (rest & bit) out.push(`unknown(0x${bit.toString(16)})`);
+  }
+  return out;
+}
+
+/** Names of compat / ro_compat / incompat feature bits (unknown bits as hex). */
+export function e2fs_compat_names(bits: number): string[] {
+  return featureNames(COMPAT_NAMES, bits);
+}
+export function e2fs_rocompat_names(bits: number): string[] {
+  return featureNames(ROCOMPAT_NAMES, bits);
+}
+export function e2fs_incompat_names(bits: number): string[] {
+  return featureNames(INCOMPAT_NAMES, bits);
+}
+
+/** The superblock, parsed (struct ext2fs), plus the values derived from it (struct m_ext2fs). */
+export class Ext2Fs {
+  e2fs_icount = 0;
+  e2fs_bcount = 0;
+  e2fs_rbcount = 0;
+  e2fs_fbcount = 0;
+  e2fs_ficount = 0;
+  e2fs_first_dblock = 0;
+  e2fs_log_bsize = 0;
+  e2fs_log_fsize = 0;
+  e2fs_bpg = 0;
+  e2fs_fpg = 0;
+  e2fs_ipg = 0;
+  e2fs_mtime = 0;
+  e2fs_wtime = 0;
+  e2fs_mnt_count = 0;
+  e2fs_max_mnt_count = 0;
+  e2fs_magic = 0;
+  e2fs_state = 0;
+  e2fs_beh = 0;
+  e2fs_minrev = 0;
+  e2fs_lastfsck = 0;
+  e2fs_fsckintv = 0;
+  e2fs_creator = 0;
+  e2fs_rev = 0;
+  e2fs_ruid = 0;
+  e2fs_rgid = 0;
+  e2fs_first_ino = 0;
+  e2fs_inode_size = 0;
+  e2fs_block_group_nr = 0;
+  e2fs_features_compat = 0;
+  e2fs_features_incompat = 0;
+  e2fs_features_rocompat = 0;
+  e2fs_vname = "";
+  e2fs_reserved_ngdb = 0;
+  e2fs_journal_inum = 0;
+  e2fs_desc_size = 0;
+  e2fs_blocks_count_hi = 0;
+
+  /* derived by ext2fs_sbfill */
+  /** block size in bytes */
+  e2fs_bsize = 0;
+  /** log2(e2fs_bsize) */
+  e2fs_bshift = 0;
+  /** DEV_BSIZE sectors per block */
+  e2fs_fsbtodb = 0;
+  /** number of block groups */
+  e2fs_ncg = 0;
+  /** blocks of group descriptors */
+  e2fs_ngdb = 0;
+  /** bytes of an inode */
+  e2fs_isize = 0;
+  /** inodes per block */
+  e2fs_ipb = 0;
+  /** blocks of inode table per group */
+  e2fs_itpg = 0;
+  /** block numbers per indirect block */
+  e2fs_nindir = 0;
+  /** the largest file size the block map can address (bytes) */
+  e2fs_maxfilesize = 0;
+}
+
+/** Parse the 1024 bytes of a superblock (no checks: see ext2fs_sbcheck). */
+export function ext2fs_sbparse(b: Uint8Array, off = 0): Ext2Fs {
+  const s = new Ext2Fs();
+  const r32 = (o: number): number => e2_rd32(b, off + o);
+  const r16 = (o: number): number => e2_rd16(b, off + o);
+  s.e2fs_icount = r32(0);
+  s.e2fs_bcount = r32(4);
+  s.e2fs_rbcount = r32(8);
+  s.e2fs_fbcount = r32(12);
+  s.e2fs_ficount = r32(16);
+  s.e2fs_first_dblock = r32(20);
+  s.e2fs_log_bsize = r32(24);
+  s.e2fs_log_fsize = r32(28);
+  s.e2fs_bpg = r32(32);
+  s.e2fs_fpg = r32(36);
+  s.e2fs_ipg = r32(40);
+  s.e2fs_mtime = r32(44);
+  s.e2fs_wtime = r32(48);
+  s.e2fs_mnt_count = r16(52);
+  s.e2fs_max_mnt_count = r16(54);
+  s.e2fs_magic = r16(56);
+  s.e2fs_state = r16(58);
+  s.e2fs_beh = r16(60);
+  s.e2fs_minrev = r16(62);
+  s.e2fs_lastfsck = r32(64);
+  s.e2fs_fsckintv = r32(68);
+  s.e2fs_creator = r32(72);
+  s.e2fs_rev = r32(76);
+  s.e2fs_ruid = r16(80);
+  s.e2fs_rgid = r16(82);
+  if (s.e2fs_rev >= E2FS_REV1) {
+    s.e2fs_first_ino = r32(84);
+    s.e2fs_inode_size = r16(88);
+    s.e2fs_block_group_nr = r16(90);
+    s.e2fs_features_compat = r32(92);
+    s.e2fs_features_incompat = r32(96);
+    s.e2fs_features_rocompat = r32(100);
+    let v = "";
+    for (let i = 0; i < 16 && b[off + 120 + i] !== 0; i++)
+      v += String.fromCharCode(b[off + 120 + i]!);
+    s.e2fs_vname = v;
+    s.e2fs_reserved_ngdb = r16(206);
+    s.e2fs_journal_inum = r32(224);
+    s.e2fs_desc_size = r16(254);
+    s.e2fs_blocks_count_hi = r32(336);
+  } else {
+    s.e2fs_first_ino = EXT2_FIRSTINO;
+    s.e2fs_inode_size = E2FS_REV0_INODE_SIZE;
+  }
+  return s;
+}
+
+/**
+ * ext2fs_sbcheck: the one gate a superblock passes before any use. Returns
+ * null when the geometry is sound (and fills the derived fields), else why
+ * not. Feature flags are judged separately (ext2fs_features_check), because
+ * their answer depends on how the file system is mounted.
+ */
+export function ext2fs_sbcheck(s: Ext2Fs): string | null {
+  if (s.e2fs_magic !== E2FS_MAGIC) return `bad magic 0x${s.e2fs_magic.toString(16)}`;
+  if (s.e2fs_rev > E2FS_REV1) return `unknown revision ${s.e2fs_rev}`;
+  if (s.e2fs_log_bsize > 6) return `block size 1024 << ${s.e2fs_log_bsize} is too large`;
+  const bsize = E2FS_MINBSIZE << s.e2fs_log_bsize;
+  if (s.e2fs_first_dblock !== (bsize === 1024 ? 1 : 0))
+    return `first data block ${s.e2fs_first_dblock} with block size ${bsize}`;
+  if (s.e2fs_bpg === 0 || s.e2fs_bpg > bsize * 8 || s.e2fs_bpg % 8 !== 0)
+    return `blocks per group ${s.e2fs_bpg}`;
+  if (s.e2fs_ipg === 0 || s.e2fs_ipg > bsize * 8) return `inodes per group ${s.e2fs_ipg}`;
+  if (s.e2fs_bcount <= s.e2fs_first_dblock) return `block count ${s.e2fs_bcount}`;
+  if (s.e2fs_rbcount > s.e2fs_bcount) return `reserved blocks ${s.e2fs_rbcount}`;
+  if (s.e2fs_fbcount > s.e2fs_bcount) return `free blocks ${s.e2fs_fbcount}`;
+  if (s.e2fs_ficount > s.e2fs_icount) return `free inodes ${s.e2fs_ficount}`;
+  let isize = E2FS_REV0_INODE_SIZE;
+  if (s.e2fs_rev >= E2FS_REV1) {
+    isize = s.e2fs_inode_size;
+    if (isize < 128 || isize > bsize || (isize & (isize - 1)) !== 0) return `inode size ${isize}`;
+    if (s.e2fs_first_ino < EXT2_FIRSTINO || s.e2fs_first_ino > s.e2fs_icount)
+      return `first inode ${s.e2fs_first_ino}`;
+  }
+  const ncg = Math.ceil((s.e2fs_bcount - s.e2fs_first_dblock) / s.e2fs_bpg);
+  if (s.e2fs_icount !== ncg * s.e2fs_ipg)
+    return `inode count ${s.e2fs_icount} is not ${ncg} groups × ${s.e2fs_ipg}`;
+  const ipb = bsize / isize;
+  const itpg = Math.ceil(s.e2fs_ipg / ipb);
+  // the inode table, bitmaps and descriptors must fit in a group (flex_bg
+  // moves them, but never makes a group smaller than its own table)
+  if (itpg >= s.e2fs_bpg && (s.e2fs_features_incompat & EXT2F_INCOMPAT_FLEX_BG) === 0)
+    return `inode table of ${itpg} blocks in groups of ${s.e2fs_bpg}`;
+  const ngdb = Math.ceil((ncg * E2FS_GD_SIZE) / bsize);
+  if (s.e2fs_first_dblock + 1 + ngdb >= s.e2fs_bcount)
+    return `${ngdb} blocks of group descriptors do not fit`;
+  s.e2fs_bsize = bsize;
+  s.e2fs_bshift = 10 + s.e2fs_log_bsize;
+  s.e2fs_fsbtodb = bsize / 512;
+  s.e2fs_ncg = ncg;
+  s.e2fs_ngdb = ngdb;
+  s.e2fs_isize = isize;
+  s.e2fs_ipb = ipb;
+  s.e2fs_itpg = itpg;
+  s.e2fs_nindir = bsize / 4;
+  const n = s.e2fs_nindir;
+  const blocks = EXT2_NDADDR + n + n * n + n * n * n;
+  s.e2fs_maxfilesize = Math.min(blocks * bsize - 1, Number.MAX_SAFE_INTEGER);
+  return null;
+}
+
+/**
+ * Feature flags against what we implement, for a mount that is read-only
+ * (`ronly`). Returns why the mount must be refused, or null; `notes`
+ * receives the features that force read-only (or that we ignore).
+ */
+export function ext2fs_features_check(s: Ext2Fs, ronly: boolean, notes: string[]): string | null {
+  if (s.e2fs_rev < E2FS_REV1) return null;
+  if (s.e2fs_features_incompat & EXT2F_INCOMPAT_RECOVER)
+    return "the journal needs recovery (needs_recovery); run e2fsck first";
+  const bad = s.e2fs_features_incompat & ~EXT2F_INCOMPAT_SUPP_RO;
+  if (bad !== 0) return `unsupported incompatible features: ${e2fs_incompat_names(bad).join(" ")}`;
+  const ro = s.e2fs_features_rocompat & ~EXT2F_ROCOMPAT_SUPP;
+  if (ro !== 0)
+    notes.push(
+      `read-only compatible features force read-only: ${e2fs_rocompat_names(ro).join(" ")}`,
+    );
+  if (s.e2fs_features_compat & EXT2F_COMPAT_HAS_JOURNAL)
+    notes.push("has_journal: clean journal ignored (read-only)");
+  if (s.e2fs_features_incompat & EXT2F_INCOMPAT_FLEX_BG) {
+    if (!ronly) return "flex_bg is supported read-only only";
+    notes.push("flex_bg: read through the group descriptors (read-only)");
+  }
+  if (ro !== 0 && !ronly) return "read-only compatible features need a read-only mount";
+  return null;
+}
+
+/* ------------------------------------------------------------------------ */
+/* group descriptors                                                        */
+
+/** A group descriptor (struct ext2_gd), 32-byte form. */
+export class Ext2Gd {
+  ext2bgd_b_bitmap = 0;
+  ext2bgd_i_bitmap = 0;
+  ext2bgd_i_tables = 0;
+  ext2bgd_nbfree = 0;
+  ext2bgd_nifree = 0;
+  ext2bgd_ndirs = 0;
+  ext2bgd_flags = 0;
+}
+
+/** Parse descriptor `i` of the descriptor area `b`. */
+export function e2fs_gd_parse(b: Uint8Array, i: number): Ext2Gd {
+  const g = new Ext2Gd();
+  const off = i * E2FS_GD_SIZE;
+  g.ext2bgd_b_bitmap = e2_rd32(b, off);
+  g.ext2bgd_i_bitmap = e2_rd32(b, off + 4);
+  g.ext2bgd_i_tables = e2_rd32(b, off + 8);
+  g.ext2bgd_nbfree = e2_rd16(b, off + 12);
+  g.ext2bgd_nifree = e2_rd16(b, off + 14);
+  g.ext2bgd_ndirs = e2_rd16(b, off + 16);
+  g.ext2bgd_flags = e2_rd16(b, off + 18);
+  return g;
+}
+
+/** Is group descriptor `g` (of group `c`) usable? null or why not. */
+export function e2fs_gd_check(s: Ext2Fs, g: Ext2Gd, c: number): string | null {
+  const lo = s.e2fs_first_dblock;
+  const hi = s.e2fs_bcount;
+  const inside = (b: number): boolean => b >= lo && b < hi;
+  if (!inside(g.ext2bgd_b_bitmap)) return `group ${c}: block bitmap at ${g.ext2bgd_b_bitmap}`;
+  if (!inside(g.ext2bgd_i_bitmap)) return `group ${c}: inode bitmap at ${g.ext2bgd_i_bitmap}`;
+  if (!inside(g.ext2bgd_i_tables) || g.ext2bgd_i_tables + s.e2fs_itpg > hi)
+    return `group ${c}: inode table at ${g.ext2bgd_i_tables}`;
+  if (g.ext2bgd_nbfree > s.e2fs_bpg) return `group ${c}: ${g.ext2bgd_nbfree} free blocks`;
+  if (g.ext2bgd_nifree > s.e2fs_ipg) return `group ${c}: ${g.ext2bgd_nifree} free inodes`;
+  return null;
+}
+
+/* ------------------------------------------------------------------------ */
+/* inodes                                                                   */
+
+/** i_mode types */
+export const EXT2_IFMT = 0o170000;
+export const EXT2_IFIFO = 0o010000;
+export const EXT2_IFCHR = 0o020000;
+export const EXT2_IFDIR = 0o040000;
+export const EXT2_IFBLK = 0o060000;
+export const EXT2_IFREG = 0o100000;
+export const EXT2_IFLNK = 0o120000;
+export const EXT2_IFSOCK = 0o140000;
+
+/** i_flags */
+export const EXT2_SECRM = 0x00000001;
+export const EXT2_UNRM = 0x00000002;
+export const EXT2_COMPR = 0x00000004;
+export const EXT2_SYNC = 0x00000008;
+export const EXT2_IMMUTABLE = 0x00000010;
+export const EXT2_APPEND = 0x00000020;
+export const EXT2_NODUMP = 0x00000040;
+export const EXT2_NOATIME = 0x00000080;
+export const EXT2_INDEX = 0x00001000;
+export const EXT2_HUGE_FILE = 0x00040000;
+export const EXT2_EXTENTS = 0x00080000;
+export const EXT2_INLINE_DATA = 0x10000000;
+
+/** The on-disk inode, parsed (struct ext2fs_dinode). */
+export class Ext2Dinode {
+  e2di_mode = 0;
+  e2di_uid = 0;
+  e2di_gid = 0;
+  /** size in bytes (i_size + i_size_high for regular files of revision 1) */
+  e2di_size = 0;
+  e2di_atime = 0;
+  e2di_ctime = 0;
+  e2di_mtime = 0;
+  e2di_dtime = 0;
+  e2di_atimensec = 0;
+  e2di_ctimensec = 0;
+  e2di_mtimensec = 0;
+  e2di_crtime = 0;
+  e2di_crtimensec = 0;
+  e2di_nlink = 0;
+  /** i_blocks, in 512-byte units (huge_file blocks already converted) */
+  e2di_nblock = 0;
+  e2di_flags = 0;
+  e2di_gen = 0;
+  e2di_facl = 0;
+  /** the 15 block pointers (or a fast symlink's bytes, or a device number) */
+  readonly e2di_blocks = new Uint32Array(EXT2_N_BLOCKS);
+  /** offset of i_block in the inode (for fast symlinks) */
+  static readonly I_BLOCK = 40;
+}
+
+/** Extra-inode timestamp: low 2 bits extend the epoch, the rest is nanoseconds. */
+function xtime(sec: number, extra: number, out: { s: number; ns: number }): void {
+  // sec is signed 32-bit on disk; epoch bits extend it
+  out.s = (sec | 0) + (extra & 3) * 4294967296;
+  out.ns = extra >>> 2;
+}
+
+/**
+ * Parse the inode at `off` of `b` (`isize` bytes). `rev` and `rocompat`
+ * decide how i_size_high and i_blocks_high count.
+ */
+export function e2fs_dinode_parse(
+  b: Uint8Array,
+  off: number,
+  s: Ext2Fs,
+  d: Ext2Dinode,
+): Ext2Dinode {
+  const r16 = (o: number): number => e2_rd16(b, off + o);
+  const r32 = (o: number): number => e2_rd32(b, off + o);
+  d.e2di_mode = r16(0);
+  // osd2 holds the high 16 bits of the ids, except in the Hurd's layout
+  const hurd = s.e2fs_creator === E2FS_OS_HURD;
+  d.e2di_uid = (r16(2) | (hurd ? 0 : r16(120) << 16)) >>> 0;
+  d.e2di_gid = (r16(24) | (hurd ? 0 : r16(122) << 16)) >>> 0;
+  let size = r32(4);
+  if (s.e2fs_rev >= E2FS_REV1 && (d.e2di_mode & EXT2_IFMT) === EXT2_IFREG)
+    size += r32(108) * 4294967296;
+  d.e2di_size = size;
+  d.e2di_atime = r32(8) | 0;
+  d.e2di_ctime = r32(12) | 0;
+  d.e2di_mtime = r32(16) | 0;
+  d.e2di_dtime = r32(20);
+  d.e2di_nlink = r16(26);
+  d.e2di_flags = r32(32);
+  let nblock = r32(28);
+  if (s.e2fs_features_rocompat & EXT2F_ROCOMPAT_HUGE_FILE) {
+    nblock += r16(116) * 4294967296;
+    if (d.e2di_flags & EXT2_HUGE_FILE) nblock *= s.e2fs_bsize / 512;
+  }
+  d.e2di_nblock = nblock;
+  for (let i = 0; i < EXT2_N_BLOCKS; i++) d.e2di_blocks[i] = r32(40 + i * 4);
+  d.e2di_gen = r32(100);
+  d.e2di_facl = r32(104);
+  d.e2di_atimensec = d.e2di_ctimensec = d.e2di_mtimensec = 0;
+  d.e2di_crtime = d.e2di_crtimensec = 0;
+  // the large-inode part: i_extra_isize says how much of it is valid
+  if (s.e2fs_isize > 128) {
+    const extra = r16(128);
+    if (extra >= 4 && 128 + extra <= s.e2fs_isize) {
+      const t = { s: 0, ns: 0 };
+      const fits = (fieldEnd: number): boolean => 128 + extra >= fieldEnd;
+      if (fits(136)) {
+        xtime(d.e2di_ctime, r32(132), t);
+        d.e2di_ctime = t.s;
+        d.e2di_ctimensec = t.ns;
+      }
+      if (fits(140)) {
+        xtime(d.e2di_mtime, r32(136), t);
+        d.e2di_mtime = t.s;
+        d.e2di_mtimensec = t.ns;
+      }
+      if (fits(144)) {
+        xtime(d.e2di_atime, r32(140), t);
+        d.e2di_atime = t.s;
+        d.e2di_atimensec = t.ns;
+      }
+      if (fits(152)) {
+        xtime(r32(144), r32(148), t);
+        d.e2di_crtime = t.s;
+        d.e2di_crtimensec = t.ns;
+      }
+    }
+  }
+  return d;
+}
+
+/** Is `d` a fast symlink (target in i_block)? */
+export function e2fs_dinode_isfastlink(s: Ext2Fs, d: Ext2Dinode): boolean {
+  if ((d.e2di_mode & EXT2_IFMT) !== EXT2_IFLNK) return false;
+  if (d.e2di_size >= EXT2_MAXSYMLINKLEN) return false;
+  const ea = d.e2di_facl !== 0 ? s.e2fs_bsize / 512 : 0;
+  return d.e2di_nblock - ea === 0;
+}
+
+/**
+ * Is inode `d` usable? null or why not: a known type, a size the block
+ * map can address, no features we do not read (extents, inline data).
+ */
+export function e2fs_dinode_check(s: Ext2Fs, d: Ext2Dinode): string | null {
+  const t = d.e2di_mode & EXT2_IFMT;
+  switch (t) {
+    case EXT2_IFREG:
+    case EXT2_IFDIR:
+    case EXT2_IFLNK:
+    case EXT2_IFCHR:
+    case EXT2_IFBLK:
+    case EXT2_IFIFO:
+    case EXT2_IFSOCK:
+      break;
+    default:
+      return `mode 0${d.e2di_mode.toString(8)}`;
+  }
+  if (d.e2di_flags & EXT2_EXTENTS) return "uses extents (not supported)";
+  if (d.e2di_flags & EXT2_INLINE_DATA) return "uses inline data (not supported)";
+  if (!(d.e2di_size >= 0 && d.e2di_size <= s.e2fs_maxfilesize)) return `size ${d.e2di_size}`;
+  if (t === EXT2_IFDIR && d.e2di_size % s.e2fs_bsize !== 0)
+    return `directory size ${d.e2di_size} is not a multiple of the block size`;
+  if (t === EXT2_IFLNK && d.e2di_size === 0) return "empty symlink";
+  if (t === EXT2_IFLNK && d.e2di_size >= 1024) return `symlink of ${d.e2di_size} bytes`;
+  if (t !== EXT2_IFCHR && t !== EXT2_IFBLK && !e2fs_dinode_isfastlink(s, d)) {
+    for (let i = 0; i < EXT2_N_BLOCKS; i++) {
+      const b = d.e2di_blocks[i]!;
+      if (b !== 0 && (b < s.e2fs_first_dblock || b >= s.e2fs_bcount))
+        return `block pointer ${i} = ${b}`;
+    }
+  }
+  return null;
+}
+
+/* ------------------------------------------------------------------------ */
+/* directory entries                                                        */
+
+/** Header of a directory entry: inode u32, rec_len u16, name_len (u8 + type u8 | u16). */
+export const EXT2_DIR_HDR = 8;
+
+/** file_type values with the filetype feature. */
+export const EXT2_FT_UNKNOWN = 0;
+export const EXT2_FT_REG_FILE = 1;
+export const EXT2_FT_DIR = 2;
+export const EXT2_FT_CHRDEV = 3;
+export const EXT2_FT_BLKDEV = 4;
+export const EXT2_FT_FIFO = 5;
+export const EXT2_FT_SOCK = 6;
+export const EXT2_FT_SYMLINK = 7;
+
+/** A parsed directory entry header (struct ext2fs_direct). */
+export class Ext2Direct {
+  e2d_ino = 0;
+  e2d_reclen = 0;
+  e2d_namlen = 0;
+  e2d_type = 0;
+}
+
+/** rec_len as stored → bytes (64 KiB blocks store 65536 as 0 or 65535). */
+function reclen_decode(v: number, bsize: number): number {
+  if (bsize === 65536 && (v === 0 || v === 65535)) return 65536;
+  return v;
+}
+
+/** Parse the entry header at `off` of `b`. */
+export function e2fs_direct_parse(
+  b: Uint8Array,
+  off: number,
+  ftype: boolean,
+  bsize: number,
+  d: Ext2Direct,
+): Ext2Direct {
+  d.e2d_ino = e2_rd32(b, off);
+  d.e2d_reclen = reclen_decode(e2_rd16(b, off + 4), bsize);
+  if (ftype) {
+    d.e2d_namlen = b[off + 6]!;
+    d.e2d_type = b[off + 7]!;
+  } else {
+    d.e2d_namlen = e2_rd16(b, off + 6);
+    d.e2d_type = EXT2_FT_UNKNOWN;
+  }
+  return d;
+}
+
+/** The name of the entry at `off` (a kernel byte string: one char per byte). */
+export function e2fs_direct_name(b: Uint8Array, off: number, namlen: number): string {
+  let s = "";
+  const p = off + EXT2_DIR_HDR;
+  for (let i = 0; i < namlen; i++) s += String.fromCharCode(b[p + i]!);
+  return s;
+}
+
+/** Does the entry at `off` carry exactly `name`? */
+export function e2fs_direct_namecmp(
+  b: Uint8Array,
+  off: number,
+  namlen: number,
+  name: string,
+): boolean {
+  if (namlen !== name.length) return false;
+  const p = off + EXT2_DIR_HDR;
+  for (let i = 0; i < namlen; i++) if (b[p + i] !== name.charCodeAt(i)) return false;
+  return true;
+}
+
+/**
+ * ext2fs_dirbadentry over a whole directory block `b[0…len)`: every
+ * rec_len ≥ 8, 4-aligned and inside the block, every name inside its
+ * record and not longer than 255, every inode number ≤ `maxino`. The walk
+ * advances by ≥ 8 bytes a step, so it ends. Returns null or why not.
+ */
+export function e2fs_dirblk_check(
+  b: Uint8Array,
+  len: number,
+  ftype: boolean,
+  maxino: number,
+  d: Ext2Direct,
+): string | null {
+  let off = 0;
+  while (off < len) {
+    if (len - off < EXT2_DIR_HDR) return `entry at ${off}: ${len - off} bytes left`;
+    e2fs_direct_parse(b, off, ftype, len, d);
+    const r = d.e2d_reclen;
+    if (r < EXT2_DIR_HDR || r % 4 !== 0 || r > len - off) return `entry at ${off}: rec_len ${r}`;
+    if (d.e2d_namlen > EXT2_MAXNAMLEN || d.e2d_namlen > r - EXT2_DIR_HDR)
+      return `entry at ${off}: name_len ${d.e2d_namlen} in rec_len ${r}`;
+    if (d.e2d_ino > maxino) return `entry at ${off}: inode ${d.e2d_ino}`;
+    if (d.e2d_ino !== 0 && d.e2d_namlen === 0) return `entry at ${off}: empty name`;
+    off += r;
+  }
+  return null;
+}

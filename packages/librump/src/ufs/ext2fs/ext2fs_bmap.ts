@@ -1,0 +1,61 @@
+/**
+ * Logical → physical block mapping (ext2fs_bmap.c): 12 direct pointers,
+ * then single, double and triple indirect blocks, read through the buffer
+ * cache of the device. Every pointer read from disk is checked to lie
+ * inside the file system before it is used.
+ */
+import { bread, brelse } from "../../kern/vfs_bio.js";
+import type { Out } from "../../sys/out.js";
+import { e2_rd32, EXT2_NDADDR } from "./ext2fs.js";
+import { e2_fsbtodb, ext2fs_corrupt, type E2Inode } from "./ext2fs_extern.js";
+
+/**
+ * ext2fs_bmaparray: the block number of logical block `lbn` of `ip` (0 for
+ * a hole) into `bnp.v`. Returns 0 or an errno (EIO on a pointer outside
+ * the file system, or a read error).
+ */
+export function ext2fs_bmap(ip: E2Inode, lbn: number, bnp: Out<number>): number {
+  const ump = ip.i_ump;
+  const fs = ump.um_e2fs;
+  const blocks = ip.i_din.e2di_blocks;
+  bnp.v = 0;
+  const bad = (b: number): boolean => b !== 0 && (b < fs.e2fs_first_dblock || b >= fs.e2fs_bcount);
+  if (!(lbn >= 0)) return ext2fs_corrupt(ump, `inode ${ip.i_number}: negative logical block`);
+  if (lbn < EXT2_NDADDR) {
+    const b = blocks[lbn]!;
+    if (bad(b)) return ext2fs_corrupt(ump, `inode ${ip.i_number}: direct pointer ${b}`);
+    bnp.v = b;
+    return 0;
+  }
+  const nindir = fs.e2fs_nindir;
+  let rest = lbn - EXT2_NDADDR;
+  let level = 0;
+  let span = nindir;
+  while (rest >= span) {
+    rest -= span;
+    level++;
+    if (level >= 3)
+      return ext2fs_corrupt(ump, `inode ${ip.i_number}: block ${lbn} beyond triple indirect`);
+    span *= nindir;
+  }
+  let b = blocks[EXT2_NDADDR + level]!;
+  if (bad(b)) return ext2fs_corrupt(ump, `inode ${ip.i_number}: indirect pointer ${b}`);
+  const bpp = ump.um_bpp;
+  // walk down: at each level the index is rest / (span / nindir)
+  for (let l = level; l >= 0; l--) {
+    if (b === 0) return 0; // a hole
+    span /= nindir;
+    const idx = Math.floor(rest / span);
+    rest -= idx * span;
+    const error = bread(ump.um_devvp, e2_fsbtodb(ump, b), fs.e2fs_bsize, bpp);
+    if (error !== 0) return error;
+    const bp = bpp.v!;
+    const nb = e2_rd32(bp.b_data, idx * 4);
+    brelse(bp, 0);
+    if (bad(nb))
+      return ext2fs_corrupt(ump, `inode ${ip.i_number}: pointer ${nb} in indirect block ${b}`);
+    b = nb;
+  }
+  bnp.v = b;
+  return 0;
+}

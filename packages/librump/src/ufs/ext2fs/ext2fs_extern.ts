@@ -1,0 +1,74 @@
+/**
+ * In-core ext2fs state — private header (ext2fs_extern.h, and the parts of
+ * ufs/ufs/inode.h and ufsmount.h ext2fs uses): the inode attached to a
+ * vnode, the per-mount structure and the corruption report.
+ *
+ * Single CPU: the vnode lock of an inode's vnode is all the serialisation
+ * there is.
+ */
+import { EIO } from "../../gen/constants.js";
+import type { Kernel } from "../../rump/kernel.js";
+import type { Buf } from "../../sys/buf.js";
+import type { Mount } from "../../sys/mount.js";
+import type { Vnode, VnodeOpVector } from "../../sys/vnode.js";
+import { Ext2Dinode, Ext2Direct, type Ext2Fs, type Ext2Gd } from "./ext2fs.js";
+
+/** The in-core inode (struct inode, ext2 flavour). */
+export class E2Inode {
+  /** the on-disk inode, parsed */
+  readonly i_din = new Ext2Dinode();
+  /** a fast symlink's target (stored in i_block), else null */
+  i_shortlink: Uint8Array | null = null;
+  constructor(
+    readonly i_ump: Ext2Mount,
+    readonly i_number: number,
+    public i_vnode: Vnode | null,
+  ) {}
+}
+
+/** Per-mount state (struct ufsmount with um_e2fs), in mp.mnt_data. */
+export class Ext2Mount {
+  /** scratch out-slot (single CPU: never used re-entrantly across a bread) */
+  readonly um_bpp: { v: Buf | null } = { v: null };
+  readonly um_direct = new Ext2Direct();
+  /** directory entries carry file_type (the filetype feature) */
+  readonly um_ftype: boolean;
+  constructor(
+    readonly um_mountp: Mount,
+    readonly um_kernel: Kernel,
+    readonly um_devvp: Vnode,
+    readonly um_e2fs: Ext2Fs,
+    readonly um_gd: readonly Ext2Gd[],
+    readonly um_vnodeop_p: VnodeOpVector,
+    readonly um_specop_p: VnodeOpVector,
+    readonly um_fifoop_p: VnodeOpVector,
+    readonly um_fspec: string,
+    readonly um_ronly: boolean,
+  ) {
+    this.um_ftype = (um_e2fs.e2fs_features_incompat & 0x0002) !== 0 && um_e2fs.e2fs_rev >= 1;
+  }
+}
+
+/** VFSTOE2MP */
+export function VFSTOE2MP(mp: Mount): Ext2Mount {
+  return mp.mnt_data as Ext2Mount;
+}
+
+/** VTOI */
+export function VTOE2I(vp: Vnode): E2Inode {
+  return vp.v_data as E2Inode;
+}
+
+/** fsbtodb: file-system block → DEV_BSIZE sector of the device. */
+export function e2_fsbtodb(ump: Ext2Mount, b: number): number {
+  return b * ump.um_e2fs.e2fs_fsbtodb;
+}
+
+/**
+ * Report corruption on the console, naming the file system and what is
+ * wrong, and return EIO (the answer every caller passes up).
+ */
+export function ext2fs_corrupt(ump: Ext2Mount, what: string): number {
+  ump.um_kernel.printf(`ext2fs ${ump.um_fspec}: corrupt file system: ${what}\n`);
+  return EIO;
+}

@@ -1,0 +1,381 @@
+/**
+ * Directories (ext2fs_lookup.c): reading directory blocks with every entry
+ * checked (ext2fs_dirbadentry), finding a name, VOP_LOOKUP with the name
+ * cache, and VOP_READDIR. Indexed (dir_index) directories are read as the
+ * linear directories they also are: the index blocks look like one empty
+ * entry spanning the block.
+ */
+import {
+  EINVAL,
+  EJUSTRETURN,
+  ENAMETOOLONG,
+  ENOENT,
+  ENOTDIR,
+  EPERM,
+  EROFS,
+  MNT_RDONLY,
+  S_ISTXT,
+} from "../../gen/constants.js";
+import { bread, brelse } from "../../kern/vfs_bio.js";
+import { cache_enter, cache_lookup, CACHE_HIT, CACHE_NEGATIVE } from "../../kern/vfs_cache.js";
+import { vcache_get, vref, vrele } from "../../kern/vfs_vnode.js";
+import { genfs_can_sticky, VEXEC, VWRITE } from "../../miscfs/genfs/genfs_vnops.js";
+import { BC_INVAL, type Buf } from "../../sys/buf.js";
+import type { Kauth_cred } from "../../sys/kauth.js";
+import {
+  DT_BLK,
+  DT_CHR,
+  DT_DIR,
+  DT_FIFO,
+  DT_LNK,
+  DT_REG,
+  DT_SOCK,
+  DT_UNKNOWN,
+  dirent_append,
+} from "../../sys/dirent.js";
+import {
+  CREATE,
+  DELETE,
+  ISLASTCN,
+  LOOKUP,
+  OPMASK,
+  RENAME,
+  type ComponentName,
+} from "../../sys/namei.js";
+import type { Out } from "../../sys/out.js";
+import type { Uio } from "../../sys/uio.js";
+import { VDIR, VLNK, type Vnode, type VnodeOut } from "../../sys/vnode.js";
+import {
+  e2_rd16,
+  e2fs_dirblk_check,
+  e2fs_direct_name,
+  e2fs_direct_namecmp,
+  e2fs_direct_parse,
+  EXT2_FT_BLKDEV,
+  EXT2_FT_CHRDEV,
+  EXT2_FT_DIR,
+  EXT2_FT_FIFO,
+  EXT2_FT_REG_FILE,
+  EXT2_FT_SOCK,
+  EXT2_FT_SYMLINK,
+  EXT2_IFBLK,
+  EXT2_IFCHR,
+  EXT2_IFDIR,
+  EXT2_IFIFO,
+  EXT2_IFLNK,
+  EXT2_IFMT,
+  EXT2_IFREG,
+  EXT2_IFSOCK,
+  EXT2_MAXNAMLEN,
+} from "./ext2fs.js";
+import { ext2fs_bmap } from "./ext2fs_bmap.js";
+import {
+  e2_fsbtodb,
+  ext2fs_corrupt,
+  VFSTOE2MP,
+  VTOE2I,
+  type E2Inode,
+  type Ext2Mount,
+} from "./ext2fs_extern.js";
+import { ext2fs_access } from "./ext2fs_vnops.js";
+
+/**
+ * Read logical block `lbn` of directory `ip` with every entry checked. On
+ * success bpp.v holds the busy buffer.
+ */
+export function ext2fs_dirblk_read(ip: E2Inode, lbn: number, bpp: Out<Buf | null>): number {
+  const ump = ip.i_ump;
+  const fs = ump.um_e2fs;
+  bpp.v = null;
+  const bn = { v: 0 };
+  let error = ext2fs_bmap(ip, lbn, bn);
+  if (error !== 0) return error;
+  if (bn.v === 0)
+    return ext2fs_corrupt(ump, `directory inode ${ip.i_number}: hole at block ${lbn}`);
+  error = bread(ump.um_devvp, e2_fsbtodb(ump, bn.v), fs.e2fs_bsize, bpp);
+  if (error !== 0) return error;
+  const why = e2fs_dirblk_check(
+    bpp.v!.b_data,
+    fs.e2fs_bsize,
+    ump.um_ftype,
+    fs.e2fs_icount,
+    ump.um_direct,
+  );
+  if (why !== null) {
+    // a corrupt block is not kept: a later read sees the disk again
+    brelse(bpp.v!, BC_INVAL);
+    bpp.v = null;
+    return ext2fs_corrupt(ump, `directory inode ${ip.i_number} block ${lbn}: ${why}`);
+  }
+  return 0;
+}
+
+/**
+ * Find `name` in directory `ip`: slot.v = its inode (0 when absent).
+ * Bounded by the directory's size; every block is checked on the way.
+ */
+export function ext2fs_dirlookup(ip: E2Inode, name: string, slot: Out<number>): number {
+  const ump = ip.i_ump;
+  const fs = ump.um_e2fs;
+  const bsize = fs.e2fs_bsize;
+  const d = ump.um_direct;
+  const bpp = ump.um_bpp;
+  slot.v = 0;
+  const nblk = Math.ceil(ip.i_din.e2di_size / bsize);
+  for (let lbn = 0; lbn < nblk; lbn++) {
+    const error = ext2fs_dirblk_read(ip, lbn, bpp);
+    if (error !== 0) return error;
+    const bp = bpp.v!;
+    const buf = bp.b_data;
+    let off = 0;
+    while (off < bsize) {
+      e2fs_direct_parse(buf, off, ump.um_ftype, bsize, d);
+      if (d.e2d_ino !== 0 && e2fs_direct_namecmp(buf, off, d.e2d_namlen, name)) {
+        slot.v = d.e2d_ino;
+        brelse(bp, 0);
+        return 0;
+      }
+      off += d.e2d_reclen; // checked: >= 8, inside the block
+    }
+    brelse(bp, 0);
+  }
+  return 0;
+}
+
+/**
+ * VOP_LOOKUP: dvp locked; on success *vpp referenced and unlocked (dvp
+ * itself for "."). The mount is read-only: a last component of
+ * DELETE/RENAME, or a missing one of CREATE, answers EROFS.
+ */
+export function ext2fs_lookup(dvp: Vnode, vpp: VnodeOut, cnp: ComponentName): number {
+  vpp.vp = null;
+  if (dvp.v_type !== VDIR) return ENOTDIR;
+  const mp = dvp.v_mount!;
+  const dp = VTOE2I(dvp);
+  const ump = VFSTOE2MP(mp);
+  const name = cnp.cn_nameptr;
+  const op = cnp.cn_nameiop & OPMASK;
+  const lastcn = (cnp.cn_flags & ISLASTCN) !== 0;
+  const cred = cnp.cn_cred;
+  const rdonly = (mp.mnt_flag & MNT_RDONLY) !== 0;
+
+  let error = ext2fs_access(dvp, VEXEC, cred);
+  if (error !== 0) return error;
+  if (lastcn && rdonly && (op === DELETE || op === RENAME)) return EROFS;
+  if (name.length > EXT2_MAXNAMLEN) return ENAMETOOLONG;
+
+  const modifying = lastcn && op !== LOOKUP;
+  if (!(lastcn && (op === DELETE || op === RENAME))) {
+    const c = cache_lookup(dvp, name, vpp, ump.um_kernel.evcnt);
+    if (c === CACHE_HIT) return 0;
+    if (c === CACHE_NEGATIVE && !(lastcn && op === CREATE)) return ENOENT;
+  }
+  if (dp.i_din.e2di_nlink <= 0 && name !== "..") return ENOENT;
+
+  if (name === ".") {
+    if (lastcn && op === RENAME) return EINVAL;
+    vref(dvp);
+    vpp.vp = dvp;
+    return 0;
+  }
+  if (lastcn && op === RENAME && name === "..") return EINVAL;
+
+  const slot = { v: 0 };
+  error = ext2fs_dirlookup(dp, name, slot);
+  if (error !== 0) return error;
+  if (slot.v === 0) {
+    if (lastcn && (op === CREATE || op === RENAME)) {
+      if (rdonly) return EROFS;
+      error = ext2fs_access(dvp, VWRITE, cred);
+      return error !== 0 ? error : EJUSTRETURN;
+    }
+    if (!modifying) cache_enter(dvp, null, name);
+    return ENOENT;
+  }
+  if (slot.v === dp.i_number && name !== "..") {
+    return ext2fs_corrupt(ump, `directory inode ${dp.i_number}: entry "${name}" names itself`);
+  }
+  if (lastcn && (op === DELETE || op === RENAME)) {
+    error = ext2fs_access(dvp, VWRITE, cred);
+    if (error !== 0) return error;
+  }
+  error = vcache_get(mp, slot.v, vpp);
+  if (error === ENOENT) {
+    vpp.vp = null;
+    return ext2fs_corrupt(
+      ump,
+      `directory inode ${dp.i_number}: entry "${name}" names unallocated inode ${slot.v}`,
+    );
+  }
+  if (error !== 0) return error;
+  const vp = vpp.vp!;
+  if (name === ".." && vp.v_type !== VDIR) {
+    vpp.vp = null;
+    vrele(vp);
+    return ext2fs_corrupt(ump, `directory inode ${dp.i_number}: ".." is not a directory`);
+  }
+  if (lastcn && (op === DELETE || op === RENAME) && dp.i_din.e2di_mode & S_ISTXT) {
+    const ip = VTOE2I(vp);
+    if (genfs_can_sticky(cred, dp.i_din.e2di_uid, ip.i_din.e2di_uid) !== 0) {
+      vpp.vp = null;
+      vrele(vp);
+      return EPERM;
+    }
+  }
+  if (!lastcn && vp.v_type !== VDIR && vp.v_type !== VLNK) {
+    vpp.vp = null;
+    vrele(vp);
+    return ENOTDIR;
+  }
+  if (!modifying) cache_enter(dvp, vp, name);
+  return 0;
+}
+
+/** file_type → DT_* */
+function ft_to_dt(ft: number): number {
+  switch (ft) {
+    case EXT2_FT_REG_FILE:
+      return DT_REG;
+    case EXT2_FT_DIR:
+      return DT_DIR;
+    case EXT2_FT_CHRDEV:
+      return DT_CHR;
+    case EXT2_FT_BLKDEV:
+      return DT_BLK;
+    case EXT2_FT_FIFO:
+      return DT_FIFO;
+    case EXT2_FT_SOCK:
+      return DT_SOCK;
+    case EXT2_FT_SYMLINK:
+      return DT_LNK;
+    default:
+      return DT_UNKNOWN;
+  }
+}
+
+/** i_mode → DT_* */
+function mode_to_dt(mode: number): number {
+  switch (mode & EXT2_IFMT) {
+    case EXT2_IFREG:
+      return DT_REG;
+    case EXT2_IFDIR:
+      return DT_DIR;
+    case EXT2_IFCHR:
+      return DT_CHR;
+    case EXT2_IFBLK:
+      return DT_BLK;
+    case EXT2_IFIFO:
+      return DT_FIFO;
+    case EXT2_IFSOCK:
+      return DT_SOCK;
+    case EXT2_IFLNK:
+      return DT_LNK;
+    default:
+      return DT_UNKNOWN;
+  }
+}
+
+/**
+ * The type of inode `ino` read from its inode table (for directories
+ * without file_type); DT_UNKNOWN when it cannot be read.
+ */
+function ext2fs_ino_dtype(ump: Ext2Mount, ino: number): number {
+  const fs = ump.um_e2fs;
+  if (!(ino >= 1 && ino <= fs.e2fs_icount)) return DT_UNKNOWN;
+  const cg = Math.floor((ino - 1) / fs.e2fs_ipg);
+  const idx = (ino - 1) % fs.e2fs_ipg;
+  const blk = ump.um_gd[cg]!.ext2bgd_i_tables + Math.floor(idx / fs.e2fs_ipb);
+  const bpp = { v: null as Buf | null };
+  if (bread(ump.um_devvp, e2_fsbtodb(ump, blk), fs.e2fs_bsize, bpp) !== 0) return DT_UNKNOWN;
+  const mode = e2_rd16(bpp.v!.b_data, (idx % fs.e2fs_ipb) * fs.e2fs_isize);
+  brelse(bpp.v!, 0);
+  return mode_to_dt(mode);
+}
+
+/**
+ * VOP_READDIR: the entries from byte offset uio_offset on, as struct
+ * dirent; uio_offset comes back as the offset of the next entry (the
+ * cookie). An offset inside an entry resumes at the next one.
+ */
+export function ext2fs_readdir(
+  vp: Vnode,
+  uio: Uio,
+  _cred: Kauth_cred,
+  eofflag: Out<number>,
+  cookies: Out<number[] | null> | null,
+  ncookies: Out<number> | null,
+): number {
+  eofflag.v = 0;
+  if (vp.v_type !== VDIR) return ENOTDIR;
+  const ip = VTOE2I(vp);
+  const ump = ip.i_ump;
+  const fs = ump.um_e2fs;
+  const bsize = fs.e2fs_bsize;
+  const size = ip.i_din.e2di_size;
+  let pos = uio.uio_offset;
+  if (pos < 0) return EINVAL;
+  const cks: number[] | null = cookies !== null && ncookies !== null ? [] : null;
+  const d = ump.um_direct;
+  const bpp = ump.um_bpp;
+  let count = 0;
+  let full = false;
+  // one block's entries, taken out before the buffer is released (reading
+  // an inode for its type must not hold the directory's buffer)
+  const inos: number[] = [];
+  const names: string[] = [];
+  const types: number[] = [];
+  const nexts: number[] = [];
+  while (pos < size && !full) {
+    const lbn = Math.floor(pos / bsize);
+    const base = lbn * bsize;
+    const error = ext2fs_dirblk_read(ip, lbn, bpp);
+    if (error !== 0) return error;
+    const bp = bpp.v!;
+    const buf = bp.b_data;
+    inos.length = names.length = types.length = nexts.length = 0;
+    let off = 0;
+    while (off < bsize) {
+      e2fs_direct_parse(buf, off, ump.um_ftype, bsize, d);
+      const next = off + d.e2d_reclen;
+      if (base + next > pos) {
+        if (base + off >= pos && d.e2d_ino !== 0) {
+          inos.push(d.e2d_ino);
+          names.push(e2fs_direct_name(buf, off, d.e2d_namlen));
+          types.push(ump.um_ftype ? ft_to_dt(d.e2d_type) : -1);
+          nexts.push(base + next);
+        } else {
+          inos.push(0);
+          names.push("");
+          types.push(0);
+          nexts.push(base + next);
+        }
+      }
+      off = next;
+    }
+    brelse(bp, 0);
+    for (let i = 0; i < inos.length; i++) {
+      const ino = inos[i]!;
+      if (ino !== 0) {
+        let type = types[i]!;
+        if (type < 0) type = ext2fs_ino_dtype(ump, ino);
+        if (!dirent_append(uio, ino, type, names[i]!)) {
+          full = true;
+          break;
+        }
+        count++;
+        if (cks !== null) cks.push(nexts[i]!);
+      }
+      pos = nexts[i]!;
+      uio.uio_offset = pos;
+    }
+    if (!full) pos = Math.max(pos, base + bsize);
+  }
+  if (full && count === 0) return EINVAL; // not even one entry fits
+  uio.uio_offset = pos;
+  eofflag.v = pos >= size ? 1 : 0;
+  if (cks !== null) {
+    cookies!.v = cks;
+    ncookies!.v = cks.length;
+  }
+  return 0;
+}
