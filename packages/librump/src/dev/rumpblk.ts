@@ -93,10 +93,16 @@ export class Rumpblk {
     const host = this.kernel.host;
     const wantWrite = (fflag & 2) /* FWRITE */ !== 0;
     if (d.fd >= 0 && wantWrite && !d.writable) {
+      // drop our own shared image lock first, or the exclusive one is refused
+      host.close(d.fd);
+      d.fd = -1;
       const fdp = { v: -1 };
       const error = host.open(d.hostpath, RUMPUSER_OPEN_RDWR | RUMPUSER_OPEN_BIO, fdp);
-      if (error !== 0) return error === EROFS || error === 1 /* EPERM */ ? EACCES : error;
-      host.close(d.fd);
+      if (error !== 0) {
+        // keep serving the readers we had
+        if (host.open(d.hostpath, RUMPUSER_OPEN_RDONLY | RUMPUSER_OPEN_BIO, fdp) === 0) d.fd = fdp.v;
+        return error === EROFS || error === 1 /* EPERM */ ? EACCES : error;
+      }
       d.fd = fdp.v;
       d.writable = true;
     } else if (d.fd < 0) {

@@ -58,7 +58,10 @@ export function vfs_domount(
   st.f_namemax = 255;
   if (ops.vfs_min_mount_data > 0 && dataLen !== -1 && dataLen < ops.vfs_min_mount_data)
     return EINVAL;
+  // the file system sees MNT_FORCE for the call (ffs: mount a dirty image)
+  mp.mnt_flag |= flags & MNT_FORCE;
   let error = ops.vfs_mount(mp, path, data, dataLen);
+  mp.mnt_flag &= ~MNT_FORCE;
   if (error !== 0) return error;
   error = ops.vfs_start(mp, 0);
   if (error !== 0) {

@@ -134,6 +134,8 @@ export interface ImageSpec {
   fsize: number;
   endian: "le" | "be";
   big: boolean;
+  /** image size for makefs -s (e.g. "40m"); default: fit the tree */
+  size?: string;
 }
 
 /** Run makefs over `src` into `image`. */
@@ -151,6 +153,7 @@ export function makefs(image: string, src: string, s: ImageSpec): void {
       "10%",
       "-f",
       "64",
+      ...(s.size !== undefined ? ["-s", s.size] : []),
       "-o",
       `version=${s.version},bsize=${s.bsize},fsize=${s.fsize},density=4096`,
       image,

@@ -3,10 +3,14 @@
  * named by `{ fspec }`, superblock search and validation, unmount, root,
  * statvfs, sync, and loading inodes into vnodes.
  *
- * Read-only for now: a mount without MNT_RDONLY answers EROFS with a
- * console message, so nothing is ever half-written.
+ * Read-write: a read-write mount clears fs_clean on disk at once and a
+ * clean unmount sets it again; an image that was not unmounted cleanly is
+ * mounted read-write only with MNT_FORCE. vfs_sync writes changed inodes,
+ * then the summary area and superblock when they changed, then flushes
+ * the device's buffers.
  */
 import {
+  EACCES,
   EBUSY,
   EFTYPE,
   EINVAL,
@@ -20,12 +24,13 @@ import {
   MNT_RDONLY,
   MNT_UPDATE,
 } from "../../gen/constants.js";
+import { ALLPERMS, MNT_WAIT } from "../../gen/constants.js";
 import { VOP_CLOSE, VOP_OPEN, VOP_UNLOCK } from "../../gen/vnode_if.js";
 import { FREAD, FWRITE } from "../../kern/sys_file.js";
-import { bread, brelse, vflushbuf, vinvalbuf } from "../../kern/vfs_bio.js";
+import { bread, brelse, bwrite, getblk, vflushbuf, vinvalbuf } from "../../kern/vfs_bio.js";
 import { vfs_opv_build } from "../../kern/vfs_init.js";
 import { namei, Nameidata } from "../../kern/vfs_lookup.js";
-import { vcache_get, vflush, vn_lock, vput, vrele } from "../../kern/vfs_vnode.js";
+import { vcache_get, vcache_vnodes, vflush, vn_lock, vput, vrele } from "../../kern/vfs_vnode.js";
 import type { Kernel } from "../../rump/kernel.js";
 import { BC_INVAL, DEV_BSIZE } from "../../sys/buf.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
@@ -33,7 +38,7 @@ import type { Mount, Vfsops, VnodeOpvDesc } from "../../sys/mount.js";
 import { FOLLOW, LOCKLEAF, LOOKUP } from "../../sys/namei.js";
 import type { Out } from "../../sys/out.js";
 import type { Statvfs } from "../../sys/stat.js";
-import type { Vattr } from "../../sys/vattr.js";
+import { VNOVAL, type Vattr } from "../../sys/vattr.js";
 import {
   LK_EXCLUSIVE,
   LK_RETRY,
@@ -64,12 +69,20 @@ import {
   IFREG,
   IFSOCK,
 } from "../ufs/dinode.js";
-import { Inode, UfsMount, VFSTOUFS } from "../ufs/inode.js";
+import { IN_MODIFIED, Inode, ufs_corrupt, UfsMount, VFSTOUFS } from "../ufs/inode.js";
+import { ufs_newmode } from "../ufs/ufs_vnops.js";
+import { ffs_valloc, ffs_vfree } from "./ffs_alloc.js";
+import { ffs_update } from "./ffs_inode.js";
 import {
   cgdmin,
   DINODE_SIZE,
   ffs_csum_parse,
+  ffs_csum_serialize,
   ffs_sb_parse,
+  ffs_sb_serialize,
+  FS_44INODEFMT,
+  FS_DOWAPBL,
+  FS_ISCLEAN,
   ffs_superblock_check,
   fsbtodb,
   ino_to_fsba,
@@ -119,10 +132,40 @@ export function ffs_mount(mp: Mount, _path: string, data: unknown, _dataLen: num
   if (mp.mnt_flag & MNT_UPDATE) {
     const ump = mp.mnt_data as UfsMount | null;
     if (ump === null) return EINVAL;
-    // only a no-op update (still read-only) is possible while writes are missing
-    if ((mp.mnt_flag & MNT_RDONLY) === 0) {
-      ump.um_kernel.printf(`ffs ${ump.um_fspec}: read-write mounts are not supported yet\n`);
-      return EROFS;
+    const fs = ump.um_fs;
+    const wantRo = (mp.mnt_flag & MNT_RDONLY) !== 0;
+    if (wantRo && !ump.um_ronly) {
+      // rw → ro: everything out, then the clean flag
+      let error = ffs_sync(mp, MNT_WAIT, ump.um_kernel.lwp.l_cred);
+      if (error !== 0) return error;
+      fs.fs_clean = FS_ISCLEAN;
+      error = ffs_sbupdate(ump);
+      if (error === 0) error = vflushbuf(ump.um_devvp);
+      if (error !== 0) return error;
+      ump.um_ronly = true;
+      fs.fs_ronly = 1;
+    } else if (!wantRo && ump.um_ronly) {
+      // ro → rw: only a clean image (or forced), and the device must take writes
+      let error = ffs_checkrw(ump.um_kernel, fs, ump.um_fspec, (mp.mnt_flag & MNT_FORCE) !== 0);
+      if (error !== 0) return error;
+      // can the device take writes? (opened read-only at mount)
+      const devvp = ump.um_devvp;
+      const cred = ump.um_kernel.lwp.l_cred;
+      vn_lock(devvp, LK_EXCLUSIVE | LK_RETRY);
+      error = VOP_OPEN(devvp, FREAD | FWRITE, cred);
+      if (error === 0) VOP_CLOSE(devvp, FREAD | FWRITE, cred);
+      VOP_UNLOCK(devvp);
+      if (error !== 0) {
+        ump.um_kernel.printf(
+          `ffs ${ump.um_fspec}: device cannot be reopened for writing (error ${error})\n`,
+        );
+        return error === EACCES ? EROFS : error;
+      }
+      ump.um_ronly = false;
+      fs.fs_ronly = 0;
+      fs.fs_clean = 0;
+      const e = ffs_sbupdate(ump);
+      if (e === 0) vflushbuf(ump.um_devvp);
     }
     return 0;
   }
@@ -130,10 +173,6 @@ export function ffs_mount(mp: Mount, _path: string, data: unknown, _dataLen: num
   const fspec = fspecOf(data);
   if (fspec === null) return EINVAL;
   const ronly = (mp.mnt_flag & MNT_RDONLY) !== 0;
-  if (!ronly) {
-    k.printf(`ffs ${fspec}: read-write mounts are not supported yet; mount with MNT_RDONLY\n`);
-    return EROFS;
-  }
   const l = k.lwp;
   const nd = new Nameidata(fspec, LOOKUP, FOLLOW | LOCKLEAF, l.l_cred);
   let error = namei(l, nd);
@@ -157,7 +196,7 @@ export function ffs_mount(mp: Mount, _path: string, data: unknown, _dataLen: num
     return error;
   }
   VOP_UNLOCK(devvp);
-  error = ffs_mountfs(mp, k, devvp, fspec, ronly);
+  error = ffs_mountfs(mp, k, devvp, fspec, ronly, (mp.mnt_flag & MNT_FORCE) !== 0);
   if (error !== 0) {
     vn_lock(devvp, LK_EXCLUSIVE | LK_RETRY);
     VOP_CLOSE(devvp, fflag, l.l_cred);
@@ -168,7 +207,14 @@ export function ffs_mount(mp: Mount, _path: string, data: unknown, _dataLen: num
 }
 
 /** Find, read and validate the superblock; set up the mount. */
-function ffs_mountfs(mp: Mount, k: Kernel, devvp: Vnode, fspec: string, ronly: boolean): number {
+function ffs_mountfs(
+  mp: Mount,
+  k: Kernel,
+  devvp: Vnode,
+  fspec: string,
+  ronly: boolean,
+  force: boolean,
+): number {
   // forget anything cached from before (the image may have changed)
   vflushbuf(devvp);
   vinvalbuf(devvp);
@@ -206,6 +252,10 @@ function ffs_mountfs(mp: Mount, k: Kernel, devvp: Vnode, fspec: string, ronly: b
   if (cgdmin(fs, fs.fs_ncg - 1) >= fs.fs_size) {
     k.printf(`ffs ${fspec}: last cylinder group has no data blocks\n`);
     return EFTYPE;
+  }
+  if (!ronly) {
+    const e = ffs_checkrw(k, fs, fspec, force);
+    if (e !== 0) return e;
   }
   // the summary area, in fragments of the device
   let error = bread(devvp, fsbtodb(fs, fs.fs_csaddr), fs.fs_cssize, bpp);
@@ -268,7 +318,65 @@ function ffs_mountfs(mp: Mount, k: Kernel, devvp: Vnode, fspec: string, ronly: b
     vinvalbuf(devvp);
     return error === ENOENT ? EFTYPE : error;
   }
+  if (!ronly) {
+    // mounted read-write: not clean until a clean unmount
+    fs.fs_clean = 0;
+    error = ffs_sbupdate(ump);
+    if (error === 0) error = vflushbuf(devvp);
+    if (error !== 0) {
+      vflush(mp, null, true);
+      mp.mnt_data = null;
+      vinvalbuf(devvp);
+      return error;
+    }
+  }
   return 0;
+}
+
+/** May this file system be written? EROFS with a console message if not. */
+function ffs_checkrw(k: Kernel, fs: Fs, fspec: string, force: boolean): number {
+  if (!fs.ufs2 && fs.fs_old_inodefmt < FS_44INODEFMT) {
+    k.printf(`ffs ${fspec}: 4.2BSD inode format is supported read-only\n`);
+    return EROFS;
+  }
+  if (fs.fs_flags & FS_DOWAPBL) {
+    k.printf(`ffs ${fspec}: file system has a WAPBL log; mounting read-only only\n`);
+    return EROFS;
+  }
+  if ((fs.fs_clean & FS_ISCLEAN) === 0) {
+    if (!force) {
+      k.printf(
+        `ffs ${fspec}: file system not clean (fs_clean ${fs.fs_clean}); run fsck or mount with MNT_FORCE\n`,
+      );
+      return EROFS;
+    }
+    k.printf(`ffs ${fspec}: file system not clean; forced read-write mount\n`);
+  }
+  return 0;
+}
+
+/**
+ * ffs_sbupdate: write the summary area and the superblock (synchronously,
+ * through the device's buffers).
+ */
+export function ffs_sbupdate(ump: UfsMount): number {
+  const fs = ump.um_fs;
+  const devvp = ump.um_devvp;
+  fs.fs_time = ump.um_kernel.time_second();
+  const cssize = fs.fs_cssize;
+  const cbp = getblk(devvp, fsbtodb(fs, fs.fs_csaddr), cssize);
+  if (cbp === null) return 12; // ENOMEM
+  ffs_csum_serialize(fs, ump.um_csum, cbp.b_data.subarray(0, cssize));
+  let error = bwrite(cbp);
+  const bpp = ump.um_ibpp;
+  const e = bread(devvp, fs.fs_sblockloc / DEV_BSIZE, SBLOCKSIZE, bpp);
+  if (e !== 0) return e;
+  ffs_sb_serialize(fs, bpp.v!.b_data);
+  const e2 = bwrite(bpp.v!);
+  bpp.v = null;
+  if (error === 0) error = e2;
+  if (error === 0) fs.fs_fmod = 0;
+  return error;
 }
 
 /** VFS_START */
@@ -284,7 +392,22 @@ export function ffs_unmount(mp: Mount, mntflags: number): number {
   if (ump === null) return 0;
   const devvp = ump.um_devvp;
   const k = ump.um_kernel;
-  vflushbuf(devvp);
+  let werr = vflushbuf(devvp);
+  if (!ump.um_ronly) {
+    // everything is out: the image is clean again
+    const fs = ump.um_fs;
+    if (werr === 0) {
+      fs.fs_clean = FS_ISCLEAN;
+      werr = ffs_sbupdate(ump);
+      if (werr === 0) werr = vflushbuf(devvp);
+    }
+    if (werr !== 0) {
+      k.printf(
+        `ffs ${ump.um_fspec}: write error ${werr} at unmount; the image is left not clean\n`,
+      );
+      if ((mntflags & MNT_FORCE) === 0) return werr;
+    }
+  }
   vn_lock(devvp, LK_EXCLUSIVE | LK_RETRY);
   VOP_CLOSE(devvp, FREAD | (ump.um_ronly ? 0 : FWRITE), k.lwp.l_cred);
   VOP_UNLOCK(devvp);
@@ -332,9 +455,26 @@ export function ffs_statvfs(mp: Mount, sbp: Statvfs): number {
   return 0;
 }
 
-/** VFS_SYNC: nothing to write on a read-only mount. */
-function ffs_sync(_mp: Mount, _waitfor: number, _cred: Kauth_cred): number {
-  return 0;
+/**
+ * VFS_SYNC: write every changed inode, the summary area and superblock
+ * when they changed, then every dirty buffer of the device.
+ */
+function ffs_sync(mp: Mount, _waitfor: number, _cred: Kauth_cred): number {
+  const ump = mp.mnt_data as UfsMount | null;
+  if (ump === null || ump.um_ronly) return 0;
+  let error = 0;
+  for (const vp of vcache_vnodes(mp)) {
+    const ip = vp.v_data as Inode | null;
+    if (ip === null || ip.i_flag === 0 || ip.i_din.di_mode === 0) continue;
+    const e = ffs_update(ip);
+    if (e !== 0 && error === 0) error = e;
+  }
+  if (ump.um_fs.fs_fmod !== 0) {
+    const e = ffs_sbupdate(ump);
+    if (e !== 0 && error === 0) error = e;
+  }
+  const e = vflushbuf(ump.um_devvp);
+  return error !== 0 ? error : e;
 }
 
 /** VFS_VGET */
@@ -414,16 +554,108 @@ export function ffs_loadvnode(mp: Mount, vp: Vnode, key: number): number {
   return 0;
 }
 
-/** VFS_NEWVNODE: no inode allocation on a read-only mount. */
+/**
+ * VFS_NEWVNODE: allocate an inode for a new file of vap.va_type in dvp's
+ * directory (ffs_valloc), initialise it (owner from the caller, group from
+ * the directory, all four times now, a new generation) and attach it to vp.
+ */
 function ffs_newvnode(
-  _mp: Mount,
-  _dvp: Vnode,
-  _vp: Vnode,
-  _vap: Vattr,
-  _cred: Kauth_cred,
-  _newkey: Out<number>,
+  mp: Mount,
+  dvp: Vnode,
+  vp: Vnode,
+  vap: Vattr,
+  cred: Kauth_cred,
+  newkey: Out<number>,
 ): number {
-  return EROFS;
+  const ump = VFSTOUFS(mp);
+  const fs = ump.um_fs;
+  if (ump.um_ronly) return EROFS;
+  const type = vap.va_type;
+  let ifmt: number;
+  switch (type) {
+    case VREG:
+      ifmt = IFREG;
+      break;
+    case VDIR:
+      ifmt = IFDIR;
+      break;
+    case VLNK:
+      ifmt = IFLNK;
+      break;
+    case VSOCK:
+      ifmt = IFSOCK;
+      break;
+    case VFIFO:
+      ifmt = IFIFO;
+      break;
+    case VBLK:
+      ifmt = IFBLK;
+      break;
+    case VCHR:
+      ifmt = IFCHR;
+      break;
+    default:
+      return EINVAL;
+  }
+  const pip = dvp.v_data as Inode;
+  const inop = { v: 0 };
+  let error = ffs_valloc(pip, type === VDIR, inop);
+  if (error !== 0) return error;
+  const ino = inop.v;
+  const bpp = ump.um_ibpp;
+  error = bread(ump.um_devvp, fsbtodb(fs, ino_to_fsba(fs, ino)), fs.fs_bsize, bpp);
+  if (error !== 0) {
+    ffs_vfree(ump, ino, type === VDIR);
+    return error;
+  }
+  const ip = new Inode(ump, ino, vp);
+  const din = ip.i_din;
+  dinode_parse(bpp.v!.b_data, ino_to_fsbo(fs, ino) * DINODE_SIZE(fs), fs.ufs2, fs.le, din);
+  brelse(bpp.v!, 0);
+  bpp.v = null;
+  if (din.di_mode !== 0) {
+    // the map said free; the inode says otherwise: leave both alone
+    return ufs_corrupt(
+      ump,
+      `inode ${ino} is free in the map but in use (mode ${din.di_mode.toString(8)})`,
+    );
+  }
+  const gen = (din.di_gen + 1) >>> 0 || 1;
+  din.clear();
+  din.di_gen = gen;
+  let mode = vap.va_mode === VNOVAL ? 0 : vap.va_mode & ALLPERMS;
+  din.di_uid = cred.cr_euid >>> 0;
+  din.di_gid = pip.i_din.di_gid >>> 0;
+  mode = ufs_newmode(mode, din.di_gid, cred);
+  din.di_mode = ifmt | mode;
+  din.di_nlink = type === VDIR ? 2 : 1;
+  if (fs.ufs2) din.di_blksize = fs.fs_bsize;
+  const ts = ump.um_ts;
+  ump.um_kernel.nanotime(ts);
+  din.di_atime = din.di_mtime = din.di_ctime = ts.tv_sec;
+  din.di_atimensec = din.di_mtimensec = din.di_ctimensec = ts.tv_nsec;
+  if (fs.ufs2) {
+    din.di_birthtime = ts.tv_sec;
+    din.di_birthnsec = ts.tv_nsec;
+  }
+  vp.v_type = type;
+  vp.v_data = ip;
+  vp.v_size = 0;
+  if (type === VBLK || type === VCHR) {
+    const rdev = vap.va_rdev === VNOVAL ? 0 : vap.va_rdev;
+    din.di_db[0] = rdev | 0;
+    vp.v_rdev = rdev >>> 0;
+    vp.v_op = ump.um_specop_p;
+  } else if (type === VFIFO) {
+    vp.v_op = ump.um_fifoop_p;
+  } else {
+    vp.v_op = ump.um_vnodeop_p;
+  }
+  ip.i_flag |= IN_MODIFIED;
+  error = ffs_update(ip);
+  if (error !== 0) return error;
+  newkey.v = ino;
+  return 0;
 }
 
 /** File handle: fid_len u16, pad u16, ino u32, gen u32, pad u32. */

@@ -3,7 +3,17 @@
  * everything else comes from ufs_vnops. Three tables, as NetBSD has:
  * regular nodes, device nodes (specfs + ufs node ops), fifos (fifofs + ufs).
  */
-import { EFBIG, EINVAL, EISDIR, EROFS, MNT_NOATIME, MNT_RDONLY } from "../../gen/constants.js";
+import {
+  EFBIG,
+  EINVAL,
+  EISDIR,
+  EPERM,
+  EROFS,
+  MNT_NOATIME,
+  MNT_RDONLY,
+} from "../../gen/constants.js";
+import { VOP_FSYNC, VOP_UNLOCK } from "../../gen/vnode_if.js";
+import { IO_APPEND, IO_SYNC } from "../../kern/vfs_vnops.js";
 import {
   vop_abortop_desc,
   vop_access_desc,
@@ -56,8 +66,8 @@ import {
   vop_whiteout_desc,
   vop_write_desc,
 } from "../../gen/vnode_if.js";
-import { bread, breadn, brelse } from "../../kern/vfs_bio.js";
-import { genfs_islocked, genfs_lock, genfs_unlock } from "../../kern/vfs_vnode.js";
+import { bdwrite, bread, breadn, brelse, bwrite, vflushbuf } from "../../kern/vfs_bio.js";
+import { genfs_islocked, genfs_lock, genfs_unlock, vn_lock } from "../../kern/vfs_vnode.js";
 import { fifo_vnodeop_entries } from "../../miscfs/fifofs/fifo_vnops.js";
 import {
   genfs_abortop,
@@ -66,35 +76,42 @@ import {
   genfs_nullop,
   genfs_poll,
   genfs_seek,
+  genfs_write_clear_suid,
   vn_default_error,
 } from "../../miscfs/genfs/genfs_vnops.js";
 import { spec_vnodeop_entries } from "../../miscfs/specfs/spec_vnops.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
 import type { VnodeOpvEntry } from "../../sys/mount.js";
 import { uiomove, uiozero, type Uio } from "../../sys/uio.js";
-import { VDIR, VLNK, VREG, type Vnode } from "../../sys/vnode.js";
-import { IN_ACCESS, VTOI } from "../ufs/inode.js";
+import { LK_EXCLUSIVE, LK_RETRY, VDIR, VLNK, VREG, type Vnode } from "../../sys/vnode.js";
+import { IFMT } from "../ufs/dinode.js";
+import { APPEND, IMMUTABLE, IN_ACCESS, IN_CHANGE, IN_UPDATE, VTOI } from "../ufs/inode.js";
+import { ffs_balloc } from "./ffs_balloc.js";
+import { ffs_update } from "./ffs_inode.js";
 import { ufs_bmap } from "../ufs/ufs_bmap.js";
 import { ufs_lookup } from "../ufs/ufs_lookup.js";
 import {
   ufs_access,
   ufs_advlock,
   ufs_close,
-  ufs_create_ro,
+  ufs_create,
   ufs_getattr,
   ufs_inactive,
-  ufs_link_ro,
+  ufs_link,
+  ufs_mkdir,
+  ufs_mknod,
   ufs_open,
   ufs_pathconf,
   ufs_readdir,
   ufs_readlink,
   ufs_reclaim,
-  ufs_remove_ro,
-  ufs_rename_ro,
+  ufs_remove,
   ufs_revoke,
+  ufs_rmdir,
   ufs_setattr,
-  ufs_symlink_ro,
+  ufs_symlink,
 } from "../ufs/ufs_vnops.js";
+import { ufs_rename } from "../ufs/ufs_rename.js";
 import { fsbtodb, sblksize } from "./fs.js";
 
 /** Read-ahead of the next logical block when reading sequentially. */
@@ -163,21 +180,79 @@ export function ffs_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_cred
   return error;
 }
 
-/** VOP_WRITE: not yet — mounts are read-only. */
-export function ffs_write(vp: Vnode, _uio: Uio, _ioflag: number, _cred: Kauth_cred): number {
-  if (vp.v_type === VDIR) return EISDIR;
-  return EROFS;
+/**
+ * VOP_WRITE: a block at a time through ffs_balloc and the device's buffer
+ * cache (write-behind; IO_SYNC writes through). IO_APPEND writes at the
+ * end; EFBIG beyond the largest file; non-root writers clear setuid/setgid.
+ */
+export function ffs_write(vp: Vnode, uio: Uio, ioflag: number, cred: Kauth_cred): number {
+  const type = vp.v_type;
+  if (type !== VREG && type !== VLNK) return type === VDIR ? EISDIR : EINVAL;
+  const mp = vp.v_mount!;
+  if (mp.mnt_flag & MNT_RDONLY) return EROFS;
+  const ip = VTOI(vp);
+  const din = ip.i_din;
+  if (din.di_flags & IMMUTABLE) return EPERM;
+  if (din.di_flags & APPEND && (ioflag & IO_APPEND) === 0) return EPERM;
+  if (ioflag & IO_APPEND) uio.uio_offset = din.di_size;
+  if (uio.uio_offset < 0) return EINVAL;
+  if (uio.uio_resid === 0) return 0;
+  const ump = ip.i_ump;
+  const fs = ump.um_fs;
+  if (uio.uio_offset + uio.uio_resid > ump.um_maxfilesize) return EFBIG;
+  const bsize = fs.fs_bsize;
+  const bpp = ump.um_wbpp;
+  const resid = uio.uio_resid;
+  let error = 0;
+  while (uio.uio_resid > 0) {
+    const off = uio.uio_offset;
+    const on = off % bsize;
+    let n = bsize - on;
+    if (n > uio.uio_resid) n = uio.uio_resid;
+    error = ffs_balloc(ip, off, n, cred, bpp);
+    if (error !== 0) break;
+    const bp = bpp.v!;
+    bpp.v = null;
+    uiomove(bp.b_data, on, n, uio);
+    if (off + n > din.di_size) {
+      din.di_size = off + n;
+      vp.v_size = off + n;
+    }
+    if (ioflag & IO_SYNC) bwrite(bp);
+    else bdwrite(bp);
+  }
+  if (uio.uio_resid < resid) {
+    din.di_mode = (din.di_mode & IFMT) | genfs_write_clear_suid(din.di_mode & ~IFMT, cred);
+    ip.i_flag |= IN_CHANGE | IN_UPDATE;
+    error = 0;
+  }
+  if (ioflag & IO_SYNC) {
+    const e = ffs_update(ip);
+    const e2 = vflushbuf(ump.um_devvp);
+    if (error === 0) error = e !== 0 ? e : e2;
+  }
+  return error;
 }
 
-/** VOP_FSYNC: nothing is ever dirty on a read-only mount. */
+/** VOP_FSYNC: the inode, every dirty block of the device, then the device itself. */
 export function ffs_fsync(
-  _vp: Vnode,
-  _cred: Kauth_cred,
-  _flags: number,
-  _offlo: number,
-  _offhi: number,
+  vp: Vnode,
+  cred: Kauth_cred,
+  flags: number,
+  offlo: number,
+  offhi: number,
 ): number {
-  return 0;
+  const ip = VTOI(vp);
+  const ump = ip.i_ump;
+  if (ump.um_ronly) return 0;
+  let error = ffs_update(ip);
+  const e = vflushbuf(ump.um_devvp);
+  if (error === 0) error = e;
+  const devvp = ump.um_devvp;
+  vn_lock(devvp, LK_EXCLUSIVE | LK_RETRY);
+  const e2 = VOP_FSYNC(devvp, cred, flags, offlo, offhi);
+  VOP_UNLOCK(devvp);
+  return error !== 0 ? error : e2;
 }
 
 /** Regular files, directories, symlinks and sockets. */
@@ -185,8 +260,8 @@ export const ffs_vnodeop_entries: readonly VnodeOpvEntry[] = [
   [vop_default_desc, vn_default_error],
   [vop_bwrite_desc, genfs_eopnotsupp],
   [vop_lookup_desc, ufs_lookup],
-  [vop_create_desc, ufs_create_ro],
-  [vop_mknod_desc, ufs_create_ro],
+  [vop_create_desc, ufs_create],
+  [vop_mknod_desc, ufs_mknod],
   [vop_open_desc, ufs_open],
   [vop_close_desc, ufs_close],
   [vop_access_desc, ufs_access],
@@ -204,12 +279,12 @@ export const ffs_vnodeop_entries: readonly VnodeOpvEntry[] = [
   [vop_mmap_desc, genfs_eopnotsupp],
   [vop_fsync_desc, ffs_fsync],
   [vop_seek_desc, genfs_seek],
-  [vop_remove_desc, ufs_remove_ro],
-  [vop_link_desc, ufs_link_ro],
-  [vop_rename_desc, ufs_rename_ro],
-  [vop_mkdir_desc, ufs_create_ro],
-  [vop_rmdir_desc, ufs_remove_ro],
-  [vop_symlink_desc, ufs_symlink_ro],
+  [vop_remove_desc, ufs_remove],
+  [vop_link_desc, ufs_link],
+  [vop_rename_desc, ufs_rename],
+  [vop_mkdir_desc, ufs_mkdir],
+  [vop_rmdir_desc, ufs_rmdir],
+  [vop_symlink_desc, ufs_symlink],
   [vop_readdir_desc, ufs_readdir],
   [vop_readlink_desc, ufs_readlink],
   [vop_abortop_desc, genfs_abortop],

@@ -14,6 +14,7 @@ import type { Buf } from "../../sys/buf.js";
 import type { Vnode, VnodeOpVector } from "../../sys/vnode.js";
 import type { Csum, Fs } from "../ffs/fs.js";
 import { Dinode } from "./dinode.js";
+import { Cg } from "../ffs/ffs_cg.js";
 import { Direct } from "./dir.js";
 
 /** i_flag bits */
@@ -32,6 +33,8 @@ export class Inode {
   i_flag = 0;
   /** the on-disk inode, parsed */
   readonly i_din = new Dinode();
+  /** directories: blocks below this had no room at the last insertion (a hint) */
+  i_diroff = 0;
   /** a short symlink's target (stored in the inode), else null */
   i_shortlink: Uint8Array | null = null;
   constructor(
@@ -57,6 +60,21 @@ export class UfsMount {
   /** scratch out-slots (single CPU: never used re-entrantly across a bread) */
   readonly um_bpp: { v: Buf | null } = { v: null };
   readonly um_direct = new Direct();
+  /** scratch: one directory chunk (compaction) and a lookup result */
+  readonly um_dirbuf = new Uint8Array(512);
+  readonly um_slot = { ino: 0, off: 0, type: 0 };
+  /** the cylinder-group buffer and header being worked on (ffs_alloc) */
+  readonly um_cgbpp: { v: Buf | null } = { v: null };
+  readonly um_cg = new Cg();
+  /** scratch: a second busy buffer and a block number (balloc, truncate) */
+  readonly um_ibpp: { v: Buf | null } = { v: null };
+  /** the data buffer of a write (ffs_write) */
+  readonly um_wbpp: { v: Buf | null } = { v: null };
+  readonly um_bn = { v: 0 };
+  /** scratch: the errno out-slot of the allocator's internal steps */
+  readonly um_err = { v: 0 };
+  /** the time stamps of the operation in progress */
+  readonly um_ts = { tv_sec: 0, tv_nsec: 0 };
   constructor(
     readonly um_mountp: Mount,
     readonly um_kernel: Kernel,

@@ -1,9 +1,13 @@
 /**
  * Directory lookup and scanning (ufs_lookup.c): reading directory blocks
  * with every DIRBLKSIZ chunk checked (ufs_dirbadentry), finding a name,
- * and VOP_LOOKUP with the name cache.
+ * VOP_LOOKUP with the name cache, and changing directories: entering
+ * (split a record's slack, compact a chunk, or grow by a chunk), removing
+ * (merge into the previous record), rewriting, emptiness and the ".."
+ * walk that refuses moving a directory into its own subtree.
  */
 import {
+  EFBIG,
   EINVAL,
   EJUSTRETURN,
   EPERM,
@@ -13,8 +17,10 @@ import {
   EROFS,
   MNT_RDONLY,
 } from "../../gen/constants.js";
-import { bread, brelse } from "../../kern/vfs_bio.js";
-import { BC_INVAL } from "../../sys/buf.js";
+import { bdwrite, bread, brelse, incore } from "../../kern/vfs_bio.js";
+import type { Kauth_cred } from "../../sys/kauth.js";
+import { ffs_balloc } from "../ffs/ffs_balloc.js";
+import { BC_INVAL, BO_DONE } from "../../sys/buf.js";
 import { cache_enter, cache_lookup, CACHE_HIT, CACHE_NEGATIVE } from "../../kern/vfs_cache.js";
 import { vcache_get, vref, vrele } from "../../kern/vfs_vnode.js";
 import { VEXEC, VWRITE, genfs_can_sticky } from "../../miscfs/genfs/genfs_vnops.js";
@@ -31,9 +37,20 @@ import {
 import type { Out } from "../../sys/out.js";
 import { VDIR, VLNK, type Vnode, type VnodeOut } from "../../sys/vnode.js";
 import { S_ISTXT } from "../../gen/constants.js";
-import { fsbtodb, sblksize } from "../ffs/fs.js";
-import { DIRBLKSIZ, direct_namecmp, direct_parse, dirchunk_check, UFS_MAXNAMLEN } from "./dir.js";
-import { ufs_corrupt, VFSTOUFS, VTOI, type Inode } from "./inode.js";
+import { fsbtodb, sblksize, UFS_ROOTINO } from "../ffs/fs.js";
+import {
+  DIRBLKSIZ,
+  direct_namecmp,
+  direct_parse,
+  direct_set_ino,
+  direct_set_reclen,
+  direct_write,
+  dirchunk_check,
+  dirchunk_empty,
+  DIRECTSIZ,
+  UFS_MAXNAMLEN,
+} from "./dir.js";
+import { IN_CHANGE, IN_UPDATE, ufs_corrupt, VFSTOUFS, VTOI, type Inode } from "./inode.js";
 import { ufs_bmap } from "./ufs_bmap.js";
 import { ufs_access } from "./ufs_vnops.js";
 
@@ -50,8 +67,18 @@ export function ufs_dirblk_read(ip: Inode, lbn: number, bpp: Out<Buf | null>): n
   if (error !== 0) return error;
   if (bn.v === 0) return ufs_corrupt(ump, `directory inode ${ip.i_number}: hole at block ${lbn}`);
   const size = sblksize(fs, ip.i_din.di_size, lbn);
-  error = bread(ump.um_devvp, fsbtodb(fs, bn.v), size, bpp);
+  // a block already checked and kept valid in the cache since (all our
+  // changes write sane entries) is not checked again
+  const blkno = fsbtodb(fs, bn.v);
+  const cached = incore(ump.um_devvp, blkno);
+  const checked =
+    cached !== null &&
+    cached.b_private === ump &&
+    (cached.b_oflags & BO_DONE) !== 0 &&
+    cached.b_bcount >= size;
+  error = bread(ump.um_devvp, blkno, size, bpp);
   if (error !== 0) return error;
+  if (checked) return 0;
   const buf = bpp.v!.b_data;
   // a last block of fragments may extend past the directory's size
   const valid = Math.min(size, ip.i_din.di_size - lbn * fs.fs_bsize);
@@ -64,6 +91,7 @@ export function ufs_dirblk_read(ip: Inode, lbn: number, bpp: Out<Buf | null>): n
       return ufs_corrupt(ump, `directory inode ${ip.i_number} block ${lbn}: ${why}`);
     }
   }
+  bpp.v!.b_private = ump;
   return 0;
 }
 
@@ -201,4 +229,244 @@ export function ufs_lookup(dvp: Vnode, vpp: VnodeOut, cnp: ComponentName): numbe
   }
   if (!modifying) cache_enter(dvp, vp, name);
   return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* changing directories (ufs_direnter, ufs_dirremove, ufs_dirrewrite…)       */
+
+/**
+ * Put the entry (name → ino, d_type) into the first chunk with room: a
+ * record with enough slack is split; a chunk whose slack adds up is
+ * compacted first; else the directory grows by a chunk (a new fragment or
+ * block through ffs_balloc).
+ */
+export function ufs_direnter(
+  dp: Inode,
+  name: string,
+  ino: number,
+  type: number,
+  cred: Kauth_cred | null,
+): number {
+  const ump = dp.i_ump;
+  const fs = ump.um_fs;
+  const le = fs.le;
+  const oldfmt = ump.um_oldfmt;
+  const d = ump.um_direct;
+  const need = DIRECTSIZ(name.length);
+  const size = dp.i_din.di_size;
+  const bsize = fs.fs_bsize;
+  const bpp = ump.um_bpp;
+  const nblk = Math.ceil(size / bsize);
+  const first = dp.i_diroff < nblk ? dp.i_diroff : 0;
+  for (let lbn = first; lbn < nblk; lbn++) {
+    dp.i_diroff = lbn;
+    let error = ufs_dirblk_read(dp, lbn, bpp);
+    if (error !== 0) return error;
+    const bp = bpp.v!;
+    const buf = bp.b_data;
+    const valid = Math.min(bp.b_bcount, size - lbn * bsize);
+    for (let c = 0; c < valid; c += DIRBLKSIZ) {
+      let off = c;
+      let slack = 0;
+      while (off < c + DIRBLKSIZ) {
+        direct_parse(buf, off, le, oldfmt, d);
+        const used = d.d_ino !== 0 ? DIRECTSIZ(d.d_namlen) : 0;
+        const free = d.d_reclen - used;
+        if (free >= need) {
+          if (used === 0) {
+            direct_write(buf, off, le, oldfmt, ino, d.d_reclen, type, name);
+          } else {
+            direct_write(buf, off + used, le, oldfmt, ino, free, type, name);
+            direct_set_reclen(buf, off, le, used);
+          }
+          bdwrite(bp);
+          bpp.v = null;
+          dp.i_flag |= IN_CHANGE | IN_UPDATE;
+          return 0;
+        }
+        slack += free;
+        off += d.d_reclen;
+      }
+      if (slack >= need) {
+        // compact the chunk, then append
+        const tmp = ump.um_dirbuf;
+        tmp.set(buf.subarray(c, c + DIRBLKSIZ));
+        let r = 0;
+        let w = c;
+        while (r < DIRBLKSIZ) {
+          direct_parse(tmp, r, le, oldfmt, d);
+          if (d.d_ino !== 0) {
+            const n = DIRECTSIZ(d.d_namlen);
+            buf.set(tmp.subarray(r, r + n), w);
+            direct_set_reclen(buf, w, le, n);
+            w += n;
+          }
+          r += d.d_reclen;
+        }
+        buf.fill(0, w, c + DIRBLKSIZ);
+        direct_write(buf, w, le, oldfmt, ino, c + DIRBLKSIZ - w, type, name);
+        bdwrite(bp);
+        bpp.v = null;
+        dp.i_flag |= IN_CHANGE | IN_UPDATE;
+        return 0;
+      }
+    }
+    brelse(bp, 0);
+    bpp.v = null;
+    error = 0;
+  }
+  // grow by one chunk
+  if (size + DIRBLKSIZ > ump.um_maxfilesize) return EFBIG;
+  dp.i_diroff = Math.floor(size / bsize);
+  const error = ffs_balloc(dp, size, DIRBLKSIZ, cred, bpp);
+  if (error !== 0) return error;
+  const buf = bpp.v!.b_data;
+  const o = size % bsize;
+  dirchunk_empty(buf, o, le);
+  direct_write(buf, o, le, oldfmt, ino, DIRBLKSIZ, type, name);
+  bdwrite(bpp.v!);
+  bpp.v = null;
+  dp.i_din.di_size = size + DIRBLKSIZ;
+  if (dp.i_vnode !== null) dp.i_vnode.v_size = size + DIRBLKSIZ;
+  dp.i_flag |= IN_CHANGE | IN_UPDATE;
+  return 0;
+}
+
+/**
+ * Remove the entry `name` (which must name `ino`) from `dp`: merged into
+ * the previous record of its chunk, or marked unused when it starts one.
+ */
+export function ufs_dirremove(dp: Inode, name: string, ino: number): number {
+  const ump = dp.i_ump;
+  const fs = ump.um_fs;
+  const slot = ump.um_slot;
+  let error = ufs_dirlookup(dp, name, slot);
+  if (error !== 0) return error;
+  if (slot.ino === 0 || slot.ino !== ino) return ENOENT;
+  const bsize = fs.fs_bsize;
+  const lbn = Math.floor(slot.off / bsize);
+  if (lbn < dp.i_diroff) dp.i_diroff = lbn;
+  const bpp = ump.um_bpp;
+  error = ufs_dirblk_read(dp, lbn, bpp);
+  if (error !== 0) return error;
+  const buf = bpp.v!.b_data;
+  const at = slot.off - lbn * bsize;
+  const c = at - (at % DIRBLKSIZ);
+  const d = ump.um_direct;
+  if (at === c) {
+    direct_set_ino(buf, at, fs.le, ump.um_oldfmt, 0, 0);
+  } else {
+    let prev = c;
+    let off = c;
+    while (off < at) {
+      direct_parse(buf, off, fs.le, ump.um_oldfmt, d);
+      prev = off;
+      off += d.d_reclen;
+    }
+    if (off !== at) {
+      brelse(bpp.v!, BC_INVAL);
+      bpp.v = null;
+      return ufs_corrupt(
+        ump,
+        `directory inode ${dp.i_number}: entry "${name}" not on a record boundary`,
+      );
+    }
+    direct_parse(buf, at, fs.le, ump.um_oldfmt, d);
+    const rl = d.d_reclen;
+    direct_parse(buf, prev, fs.le, ump.um_oldfmt, d);
+    direct_set_reclen(buf, prev, fs.le, d.d_reclen + rl);
+  }
+  bdwrite(bpp.v!);
+  bpp.v = null;
+  dp.i_flag |= IN_CHANGE | IN_UPDATE;
+  return 0;
+}
+
+/** Point the entry `name` of `dp` at another inode (rename over, ".." of a moved directory). */
+export function ufs_dirrewrite(dp: Inode, name: string, ino: number, type: number): number {
+  const ump = dp.i_ump;
+  const fs = ump.um_fs;
+  const slot = ump.um_slot;
+  let error = ufs_dirlookup(dp, name, slot);
+  if (error !== 0) return error;
+  if (slot.ino === 0) return ENOENT;
+  const lbn = Math.floor(slot.off / fs.fs_bsize);
+  const bpp = ump.um_bpp;
+  error = ufs_dirblk_read(dp, lbn, bpp);
+  if (error !== 0) return error;
+  direct_set_ino(bpp.v!.b_data, slot.off - lbn * fs.fs_bsize, fs.le, ump.um_oldfmt, ino, type);
+  bdwrite(bpp.v!);
+  bpp.v = null;
+  dp.i_flag |= IN_CHANGE | IN_UPDATE;
+  return 0;
+}
+
+/** Does directory `ip` hold nothing but "." and ".."? (result in empty.v) */
+export function ufs_dirempty(ip: Inode, empty: Out<boolean>): number {
+  const ump = ip.i_ump;
+  const fs = ump.um_fs;
+  const size = ip.i_din.di_size;
+  const d = ump.um_direct;
+  const bpp = ump.um_bpp;
+  empty.v = true;
+  const nblk = Math.ceil(size / fs.fs_bsize);
+  for (let lbn = 0; lbn < nblk && empty.v; lbn++) {
+    const error = ufs_dirblk_read(ip, lbn, bpp);
+    if (error !== 0) return error;
+    const bp = bpp.v!;
+    const buf = bp.b_data;
+    const bsz = Math.min(bp.b_bcount, size - lbn * fs.fs_bsize);
+    let off = 0;
+    while (off < bsz) {
+      direct_parse(buf, off, fs.le, ump.um_oldfmt, d);
+      if (d.d_ino !== 0) {
+        const n = d.d_namlen;
+        const dot = n === 1 && buf[off + 8] === 0x2e;
+        const dotdot = n === 2 && buf[off + 8] === 0x2e && buf[off + 9] === 0x2e;
+        if (!dot && !dotdot) {
+          empty.v = false;
+          break;
+        }
+      }
+      off += d.d_reclen;
+    }
+    brelse(bp, 0);
+    bpp.v = null;
+  }
+  return 0;
+}
+
+/**
+ * ufs_checkpath: would moving directory `source` under `target` put it
+ * inside itself? Walks ".." up from target to the root: EINVAL if source
+ * is met. Bounded by the number of inodes (a corrupt loop is EIO).
+ */
+export function ufs_checkpath(source: Inode, target: Inode): number {
+  const ump = target.i_ump;
+  const mp = ump.um_mountp;
+  if (target.i_number === source.i_number) return EINVAL;
+  if (target.i_number === UFS_ROOTINO) return 0;
+  const slot = new DirSlot();
+  let error = ufs_dirlookup(target, "..", slot);
+  if (error !== 0) return error;
+  let ino = slot.ino;
+  const vpp: VnodeOut = { vp: null };
+  for (let n = 0; n < ump.um_maxino; n++) {
+    if (ino === source.i_number) return EINVAL;
+    if (ino === UFS_ROOTINO || ino === 0) return 0;
+    error = vcache_get(mp, ino, vpp);
+    if (error !== 0)
+      return error === ENOENT ? ufs_corrupt(ump, `".." names free inode ${ino}`) : error;
+    const vp = vpp.vp!;
+    if (vp.v_type !== VDIR) {
+      vrele(vp);
+      return ufs_corrupt(ump, `".." names inode ${ino}, not a directory`);
+    }
+    error = ufs_dirlookup(VTOI(vp), "..", slot);
+    vrele(vp);
+    if (error !== 0) return error;
+    if (slot.ino === ino) return 0;
+    ino = slot.ino;
+  }
+  return ufs_corrupt(ump, `directory loop above inode ${target.i_number}`);
 }
