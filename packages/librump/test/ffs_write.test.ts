@@ -69,7 +69,6 @@ let dir = "";
  * time budget does not allow more).
  */
 const SPECS: (ImageSpec & { name: string })[] = [
-
   {
     name: "ufs2-8k-le",
     version: 2,
@@ -88,7 +87,6 @@ const SPECS: (ImageSpec & { name: string })[] = [
     big: false,
     size: "40m",
   },
-
 ];
 
 beforeAll(() => {

@@ -100,7 +100,8 @@ export class Rumpblk {
       const error = host.open(d.hostpath, RUMPUSER_OPEN_RDWR | RUMPUSER_OPEN_BIO, fdp);
       if (error !== 0) {
         // keep serving the readers we had
-        if (host.open(d.hostpath, RUMPUSER_OPEN_RDONLY | RUMPUSER_OPEN_BIO, fdp) === 0) d.fd = fdp.v;
+        if (host.open(d.hostpath, RUMPUSER_OPEN_RDONLY | RUMPUSER_OPEN_BIO, fdp) === 0)
+          d.fd = fdp.v;
         return error === EROFS || error === 1 /* EPERM */ ? EACCES : error;
       }
       d.fd = fdp.v;
