@@ -220,6 +220,26 @@ d.each([...SPECS.map((s) => s.name), ...NEWFS.map((n) => n.name)])(
       t2.sys.rump_sys_unmount("/mnt", 0);
     });
 
+    it("short symlink targets survive a remount byte for byte (regression: 64-bit pointer round trip)", () => {
+      const image = copyOf(name);
+      const t = mountAt(image);
+      // 8 bytes of a target read as one UFS2 block pointer exceed 2^53
+      const targets = [
+        "docs/README.md",
+        "\u00ff\u00fe\u00fd\u00fc/zzzzzzzz/yyyyyyyy",
+        "x".repeat(50),
+      ];
+      targets.forEach((tg, i) => t.sys.rump_sys_symlink(tg, `/mnt/sl${i}`));
+      unmountAndCheck(t, image);
+      const t2 = mountAt(image, MNT_RDONLY);
+      const buf = new Uint8Array(128);
+      targets.forEach((tg, i) => {
+        const n = t2.sys.rump_sys_readlink(`/mnt/sl${i}`, buf);
+        expect(new TextDecoder().decode(buf.subarray(0, n))).toBe(tg);
+      });
+      t2.sys.rump_sys_unmount("/mnt", 0);
+    });
+
     it("grows through single and double indirect blocks; truncate gives every block back", () => {
       const image = copyOf(name);
       const t = mountAt(image);

@@ -163,6 +163,7 @@ export function ffs_truncate(ip: Inode, length: number, cred: Kauth_cred | null)
     if (length !== 0) return EINVAL;
     din.di_db.fill(0);
     din.di_ib.fill(0);
+    din.di_shortlink = null;
     ip.i_shortlink = null;
     din.di_size = 0;
     if (vp !== null) vp.v_size = 0;

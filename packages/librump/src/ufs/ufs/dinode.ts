@@ -61,6 +61,12 @@ export class Dinode {
   readonly di_ib = new Float64Array(NIADDR);
   readonly di_extb = new Float64Array(NXADDR);
   di_modrev = 0;
+  /**
+   * A short symlink's target lives where the block pointers would; its
+   * bytes are kept here verbatim (as 64-bit numbers they would not survive
+   * a round trip through a double). Null for every other inode.
+   */
+  di_shortlink: Uint8Array | null = null;
 
   /** Reset every field to zero (a free inode). */
   clear(): void {
@@ -72,7 +78,13 @@ export class Dinode {
     this.di_db.fill(0);
     this.di_ib.fill(0);
     this.di_extb.fill(0);
+    this.di_shortlink = null;
   }
+}
+
+/** Bytes of the block-pointer area (di_db + di_ib). */
+function ptrAreaSize(ufs2: boolean): number {
+  return (NDADDR + NIADDR) * (ufs2 ? 8 : 4);
 }
 
 /** Parse the inode at `buf[off…]` into `d`. */
@@ -105,6 +117,7 @@ export function dinode_parse(
     d.di_blksize = 0;
     d.di_birthtime = d.di_birthnsec = d.di_kernflags = d.di_extsize = 0;
     d.di_extb.fill(0);
+    keepShortlink(d, buf, off, false);
     return d;
   }
   d.di_uid = dv.getUint32(off + 4, le);
@@ -128,7 +141,18 @@ export function dinode_parse(
   for (let i = 0; i < NDADDR; i++) d.di_db[i] = ufs_rd64(dv, off + 112 + 8 * i, le);
   for (let i = 0; i < NIADDR; i++) d.di_ib[i] = ufs_rd64(dv, off + 208 + 8 * i, le);
   d.di_modrev = ufs_rd64(dv, off + 232, le);
+  keepShortlink(d, buf, off, true);
   return d;
+}
+
+/** A symlink without blocks keeps its pointer area verbatim (see di_shortlink). */
+function keepShortlink(d: Dinode, buf: Uint8Array, off: number, ufs2: boolean): void {
+  if ((d.di_mode & IFMT) === IFLNK && d.di_blocks === 0) {
+    const start = off + (ufs2 ? UFS2_DB_OFF : UFS1_DB_OFF);
+    d.di_shortlink = buf.slice(start, start + ptrAreaSize(ufs2));
+  } else {
+    d.di_shortlink = null;
+  }
 }
 
 /**
@@ -163,6 +187,7 @@ export function dinode_serialize(
     dv.setUint32(off + 112, d.di_uid >>> 0, le);
     dv.setUint32(off + 116, d.di_gid >>> 0, le);
     ufs_wr64(dv, off + 120, d.di_modrev, le);
+    if (d.di_shortlink !== null) buf.set(d.di_shortlink, off + UFS1_DB_OFF);
     return;
   }
   dv.setUint32(off + 4, d.di_uid >>> 0, le);
@@ -186,6 +211,7 @@ export function dinode_serialize(
   for (let i = 0; i < NDADDR; i++) ufs_wr64(dv, off + 112 + 8 * i, d.di_db[i]!, le);
   for (let i = 0; i < NIADDR; i++) ufs_wr64(dv, off + 208 + 8 * i, d.di_ib[i]!, le);
   ufs_wr64(dv, off + 232, d.di_modrev, le);
+  if (d.di_shortlink !== null) buf.set(d.di_shortlink, off + UFS2_DB_OFF);
 }
 
 /**
@@ -220,6 +246,7 @@ export function dinode_shortlink_write(
   const area = (NDADDR + NIADDR) * (ufs2 ? 8 : 4);
   buf.fill(0, start, start + area);
   buf.set(target.subarray(0, Math.min(target.length, area)), start);
+  d.di_shortlink = buf.slice(start, start + area);
   const dv = ufs_dv(buf);
   for (let i = 0; i < NDADDR; i++)
     d.di_db[i] = ufs2 ? ufs_rd64(dv, start + 8 * i, le) : dv.getInt32(start + 4 * i, le);

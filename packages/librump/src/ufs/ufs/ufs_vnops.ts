@@ -546,13 +546,10 @@ function ufs_makeinode(
       // the target lives where the block pointers would
       const area = new Uint8Array((12 + 3) * ptrs);
       area.set(b);
-      const dv = new DataView(area.buffer);
-      for (let i = 0; i < 12; i++)
-        din.di_db[i] = fs.ufs2 ? Number(dv.getBigInt64(i * 8, fs.le)) : dv.getInt32(i * 4, fs.le);
-      for (let i = 0; i < 3; i++)
-        din.di_ib[i] = fs.ufs2
-          ? Number(dv.getBigInt64((12 + i) * 8, fs.le))
-          : dv.getInt32((12 + i) * 4, fs.le);
+      // kept verbatim: as block-pointer numbers the bytes would not round-trip
+      din.di_db.fill(0);
+      din.di_ib.fill(0);
+      din.di_shortlink = area;
       ip.i_shortlink = b;
       din.di_size = n;
       vp.v_size = n;
