@@ -53,6 +53,9 @@ export function vfs_domount(
   const st = mp.mnt_stat;
   st.f_fstypename = ops.vfs_name;
   st.f_mntonname = path;
+  // what was mounted: the device of a disk file system, else the type's name
+  const fspec = (data as { fspec?: unknown } | null)?.fspec;
+  st.f_mntfromname = typeof fspec === "string" ? fspec : ops.vfs_name;
   st.f_fsidx = [mp.mnt_id, 0];
   st.f_fsid = mp.mnt_id;
   st.f_namemax = 255;
