@@ -110,14 +110,6 @@ export function vcache_new(
   return 0;
 }
 
-/** vcache_rekey: the node behind `vp` changed key (rare: ext2/ffs never need it). */
-export function vcache_rekey(vp: Vnode, newkey: number): void {
-  const cache = cacheOf(vp.v_mount!);
-  cache.delete(vp.v_key);
-  vp.v_key = newkey;
-  cache.set(newkey, vp);
-}
-
 /** vref: take another reference. */
 export function vref(vp: Vnode): void {
   if (vp.v_usecount++ === 0) freelistRemove(vfsOf(vp.v_mount!), vp);
@@ -231,7 +223,6 @@ export function vcache_reclaim(vp: Vnode): void {
   mp.mnt_nvnodes--;
   vfs.numvnodes--;
   vfs.kernel.evcnt.vnodes_reclaimed++;
-  vp.v_gen++;
   vp.v_nc = null;
   vp.v_op = dead_vnodeop_p;
   vp.v_data = null;

@@ -110,8 +110,6 @@ export class Kernel {
   implicitLwp!: Lwp;
   /** lwp bound by rump_pub_lwproc_switch & co.; null = implicit context */
   curlwp: Lwp | null = null;
-  /** nesting depth of schedule() */
-  private depth = 0;
 
   readonly vfs: VfsState;
   readonly devsw = new Devsw();
@@ -122,8 +120,6 @@ export class Kernel {
   rumpblk!: Rumpblk;
 
   /** scratch out-slots for host calls (reused; the kernel is single-threaded) */
-  private readonly tsec = { v: 0 };
-  private readonly tnsec = { v: 0 };
   readonly scratchSec = { v: 0 };
   readonly scratchNsec = { v: 0 };
   /** scratch of vn_stat (never nests) */
@@ -164,13 +160,13 @@ export class Kernel {
   schedule(): void {
     if (this.dead !== null) throw this.dead;
     if (!this.booted) throw new RumpPanic("kernel not booted (call rump_init or boot())");
-    this.depth++;
   }
 
-  /** rump_unschedule: leave it; deferred work runs on the last exit. */
-  unschedule(): void {
-    if (--this.depth === 0 && this.vfs.deferred) this.vfs.runDeferred();
-  }
+  /**
+   * rump_unschedule: leave it. Nothing is deferred to the exit: released
+   * lwps are freed at once and idle work runs as host tasks.
+   */
+  unschedule(): void {}
 
   /** The lwp the current entry runs on (curlwp, or the implicit one). */
   get lwp(): Lwp {
@@ -197,7 +193,6 @@ export class Kernel {
     const ent = this.sysent[num];
     if (ent === undefined || !this.booted) return ENOSYS;
     this.evcnt.syscalls++;
-    this.depth++;
     const rv = this.retval;
     rv[0] = 0;
     rv[1] = 0;
@@ -205,8 +200,6 @@ export class Kernel {
       return ent.sy_call(this.curlwp ?? this.implicitLwp, rv, a0, a1, a2, a3, a4, a5, a6, a7);
     } catch (e) {
       throw this.crash(e);
-    } finally {
-      if (--this.depth === 0 && this.vfs.deferred) this.vfs.runDeferred();
     }
   }
 
@@ -445,21 +438,21 @@ export class Kernel {
 
   /** nanotime: wall-clock time into `ts` */
   nanotime(ts: Timespec): void {
-    this.host.clock_gettime(0, this.tsec, this.tnsec);
-    ts.tv_sec = this.tsec.v;
-    ts.tv_nsec = this.tnsec.v;
+    this.host.clock_gettime(0, this.scratchSec, this.scratchNsec);
+    ts.tv_sec = this.scratchSec.v;
+    ts.tv_nsec = this.scratchNsec.v;
   }
 
   /** monotonic time in nanoseconds (for timeouts) */
   monotime(): number {
-    this.host.clock_gettime(1, this.tsec, this.tnsec);
-    return this.tsec.v * 1e9 + this.tnsec.v;
+    this.host.clock_gettime(1, this.scratchSec, this.scratchNsec);
+    return this.scratchSec.v * 1e9 + this.scratchNsec.v;
   }
 
   /** seconds of wall-clock time (time_second) */
   time_second(): number {
-    this.host.clock_gettime(0, this.tsec, this.tnsec);
-    return this.tsec.v;
+    this.host.clock_gettime(0, this.scratchSec, this.scratchNsec);
+    return this.scratchSec.v;
   }
 
   /* ------------------------------------------------------------------ */

@@ -8,7 +8,7 @@ import type { Vnode } from "../sys/vnode.js";
 export interface Schedulable {
   /** rump_schedule: take the CPU; throws RumpPanic if the kernel is dead */
   schedule(): void;
-  /** rump_unschedule: release it, running deferred work */
+  /** rump_unschedule: release it */
   unschedule(): void;
   /** an exception escaped the kernel: mark the instance dead, return its panic */
   crash(e: unknown): Error;

@@ -64,8 +64,6 @@ export class Vnode {
   v_lockf: unknown = null;
   /** name cache of this directory (kern/vfs_cache.ts owns the entries) */
   v_nc: Map<string, unknown> | null = null;
-  /** bumped when the vnode is reclaimed, so stale name-cache entries miss */
-  v_gen = 0;
   /** the fifo or pipe state of a VFIFO vnode */
   v_fifoinfo: unknown = null;
   /** buffers of this vnode in the buffer cache (kern/vfs_bio.ts), by logical block */
