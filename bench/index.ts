@@ -1,10 +1,11 @@
 /**
  * `pnpm bench`: the kernel's tmpfs against memfs and Node's fs on /dev/shm,
- * measured in the same run, as a table of rates and ratios with the issue's
- * targets. See bench/README.md.
+ * then FFS and ext2fs on images against tmpfs, Node's fs and the npm ext2fs,
+ * and the fsu tools against e2fsprogs, measured in the same run, as tables of
+ * rates and ratios with the issues' targets. See bench/README.md.
  *
  *   pnpm bench                      everything at the issue's sizes (~3 min on 2 cores)
- *   pnpm bench -- --only W1,W6      some sections (W1…W6, MEM, BOOT)
+ *   pnpm bench -- --only W1,FFS     some sections (W1…W6, MEM, BOOT, FFS, EXT2, FSU)
  *   pnpm bench -- --quick           a tenth of the sizes (smoke run)
  *   pnpm bench -- --reps 5          measured runs per workload (median; default 3, --quick 1)
  *   pnpm bench -- --json out.json   also write every measured value
@@ -13,6 +14,15 @@
 import { writeFileSync } from "node:fs";
 import * as os from "node:os";
 import { TARGET_NAMES, type TargetName } from "./targets/target.js";
+import {
+  DISK_FULL,
+  DISK_QUICK,
+  DISK_SECTION_IDS,
+  goalOf,
+  judgeRow,
+  runDisk,
+  type DiskSectionId,
+} from "./disk.js";
 import {
   FULL_SIZES,
   METRICS,
@@ -28,13 +38,13 @@ import {
 interface Cli {
   quick: boolean;
   reps: number | undefined;
-  only: SectionId[] | undefined;
+  only: (SectionId | DiskSectionId)[] | undefined;
   targets: TargetName[] | undefined;
   json: string | undefined;
   params: Record<string, string> | undefined;
 }
 
-const USAGE = `usage: pnpm bench [-- [--quick] [--only W1,W2,…,W6,MEM,BOOT] [--targets tmpfs,memfs,node] [--reps N] [--json FILE] [--param NAME=VALUE]…]`;
+const USAGE = `usage: pnpm bench [-- [--quick] [--only W1,W2,…,W6,MEM,BOOT,FFS,EXT2,FSU] [--targets tmpfs,memfs,node] [--reps N] [--json FILE] [--param NAME=VALUE]…]`;
 
 function parseArgs(argv: string[]): Cli {
   const cli: Cli = {
@@ -71,7 +81,7 @@ function parseArgs(argv: string[]): Cli {
         cli.quick = true;
         break;
       case "--only":
-        cli.only = list(value(), SECTION_IDS, "--only");
+        cli.only = list(value(), [...SECTION_IDS, ...DISK_SECTION_IDS], "--only");
         break;
       case "--targets":
         cli.targets = list(value(), TARGET_NAMES, "--targets");
@@ -125,14 +135,14 @@ function table(rows: string[][], right: (col: number) => boolean): string {
   return [line(rows[0]!), sep, ...rows.slice(1).map(line)].join("\n");
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const cli = parseArgs(process.argv.slice(2));
   const sizes = cli.quick ? QUICK_SIZES : FULL_SIZES;
   const reps = cli.reps ?? (cli.quick ? 1 : 5);
   const out = (s: string): boolean => process.stdout.write(s + "\n");
   const cpu = os.cpus()[0]?.model ?? "unknown CPU";
   out(
-    `rump for TypeScript — tmpfs benchmark${cli.quick ? " (--quick: a tenth of the sizes, indicative only)" : ""}`,
+    `rump for TypeScript — benchmark${cli.quick ? " (--quick: a tenth of the sizes, indicative only)" : ""}`,
   );
   out(
     `node ${process.version}, ${cpu}, ${os.availableParallelism()} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
@@ -155,10 +165,16 @@ function main(): void {
     out("note: run without --expose-gc; gc obtained through v8 flags");
   out("");
 
+  const coreOnly = cli.only?.filter((s): s is SectionId =>
+    (SECTION_IDS as readonly string[]).includes(s),
+  );
+  const diskOnly = cli.only?.filter((s): s is DiskSectionId =>
+    (DISK_SECTION_IDS as readonly string[]).includes(s),
+  );
   const r = runBench({
     sizes,
     reps,
-    only: cli.only,
+    only: coreOnly,
     targets: cli.targets,
     params: cli.params,
     log: (m) => process.stderr.write(`  … ${m}\n`),
@@ -188,16 +204,62 @@ function main(): void {
     ]);
     if (j.result === "MISS") misses.push(`${m.id}: ${j.misses.join("; ")}`);
   }
-  out(table(rows, (c) => c >= 2 && c <= 6));
-  out("");
+  if (rows.length > 1) {
+    out(table(rows, (c) => c >= 2 && c <= 6));
+    out("");
+  }
+
+  // the disk sections: FFS, ext2fs, fsu (big files are the only 256 MiB runs: at most 3 rounds)
+  const d =
+    diskOnly === undefined || diskOnly.length > 0
+      ? await runDisk({
+          sizes: cli.quick ? DISK_QUICK : DISK_FULL,
+          reps: Math.min(reps, 3),
+          only: diskOnly,
+          log: (m) => process.stderr.write(`  … ${m}\n`),
+        })
+      : { rows: [], notes: [], seconds: 0 };
+  for (const sec of DISK_SECTION_IDS) {
+    const secRows = d.rows.filter((x) => x.section === sec);
+    if (secRows.length === 0) continue;
+    const t: string[][] = [
+      ["workload", "unit", "ours", "baseline", "base", "ratio", "target", "result"],
+    ];
+    for (const x of secRows) {
+      const j = judgeRow(x);
+      if (j.miss !== undefined) misses.push(`${x.id}: ${j.miss}`);
+      t.push([
+        x.id,
+        x.unit,
+        x.na !== undefined ? "n/a" : cell(x.value),
+        x.baseline || "—",
+        cell(x.base),
+        ratio(j.ratio),
+        goalOf(x),
+        j.result || "—",
+      ]);
+    }
+    out(`${sec}:`);
+    out(table(t, (c) => c === 2 || c === 4 || c === 5));
+    // one line per reason, naming the rows it holds for
+    const why = new Map<string, string[]>();
+    for (const x of secRows)
+      if (x.na !== undefined) why.set(x.na, [...(why.get(x.na) ?? []), x.id]);
+    for (const [w, ids] of why) out(`  ${ids.join(", ")}: n/a: ${w}`);
+    out("");
+  }
+
   out(misses.length === 0 ? "all measured targets met" : `missed targets (${misses.length}):`);
   for (const s of misses) out(`  ${s}`);
   out("");
   out("what each row measures:");
   for (const m of METRICS) if (r.results.has(m.id)) out(`  ${m.id.padEnd(13)} ${m.what}`);
+  for (const x of d.rows)
+    out(`  ${x.id.padEnd(18)} ${x.what}${x.baseline ? ` (against ${x.baseline})` : ""}`);
   out("where:");
   for (const n of r.notes) out(`  ${n}`);
-  out(`total ${r.seconds.toFixed(1)} s`);
+  for (const n of d.notes) out(`  ${n}`);
+  out(`total ${(r.seconds + d.seconds).toFixed(1)} s`);
 
   if (cli.json !== undefined) {
     const obj = {
@@ -211,10 +273,12 @@ function main(): void {
       results: Object.fromEntries(r.results),
       runs: Object.fromEntries(r.raw),
       notes: r.notes,
+      disk: d.rows,
+      diskNotes: d.notes,
     };
     writeFileSync(cli.json, JSON.stringify(obj, null, 2) + "\n");
     out(`wrote ${cli.json}`);
   }
 }
 
-main();
+void main();

@@ -193,7 +193,7 @@ export function median(xs: readonly number[]): number {
 }
 
 /** A buffer of `n` bytes with a non-zero pattern (no target can treat it as a hole). */
-function patterned(n: number): Uint8Array {
+export function patterned(n: number): Uint8Array {
   const b = new Uint8Array(n);
   for (let i = 0; i < n; i++) b[i] = (i * 31 + 7) & 0xff || 1;
   return b;
@@ -226,7 +226,7 @@ function writeBig(t: FsTarget, path: string, bytes: number, buf: Uint8Array): nu
 /* ------------------------------------------------------------------ */
 /* the workloads                                                       */
 
-interface Workload<S = unknown> {
+export interface Workload<S = unknown> {
   id: string;
   title: string;
   targets: readonly TargetName[];
@@ -237,7 +237,7 @@ interface Workload<S = unknown> {
   teardown?(t: FsTarget, z: Sizes, state: S): void;
 }
 
-const W1: Workload = {
+export const W1: Workload = {
   id: "W1",
   title: "10,000 empty files in one directory: create, stat, readdir, unlink",
   targets: TARGET_NAMES,
@@ -271,7 +271,7 @@ const W1: Workload = {
   },
 };
 
-const W2: Workload<Uint8Array> = {
+export const W2: Workload<Uint8Array> = {
   id: "W2",
   title: "10,000 files of 4 KiB: write, read back",
   targets: TARGET_NAMES,

@@ -1,11 +1,13 @@
 /**
  * The benchmark harness (bench/, `pnpm bench`) still runs: every workload on
  * every target at tiny sizes completes and yields positive rates (memory
- * growth only has to be a number: at these sizes it is lost in the heap's noise). No speed
+ * growth only has to be a number: at these sizes it is lost in the heap's noise), and the
+ * disk sections (FFS, ext2, fsu) give every row a value or a reason why not. No speed
  * is asserted here; `pnpm bench` is where speed is measured.
  */
 import { expect, it } from "vitest";
 import { METRICS, QUICK_SIZES, judge, runBench, type Sizes } from "../bench/workloads.js";
+import { judgeRow, runDisk, type DiskSizes } from "../bench/disk.js";
 
 const TINY: Sizes = {
   ...QUICK_SIZES,
@@ -36,5 +38,46 @@ it("runs every workload on tmpfs, memfs and node with positive results", () => {
     }
     // the verdict is computable (PASS or MISS is not asserted)
     expect(["PASS", "MISS", ""]).toContain(judge(m, r).result);
+  }
+}, 60_000);
+
+const DISK_TINY: DiskSizes = {
+  bigBytes: 256 * 1024,
+  chunk: 64 * 1024,
+  files: 20,
+  preads: 50,
+  readSize: 4096,
+  imageBytes: 16 * 1024 * 1024,
+  npmFiles: 10,
+  fsuBytes: 64 * 1024,
+  fsuFiles: 8,
+  fsuLsEntries: 20,
+};
+
+it("runs the FFS, ext2 and fsu sections at tiny sizes: every row measured or n/a with a reason", async () => {
+  const { rows } = await runDisk({ sizes: DISK_TINY, reps: 1, warmup: false });
+  const ids = rows.map((r) => r.id);
+  for (const id of ["FFS write", "FFS read warm", "FFS read cold", "FFS pread", "FFS W1 create"])
+    expect(ids, id).toContain(id);
+  expect(
+    ids.some((id) => id.startsWith("EXT2")),
+    "an ext2 row",
+  ).toBe(true);
+  expect(
+    ids.some((id) => id.startsWith("FSU")),
+    "an fsu row",
+  ).toBe(true);
+  for (const r of rows) {
+    // FFS is read-write here: every FFS row is measured, on both sides
+    if (r.section === "FFS") {
+      expect(r.na, r.id).toBeUndefined();
+      expect(r.value, r.id).toBeGreaterThan(0);
+      expect(r.base, `${r.id} baseline`).toBeGreaterThan(0);
+    } else if (r.na === undefined) {
+      expect(r.value, r.id).toBeGreaterThan(0);
+    } else {
+      expect(r.na.length, `${r.id}: a reason`).toBeGreaterThan(0);
+    }
+    expect(["PASS", "MISS", "n/a", ""]).toContain(judgeRow(r).result);
   }
 }, 60_000);

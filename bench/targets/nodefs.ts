@@ -58,6 +58,9 @@ export class NodeTarget implements FsTarget {
   pread(fd: number, buf: Uint8Array, n: number, off: number): number {
     return fs.readSync(fd, buf, 0, n, off);
   }
+  fsync(fd: number): void {
+    fs.fsyncSync(fd);
+  }
   stat(path: string): number {
     return fs.statSync(path).mode;
   }

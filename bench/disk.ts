@@ -1,0 +1,894 @@
+/**
+ * The disk sections of `pnpm bench`: FFS and ext2fs on image files in
+ * /dev/shm (a kernel on a NodeHost, so every block really goes to the host
+ * file), against this kernel's tmpfs and Node's fs in the same run, the npm
+ * package `ext2fs` (libext2fs in wasm) on W1/W2, and the fsu command-line
+ * tools against e2fsprogs. Each row has one measured value of ours, one
+ * baseline, a ratio and the issue's target. See bench/README.md.
+ */
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { MNT_ASYNC, MNT_RDONLY, RumpError } from "@rump/syscalls";
+import { DiskTarget, makeFfsImage, type DiskFs } from "./targets/disk.js";
+import { NodeTarget } from "./targets/nodefs.js";
+import type { FsTarget } from "./targets/target.js";
+import { TmpfsTarget } from "./targets/tmpfs.js";
+import { FULL_SIZES, W1, W2, fmt, gc, median, patterned, type Sizes } from "./workloads.js";
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/* ------------------------------------------------------------------ */
+/* sizes, rows, verdicts                                               */
+
+export interface DiskSizes {
+  /** the big file: written and read in `chunk` pieces */
+  bigBytes: number;
+  chunk: number;
+  /** small files of the metadata rows (W1 and W2 of the core bench) */
+  files: number;
+  /** random preads of `readSize` of the big file */
+  preads: number;
+  readSize: number;
+  /** image files (sparse in /dev/shm) */
+  imageBytes: number;
+  /** W1/W2 file count on the npm `ext2fs` package and on our ext2fs beside it */
+  npmFiles: number;
+  /** fsu: a tree of `fsuFiles` files and `fsuBytes` bytes; a directory of `fsuLsEntries` */
+  fsuBytes: number;
+  fsuFiles: number;
+  fsuLsEntries: number;
+}
+
+export const DISK_FULL: DiskSizes = {
+  bigBytes: 256 * MiB,
+  chunk: 64 * KiB,
+  files: 10_000,
+  preads: 20_000,
+  readSize: 4 * KiB,
+  imageBytes: 1024 * MiB,
+  npmFiles: 2_000,
+  fsuBytes: 100 * MiB,
+  fsuFiles: 2_000,
+  fsuLsEntries: 10_000,
+};
+
+export const DISK_QUICK: DiskSizes = {
+  bigBytes: 16 * MiB,
+  chunk: 64 * KiB,
+  files: 1_000,
+  preads: 2_000,
+  readSize: 4 * KiB,
+  imageBytes: 96 * MiB,
+  npmFiles: 200,
+  fsuBytes: 10 * MiB,
+  fsuFiles: 200,
+  fsuLsEntries: 1_000,
+};
+
+export const DISK_SECTION_IDS = ["FFS", "EXT2", "FSU"] as const;
+export type DiskSectionId = (typeof DISK_SECTION_IDS)[number];
+
+export type DiskUnit = "MB/s" | "ops/s" | "s";
+
+/** One row: our value against one baseline. */
+export interface DiskRow {
+  section: DiskSectionId;
+  id: string;
+  what: string;
+  unit: DiskUnit;
+  /** column label of the baseline ("node", "tmpfs", "ext2fs npm", …) */
+  baseline: string;
+  /** medians (undefined: not measured) */
+  value?: number;
+  base?: number;
+  /** every measured value */
+  runs: number[];
+  baseRuns: number[];
+  /** ours ≥ factor × baseline, or (unit s) ours ≤ max seconds */
+  goal?: { factor: number } | { max: number };
+  /** why ours was not measured */
+  na?: string;
+}
+
+export interface DiskVerdict {
+  /** how many times the baseline (higher is better; for seconds base/value) */
+  ratio?: number;
+  result: "PASS" | "MISS" | "n/a" | "";
+  miss?: string;
+}
+
+export function judgeRow(r: DiskRow): DiskVerdict {
+  if (r.na !== undefined || r.value === undefined) return { result: r.goal ? "n/a" : "" };
+  const ratio =
+    r.base === undefined ? undefined : r.unit === "s" ? r.base / r.value : r.value / r.base;
+  const g = r.goal;
+  if (g === undefined) return { ratio, result: "" };
+  if ("max" in g) {
+    return r.value <= g.max
+      ? { ratio, result: "PASS" }
+      : { ratio, result: "MISS", miss: `${fmt(r.value)} s (want < ${g.max} s)` };
+  }
+  if (ratio === undefined) return { ratio, result: "" };
+  return ratio >= g.factor
+    ? { ratio, result: "PASS" }
+    : {
+        ratio,
+        result: "MISS",
+        miss: `${ratio.toFixed(2)}× ${r.baseline} (want ≥ ${g.factor}×)`,
+      };
+}
+
+export function goalOf(r: DiskRow): string {
+  const g = r.goal;
+  if (g === undefined) return "—";
+  return "max" in g ? `< ${g.max} s` : `≥ ${g.factor}× ${r.baseline}`;
+}
+
+export interface DiskRunOptions {
+  sizes: DiskSizes;
+  reps: number;
+  /** one unmeasured round first (default true) */
+  warmup?: boolean;
+  only?: readonly DiskSectionId[];
+  log?: (msg: string) => void;
+}
+
+export interface DiskBenchResult {
+  rows: DiskRow[];
+  notes: string[];
+  seconds: number;
+}
+
+/* ------------------------------------------------------------------ */
+/* helpers                                                             */
+
+const now = (): number => performance.now();
+
+function fullGc(): void {
+  gc();
+  gc();
+}
+
+function check(ok: boolean, what: string): void {
+  if (!ok) throw new Error(`bench: ${what}`);
+}
+
+function errText(e: unknown): string {
+  if (e instanceof RumpError) return e.message;
+  if (e instanceof Error) return e.message.split("\n")[0]!;
+  return String(e);
+}
+
+/** A scratch directory in /dev/shm (or the temp dir), removed at exit. */
+function scratch(): { dir: string; note: string } {
+  let base = tmpdir();
+  let note = `images in ${base} (no /dev/shm: the host's disk may be involved)`;
+  try {
+    fs.accessSync("/dev/shm", fs.constants.W_OK);
+    base = "/dev/shm";
+    note = "images in /dev/shm (the host's page cache)";
+  } catch {
+    // keep tmpdir
+  }
+  const dir = fs.mkdtempSync(join(base, "rump-bench-disk-"));
+  const rm = (): void => fs.rmSync(dir, { recursive: true, force: true });
+  process.once("exit", rm);
+  return { dir, note };
+}
+
+/** Collects our runs and the baseline's runs per row id; the warm-up round is dropped. */
+class Rows {
+  readonly rows: DiskRow[] = [];
+  private readonly byId = new Map<string, DiskRow>();
+  add(
+    section: DiskSectionId,
+    id: string,
+    what: string,
+    unit: DiskUnit,
+    baseline: string,
+    goal?: DiskRow["goal"],
+  ): DiskRow {
+    const r: DiskRow = { section, id, what, unit, baseline, runs: [], baseRuns: [], goal };
+    this.rows.push(r);
+    this.byId.set(id, r);
+    return r;
+  }
+  ours(id: string, v: number, keep: boolean): void {
+    if (keep) this.byId.get(id)!.runs.push(v);
+  }
+  base(id: string, v: number, keep: boolean): void {
+    if (keep) this.byId.get(id)!.baseRuns.push(v);
+  }
+  na(id: string, why: string): void {
+    const r = this.byId.get(id)!;
+    r.na ??= why;
+  }
+  finish(): void {
+    for (const r of this.rows) {
+      if (r.runs.length > 0 && r.na === undefined) r.value = median(r.runs);
+      if (r.baseRuns.length > 0) r.base = median(r.baseRuns);
+    }
+  }
+}
+
+/** Seconds to write `bytes` to `path` in `buf`-sized writes, fsync and close included. */
+function timedWrite(
+  t: FsTarget & { fsync(fd: number): void },
+  path: string,
+  bytes: number,
+  buf: Uint8Array,
+): number {
+  const chunk = buf.length;
+  const t0 = now();
+  const fd = t.openWrite(path);
+  for (let done = 0; done < bytes; done += chunk) {
+    const n = Math.min(chunk, bytes - done);
+    check(t.write(fd, buf, n) === n, `short write of ${path}`);
+  }
+  t.fsync(fd);
+  t.close(fd);
+  return (now() - t0) / 1000;
+}
+
+/** Write untimed (no fsync). */
+function untimedWrite(t: FsTarget, path: string, bytes: number, buf: Uint8Array): void {
+  const fd = t.openWrite(path);
+  for (let done = 0; done < bytes; done += buf.length) {
+    const n = Math.min(buf.length, bytes - done);
+    check(t.write(fd, buf, n) === n, `short write of ${path}`);
+  }
+  t.close(fd);
+}
+
+/** Seconds to read all of `path` in `buf`-sized reads (open and close included); checks size and data. */
+function timedRead(
+  t: FsTarget,
+  path: string,
+  bytes: number,
+  buf: Uint8Array,
+  want: Uint8Array,
+): number {
+  const chunk = buf.length;
+  buf.fill(0);
+  const t0 = now();
+  const fd = t.openRead(path);
+  let got = 0;
+  for (;;) {
+    const r = t.read(fd, buf, chunk);
+    if (r === 0) break;
+    got += r;
+  }
+  t.close(fd);
+  const dt = (now() - t0) / 1000;
+  check(got === bytes, `read ${got} bytes of ${path}, expected ${bytes}`);
+  check(buf[7] === want[7] && buf[chunk - 1] === want[chunk - 1], `wrong data in ${path}`);
+  return dt;
+}
+
+/** The same seeded 4 KiB-aligned offsets for every target. */
+function offsets(n: number, fileBytes: number, size: number): Float64Array {
+  const blocks = Math.floor(fileBytes / size);
+  const o = new Float64Array(n);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    o[i] = ((x >>> 0) % blocks) * size;
+  }
+  return o;
+}
+
+/** preads per second at `offs`. */
+function timedPreads(t: FsTarget, path: string, offs: Float64Array, size: number): number {
+  const buf = new Uint8Array(size);
+  const fd = t.openRead(path);
+  let bytes = 0;
+  const t0 = now();
+  for (let i = 0; i < offs.length; i++) bytes += t.pread(fd, buf, size, offs[i]!);
+  const dt = (now() - t0) / 1000;
+  t.close(fd);
+  check(bytes === offs.length * size, `short pread of ${path}`);
+  return offs.length / dt;
+}
+
+/** The core W1/W2 at `files` files on one target: their rates by metric id. */
+function smallFiles(t: FsTarget, files: number): Record<string, number> {
+  const z: Sizes = { ...FULL_SIZES, w1Files: files, w2Files: files };
+  const out: Record<string, number> = {};
+  for (const [id, s] of Object.entries(W1.run(t, z, undefined))) out[id] = s.count / s.seconds;
+  const data = patterned(z.w2FileSize);
+  for (const [id, s] of Object.entries(W2.run(t, z, data))) out[id] = s.count / s.seconds;
+  return out;
+}
+
+const SMALL_ROWS: [string, string, boolean][] = [
+  ["W1 create", "open(O_CREAT)+close of an empty file", true],
+  ["W1 stat", "stat by path", true],
+  ["W1 readdir", "entries of one readdir of the directory", false],
+  ["W1 unlink", "unlink", true],
+  ["W2 write", "4 KiB file: open+write+close", true],
+  ["W2 read", "4 KiB file: open+read+close", true],
+];
+
+const MB = (bytes: number, s: number): number => bytes / 1e6 / s;
+
+/* ------------------------------------------------------------------ */
+/* FFS and ext2fs                                                      */
+
+function which(cmd: string): string | null {
+  for (const d of (process.env.PATH ?? "").split(":").concat(["/usr/sbin", "/sbin"])) {
+    const p = join(d, cmd);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      // next
+    }
+  }
+  return null;
+}
+
+interface DiskCtx {
+  z: DiskSizes;
+  reps: number;
+  warmup: boolean;
+  log: (m: string) => void;
+  dir: string;
+  rows: Rows;
+  notes: Set<string>;
+}
+
+/**
+ * The big-file and small-file rows of one disk file system. `image` holds
+ * (for ext2fs) a big file /big already; `writable`: a read-write mount
+ * works (else the write rows say why not).
+ */
+function diskSection(c: DiskCtx, sec: DiskSectionId, fstype: DiskFs, image: string): void {
+  const { z, rows, log } = c;
+  const P = sec === "FFS" ? "FFS" : "EXT2";
+  const big = `${z.bigBytes / MiB} MiB`;
+  rows.add(sec, `${P} write`, `${big} file, 64 KiB writes + fsync`, "MB/s", "node", {
+    factor: 0.5,
+  });
+  rows.add(sec, `${P} read warm`, "the file read again (kernel's cache)", "MB/s", "tmpfs", {
+    factor: 0.7,
+  });
+  rows.add(sec, `${P} read cold`, "fresh kernel, image in host cache", "MB/s", "node", {
+    factor: 0.5,
+  });
+  rows.add(sec, `${P} pread`, "random 4 KiB pread of the file", "ops/s", "tmpfs");
+  for (const [id, what, goal] of SMALL_ROWS)
+    rows.add(
+      sec,
+      `${P} ${id}`,
+      `${what} (MNT_ASYNC)`,
+      "ops/s",
+      "tmpfs",
+      goal ? { factor: 0.3 } : undefined,
+    );
+
+  const buf = patterned(z.chunk);
+  const rbuf = new Uint8Array(z.chunk);
+  const offs = offsets(z.preads, z.bigBytes, z.readSize);
+  const node = new NodeTarget();
+  const tm = new TmpfsTarget();
+  c.notes.add(`node: ${node.note}`);
+  c.notes.add(`tmpfs: ${tm.note}`);
+  try {
+    untimedWrite(tm, `${tm.root}/big`, z.bigBytes, buf);
+    untimedWrite(node, `${node.root}/big`, z.bigBytes, buf);
+    // ext2fs images come with /big from mke2fs -d; FFS gets it from the write rows
+    const readPath = fstype === "ffs" ? "/mnt/b/big" : "/mnt/big";
+    let writable = true;
+    log(`${sec}: ${z.bigBytes / MiB} MiB write / cold read / warm read / preads`);
+    for (let r = c.warmup ? -1 : 0; r < c.reps; r++) {
+      const keep = r >= 0;
+      // sequential write (fsync included), on a fresh kernel
+      fullGc();
+      if (writable) {
+        let t: DiskTarget | null = null;
+        try {
+          t = new DiskTarget(fstype, image, 0);
+        } catch (e) {
+          writable = false;
+          rows.na(`${P} write`, `read-write mount refused: ${errText(e)}`);
+        }
+        if (t !== null) {
+          try {
+            rows.ours(
+              `${P} write`,
+              MB(z.bigBytes, timedWrite(t, "/mnt/b/big", z.bigBytes, buf)),
+              keep,
+            );
+          } finally {
+            t.dispose();
+          }
+        }
+      }
+      fullGc();
+      rows.base(
+        `${P} write`,
+        MB(z.bigBytes, timedWrite(node, `${node.root}/big`, z.bigBytes, buf)),
+        keep,
+      );
+      // cold read on a fresh kernel, then warm, then preads
+      fullGc();
+      const t = new DiskTarget(fstype, image, fstype === "ffs" ? 0 : MNT_RDONLY, false);
+      try {
+        rows.ours(
+          `${P} read cold`,
+          MB(z.bigBytes, timedRead(t, readPath, z.bigBytes, rbuf, buf)),
+          keep,
+        );
+        rows.ours(
+          `${P} read warm`,
+          MB(z.bigBytes, timedRead(t, readPath, z.bigBytes, rbuf, buf)),
+          keep,
+        );
+        rows.ours(`${P} pread`, timedPreads(t, readPath, offs, z.readSize), keep);
+      } finally {
+        t.dispose();
+      }
+      fullGc();
+      rows.base(
+        `${P} read cold`,
+        MB(z.bigBytes, timedRead(node, `${node.root}/big`, z.bigBytes, rbuf, buf)),
+        keep,
+      );
+      rows.base(
+        `${P} read warm`,
+        MB(z.bigBytes, timedRead(tm, `${tm.root}/big`, z.bigBytes, rbuf, buf)),
+        keep,
+      );
+      rows.base(`${P} pread`, timedPreads(tm, `${tm.root}/big`, offs, z.readSize), keep);
+    }
+    // small files on an MNT_ASYNC mount against tmpfs
+    log(`${sec}: ${z.files} small files (W1, W2) on an MNT_ASYNC mount`);
+    let t: DiskTarget | null = null;
+    try {
+      t = new DiskTarget(fstype, image, MNT_ASYNC);
+    } catch (e) {
+      for (const [id] of SMALL_ROWS)
+        rows.na(`${P} ${id}`, `read-write mount refused: ${errText(e)}`);
+    }
+    try {
+      for (let r = c.warmup ? -1 : 0; r < c.reps; r++) {
+        const keep = r >= 0;
+        if (t !== null) {
+          fullGc();
+          for (const [id, v] of Object.entries(smallFiles(t, z.files)))
+            rows.ours(`${P} ${id}`, v, keep);
+        }
+        fullGc();
+        for (const [id, v] of Object.entries(smallFiles(tm, z.files)))
+          rows.base(`${P} ${id}`, v, keep);
+      }
+    } finally {
+      t?.dispose();
+    }
+  } finally {
+    tm.dispose();
+    node.dispose();
+  }
+}
+
+function ffsSection(c: DiskCtx): void {
+  const image = join(c.dir, "ffs.img");
+  const t0 = now();
+  makeFfsImage(image, c.z.imageBytes);
+  c.notes.add(
+    `ffs: a ${c.z.imageBytes / MiB} MiB UFS2 image made by newfs_ffs (defaults) in ${(now() - t0).toFixed(0)} ms, mounted by a kernel on a NodeHost`,
+  );
+  try {
+    diskSection(c, "FFS", "ffs", image);
+  } finally {
+    fs.rmSync(image, { force: true });
+  }
+}
+
+/** mke2fs of an ext2 image of `bytes` (4 KiB blocks), from `src` when given. */
+function mke2fs(mk: string, image: string, bytes: number, src?: string): void {
+  fs.rmSync(image, { force: true });
+  const args = ["-q", "-F", "-t", "ext2", "-b", "4096"];
+  if (src !== undefined) args.push("-d", src);
+  args.push(image, `${Math.floor(bytes / KiB)}k`);
+  const r = spawnSync(mk, args, { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`mke2fs ${image}: ${r.stderr || r.error?.message}`);
+}
+
+/** W1 and W2 through the npm package ext2fs (async), rates by metric id. */
+async function npmSmallFiles(image: string, files: number): Promise<Record<string, number>> {
+  const require = createRequire(import.meta.url);
+  const ext2fs = require("ext2fs") as Ext2fsModule;
+  const hfd = fs.openSync(image, "r+");
+  const disk = {
+    read: async (b: Buffer, bo: number, len: number, pos: number) => ({
+      bytesRead: fs.readSync(hfd, b, bo, len, pos),
+      buffer: b,
+    }),
+    write: async (b: Buffer, bo: number, len: number, pos: number) => ({
+      bytesWritten: fs.writeSync(hfd, b, bo, len, pos),
+      buffer: b,
+    }),
+    flush: async (): Promise<void> => {},
+    discard: async (): Promise<void> => {},
+  };
+  const out: Record<string, number> = {};
+  try {
+    const efs = await ext2fs.mount(disk, 0);
+    const p = efs.promises;
+    try {
+      const dir = "/w1";
+      const paths = Array.from({ length: files }, (_, i) => `${dir}/f${i}`);
+      await p.mkdir(dir);
+      let t0 = now();
+      for (const path of paths) {
+        const h = await p.open(path, "w", 0o644);
+        await p.close(h.fd);
+      }
+      out["W1 create"] = files / ((now() - t0) / 1000);
+      t0 = now();
+      let regs = 0;
+      for (const path of paths) if ((await p.stat(path)).isFile()) regs++;
+      out["W1 stat"] = files / ((now() - t0) / 1000);
+      check(regs === files, "ext2fs npm: stat");
+      t0 = now();
+      const names = await p.readdir(dir);
+      out["W1 readdir"] = files / ((now() - t0) / 1000);
+      check(names.length === files, `ext2fs npm: readdir found ${names.length}`);
+      t0 = now();
+      for (const path of paths) await p.unlink(path);
+      out["W1 unlink"] = files / ((now() - t0) / 1000);
+      // W2: 4 KiB files written, read back
+      const data = Buffer.from(patterned(4 * KiB));
+      const rb = Buffer.alloc(4 * KiB);
+      const dir2 = "/w2";
+      await p.mkdir(dir2);
+      const p2 = paths.map((x) => x.replace(dir, dir2));
+      t0 = now();
+      for (const path of p2) {
+        const h = await p.open(path, "w", 0o644);
+        await p.write(h.fd, data, 0, data.length, 0);
+        await p.close(h.fd);
+      }
+      out["W2 write"] = files / ((now() - t0) / 1000);
+      t0 = now();
+      let bytes = 0;
+      for (const path of p2) {
+        const h = await p.open(path, "r");
+        bytes += (await p.read(h.fd, rb, 0, rb.length, 0)).bytesRead;
+        await p.close(h.fd);
+      }
+      out["W2 read"] = files / ((now() - t0) / 1000);
+      check(bytes === files * data.length && rb[4095] === data[4095], "ext2fs npm: W2 data");
+    } finally {
+      await ext2fs.umount(efs);
+    }
+  } finally {
+    fs.closeSync(hfd);
+  }
+  return out;
+}
+
+interface Ext2fsPromises {
+  mkdir(p: string): Promise<void>;
+  open(p: string, flags: string, mode?: number): Promise<{ fd: number }>;
+  close(fd: number): Promise<void>;
+  stat(p: string): Promise<{ isFile(): boolean }>;
+  readdir(p: string): Promise<string[]>;
+  unlink(p: string): Promise<void>;
+  write(fd: number, b: Buffer, off: number, len: number, pos: number): Promise<unknown>;
+  read(
+    fd: number,
+    b: Buffer,
+    off: number,
+    len: number,
+    pos: number,
+  ): Promise<{ bytesRead: number }>;
+}
+interface Ext2fsModule {
+  mount(disk: unknown, offset: number): Promise<{ promises: Ext2fsPromises }>;
+  umount(fs: unknown): Promise<void>;
+}
+
+async function ext2Section(c: DiskCtx): Promise<void> {
+  const { z, rows, log } = c;
+  const mk = which("mke2fs");
+  if (mk === null) {
+    rows.add("EXT2", "EXT2", "mke2fs is not installed: the ext2 section is skipped", "MB/s", "");
+    rows.na("EXT2", "mke2fs missing");
+    return;
+  }
+  const src = join(c.dir, "e2src");
+  fs.mkdirSync(src);
+  const buf = patterned(z.chunk);
+  const fd = fs.openSync(join(src, "big"), "w");
+  for (let done = 0; done < z.bigBytes; done += buf.length) fs.writeSync(fd, buf);
+  fs.closeSync(fd);
+  const image = join(c.dir, "ext2.img");
+  mke2fs(mk, image, z.imageBytes, src);
+  fs.rmSync(src, { recursive: true, force: true });
+  c.notes.add(
+    `ext2fs: a ${z.imageBytes / MiB} MiB ext2 image (4 KiB blocks) made by mke2fs -d with the big file in it`,
+  );
+  try {
+    diskSection(c, "EXT2", "ext2fs", image);
+  } finally {
+    fs.rmSync(image, { force: true });
+  }
+
+  // against the npm package ext2fs: W1 and W2 at npmFiles files, one run each
+  const n = z.npmFiles;
+  log(`EXT2: W1/W2 at ${n} files, ours against the npm package ext2fs (one run each)`);
+  const ids: [string, string][] = [
+    ["W1 create", "open(O_CREAT)+close"],
+    ["W1 stat", "stat by path"],
+    ["W1 unlink", "unlink"],
+    ["W2 write", "4 KiB file: open+write+close"],
+    ["W2 read", "4 KiB file: open+read+close"],
+  ];
+  for (const [id, what] of ids)
+    rows.add("EXT2", `EXT2 npm ${id}`, `${what}, ${n} files`, "ops/s", "ext2fs npm", {
+      factor: 10,
+    });
+  const img2 = join(c.dir, "ext2-npm.img");
+  let npm: Record<string, number> | string;
+  try {
+    mke2fs(mk, img2, 256 * MiB);
+    npm = await npmSmallFiles(img2, n);
+  } catch (e) {
+    npm = errText(e);
+  }
+  const img3 = join(c.dir, "ext2-ours.img");
+  mke2fs(mk, img3, 256 * MiB);
+  let t: DiskTarget | null = null;
+  try {
+    t = new DiskTarget("ext2fs", img3, 0);
+  } catch (e) {
+    for (const [id] of ids) rows.na(`EXT2 npm ${id}`, `read-write mount refused: ${errText(e)}`);
+  }
+  try {
+    const ours = t !== null ? smallFiles(t, n) : {};
+    for (const [id] of ids) {
+      if (typeof npm === "string") rows.base(`EXT2 npm ${id}`, Number.NaN, false);
+      else rows.base(`EXT2 npm ${id}`, npm[id]!, true);
+      if (ours[id] !== undefined) rows.ours(`EXT2 npm ${id}`, ours[id]!, true);
+    }
+  } finally {
+    t?.dispose();
+    fs.rmSync(img2, { force: true });
+    fs.rmSync(img3, { force: true });
+  }
+  c.notes.add(
+    typeof npm === "string"
+      ? `ext2fs npm: failed: ${npm}`
+      : `ext2fs npm: the npm package ext2fs (libext2fs in wasm, async API) on a 256 MiB mke2fs image, ${n} files (fewer than W1's 10,000: it is slow), one run`,
+  );
+}
+
+/* ------------------------------------------------------------------ */
+/* fsu                                                                 */
+
+/** How to start fsu: node + the built CLI, or null (and why). */
+export function fsuCommand(): { argv: string[] } | { missing: string } {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const js = resolve(here, "../packages/ukfs/dist/cli/fsu.js");
+  if (fs.existsSync(js)) return { argv: [process.execPath, js] };
+  return { missing: "packages/ukfs/dist/cli/fsu.js is not built (pnpm build)" };
+}
+
+function timedSpawn(argv: string[], what: string): number {
+  const t0 = now();
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8", maxBuffer: 64 * MiB });
+  const dt = (now() - t0) / 1000;
+  if (r.status !== 0)
+    throw new Error(
+      `${what} exited ${r.status}: ${(r.stderr || r.error?.message || "").trim().split("\n")[0]}`,
+    );
+  return dt;
+}
+
+/** A tree of `files` files of `bytes` in total, 20 per directory, sizes varying around the mean. */
+function makeTree(root: string, files: number, bytes: number): void {
+  fs.mkdirSync(root);
+  const mean = Math.floor(bytes / files);
+  const blob = patterned(mean * 2);
+  let left = bytes;
+  for (let i = 0; i < files; i++) {
+    const d = join(root, `d${Math.floor(i / 20)}`);
+    if (i % 20 === 0) fs.mkdirSync(d);
+    const size =
+      i === files - 1
+        ? left
+        : Math.min(left, mean + (((i * 7919) % 101) - 50) * Math.floor(mean / 100));
+    fs.writeFileSync(join(d, `f${i}`), blob.subarray(0, size));
+    left -= size;
+  }
+}
+
+function countTree(root: string): { files: number; bytes: number } {
+  let files = 0;
+  let bytes = 0;
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile()) {
+        files++;
+        bytes += fs.statSync(p).size;
+      }
+    }
+  };
+  walk(root);
+  return { files, bytes };
+}
+
+function fsuSection(c: DiskCtx): void {
+  const { z, rows, log } = c;
+  rows.add(
+    "FSU",
+    "FSU get -r",
+    `fsu get -r of a tree (${z.fsuFiles} files)`,
+    "s",
+    "debugfs rdump",
+    {
+      factor: 1,
+    },
+  );
+  rows.add("FSU", "FSU put -r", "fsu put -r of the same tree", "s", "mke2fs -d", { factor: 0.5 });
+  rows.add("FSU", "FSU ls -l", `fsu ls -l of a ${z.fsuLsEntries}-entry directory`, "s", "", {
+    max: 1,
+  });
+  const mk = which("mke2fs");
+  const dbg = which("debugfs");
+  const fsu = fsuCommand();
+  const tree = join(c.dir, "tree");
+  const lsdir = join(c.dir, "lsdir");
+  try {
+    if (mk === null || dbg === null) {
+      for (const id of ["FSU get -r", "FSU put -r", "FSU ls -l"])
+        rows.na(id, "e2fsprogs (mke2fs, debugfs) missing");
+      return;
+    }
+    log(`FSU: a ${z.fsuBytes / MiB} MiB tree of ${z.fsuFiles} files, get/put/ls`);
+    makeTree(tree, z.fsuFiles, z.fsuBytes);
+    const imgBytes = Math.max(64 * MiB, z.fsuBytes * 3);
+    const image = join(c.dir, "fsu.img");
+    mke2fs(mk, image, imgBytes, tree);
+    fs.mkdirSync(lsdir);
+    const entries = join(lsdir, "d");
+    fs.mkdirSync(entries);
+    for (let i = 0; i < z.fsuLsEntries; i++) fs.writeFileSync(join(entries, `entry-${i}`), "");
+    const lsimg = join(c.dir, "fsu-ls.img");
+    mke2fs(mk, lsimg, 64 * MiB, lsdir);
+    const want = countTree(tree);
+    for (let r = 0; r < c.reps; r++) {
+      // e2fsprogs
+      const d1 = join(c.dir, "rdump");
+      fs.rmSync(d1, { recursive: true, force: true });
+      fs.mkdirSync(d1);
+      rows.base(
+        "FSU get -r",
+        timedSpawn([dbg, "-R", `rdump / ${d1}`, image], "debugfs rdump"),
+        true,
+      );
+      const got1 = countTree(d1);
+      check(got1.files >= want.files && got1.bytes >= want.bytes, "debugfs rdump: tree incomplete");
+      fs.rmSync(d1, { recursive: true, force: true });
+      const img2 = join(c.dir, "mke2fs-d.img");
+      fs.rmSync(img2, { force: true });
+      const args = [
+        "-q",
+        "-F",
+        "-t",
+        "ext2",
+        "-b",
+        "4096",
+        "-d",
+        tree,
+        img2,
+        `${Math.floor(imgBytes / KiB)}k`,
+      ];
+      rows.base("FSU put -r", timedSpawn([mk, ...args], "mke2fs -d"), true);
+      fs.rmSync(img2, { force: true });
+      if ("missing" in fsu) continue;
+      // fsu
+      const d2 = join(c.dir, "fsuget");
+      fs.rmSync(d2, { recursive: true, force: true });
+      try {
+        rows.ours(
+          "FSU get -r",
+          timedSpawn([...fsu.argv, "get", "-r", image, "/", d2], "fsu get -r"),
+          true,
+        );
+        const got2 = countTree(d2);
+        check(
+          got2.files >= want.files && got2.bytes >= want.bytes,
+          `fsu get -r: ${got2.files} files, ${got2.bytes} bytes`,
+        );
+      } catch (e) {
+        rows.na("FSU get -r", errText(e));
+      }
+      fs.rmSync(d2, { recursive: true, force: true });
+      const img3 = join(c.dir, "fsuput.img");
+      try {
+        mke2fs(mk, img3, imgBytes);
+        rows.ours(
+          "FSU put -r",
+          timedSpawn([...fsu.argv, "put", "-r", img3, tree, "/tree"], "fsu put -r"),
+          true,
+        );
+      } catch (e) {
+        rows.na("FSU put -r", errText(e));
+      }
+      fs.rmSync(img3, { force: true });
+      try {
+        rows.ours(
+          "FSU ls -l",
+          timedSpawn([...fsu.argv, "ls", "-l", lsimg, "/d"], "fsu ls -l"),
+          true,
+        );
+      } catch (e) {
+        rows.na("FSU ls -l", errText(e));
+      }
+    }
+    if ("missing" in fsu)
+      for (const id of ["FSU get -r", "FSU put -r", "FSU ls -l"]) rows.na(id, fsu.missing);
+    c.notes.add(
+      `fsu: each command timed as a whole process (start included), ext2 images by mke2fs -d in ${c.dir.startsWith("/dev/shm") ? "/dev/shm" : c.dir}`,
+    );
+  } finally {
+    fs.rmSync(tree, { recursive: true, force: true });
+    fs.rmSync(lsdir, { recursive: true, force: true });
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* the runner                                                          */
+
+export async function runDisk(o: DiskRunOptions): Promise<DiskBenchResult> {
+  const start = now();
+  const only = new Set<DiskSectionId>(o.only ?? DISK_SECTION_IDS);
+  const { dir, note } = scratch();
+  const c: DiskCtx = {
+    z: o.sizes,
+    reps: o.reps,
+    warmup: o.warmup ?? true,
+    log: o.log ?? ((): void => {}),
+    dir,
+    rows: new Rows(),
+    notes: new Set([note]),
+  };
+  // a section that fails (a kernel panic, a tool that breaks) leaves its
+  // unmeasured rows "n/a" with the error, and the others still run
+  const guard = async (sec: DiskSectionId, fn: () => void | Promise<void>): Promise<void> => {
+    if (!only.has(sec)) return;
+    const before = c.rows.rows.length;
+    try {
+      await fn();
+    } catch (e) {
+      const why = `the section failed: ${errText(e)}`;
+      c.notes.add(`${sec}: ${why}`);
+      for (const r of c.rows.rows.slice(before)) if (r.runs.length === 0) r.na ??= why;
+      if (c.rows.rows.length === before) {
+        c.rows.add(sec, sec, "the section", "s", "");
+        c.rows.na(sec, why);
+      }
+    }
+  };
+  try {
+    await guard("FFS", () => ffsSection(c));
+    await guard("EXT2", () => ext2Section(c));
+    await guard("FSU", () => fsuSection(c));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  c.rows.finish();
+  return { rows: c.rows.rows, notes: [...c.notes], seconds: (now() - start) / 1000 };
+}
