@@ -38,3 +38,8 @@ export * from "./dev/blockdev.js";
 export * from "./dev/disk_partitions.js";
 export { newfs_ffs, newfs_geometry, type NewfsOptions } from "./ufs/ffs/ffs_newfs.js";
 export { fsck_ffs, type FsckResult, type FsckOptions } from "./ufs/ffs/ffs_fsck.js";
+export {
+  newfs_ext2fs,
+  newfs_ext2fs_geometry,
+  type NewfsExt2Options,
+} from "./ufs/ext2fs/ext2fs_newfs.js";

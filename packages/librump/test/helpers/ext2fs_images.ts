@@ -212,3 +212,14 @@ export function mke2fs(image: string, src: string, s: E2Spec): void {
     { stdio: "pipe" },
   );
 }
+
+/** `e2fsck -fn image`: its exit status (0 = clean) and what it printed. */
+export function e2fsck(image: string): { status: number; output: string } {
+  try {
+    const out = execFileSync(E2FSCK, ["-fn", image], { stdio: "pipe", encoding: "utf8" });
+    return { status: 0, output: out };
+  } catch (e) {
+    const x = e as { status?: number; stdout?: string; stderr?: string };
+    return { status: x.status ?? -1, output: `${x.stdout ?? ""}${x.stderr ?? ""}` };
+  }
+}

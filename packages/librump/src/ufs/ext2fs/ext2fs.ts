@@ -363,7 +363,11 @@ export function ext2fs_features_check(s: Ext2Fs, ronly: boolean, notes: string[]
       `read-only compatible features force read-only: ${e2fs_rocompat_names(ro).join(" ")}`,
     );
   if (s.e2fs_features_compat & EXT2F_COMPAT_HAS_JOURNAL)
-    notes.push("has_journal: clean journal ignored (read-only)");
+    notes.push(
+      ronly
+        ? "has_journal: clean journal ignored (read-only)"
+        : "has_journal: clean journal; writes bypass it (as NetBSD's ext2fs does)",
+    );
   if (s.e2fs_features_incompat & EXT2F_INCOMPAT_FLEX_BG) {
     if (!ronly) return "flex_bg is supported read-only only";
     notes.push("flex_bg: read through the group descriptors (read-only)");
@@ -684,5 +688,259 @@ export function e2fs_dirblk_check(
     if (d.e2d_ino !== 0 && d.e2d_namlen === 0) return `entry at ${off}: empty name`;
     off += r;
   }
+  return null;
+}
+
+/* ------------------------------------------------------------------------ */
+/* serializers (the inverse of the parsers above)                           */
+
+/** Little-endian u16 / u32 stores. */
+export function e2_wr16(b: Uint8Array, off: number, v: number): void {
+  b[off] = v & 0xff;
+  b[off + 1] = (v >>> 8) & 0xff;
+}
+export function e2_wr32(b: Uint8Array, off: number, v: number): void {
+  b[off] = v & 0xff;
+  b[off + 1] = (v >>> 8) & 0xff;
+  b[off + 2] = (v >>> 16) & 0xff;
+  b[off + 3] = (v >>> 24) & 0xff;
+}
+
+/**
+ * Write the fields of `s` into the 1024 bytes of a superblock at `off` of
+ * `b`. Bytes we do not model (UUID, hash seed, journal fields…) are left
+ * as they are, so a mounted file system rewrites its own superblock
+ * without losing them.
+ */
+export function ext2fs_sbserialize(s: Ext2Fs, b: Uint8Array, off = 0): void {
+  const w32 = (o: number, v: number): void => e2_wr32(b, off + o, v);
+  const w16 = (o: number, v: number): void => e2_wr16(b, off + o, v);
+  w32(0, s.e2fs_icount);
+  w32(4, s.e2fs_bcount);
+  w32(8, s.e2fs_rbcount);
+  w32(12, s.e2fs_fbcount);
+  w32(16, s.e2fs_ficount);
+  w32(20, s.e2fs_first_dblock);
+  w32(24, s.e2fs_log_bsize);
+  w32(28, s.e2fs_log_fsize);
+  w32(32, s.e2fs_bpg);
+  w32(36, s.e2fs_fpg);
+  w32(40, s.e2fs_ipg);
+  w32(44, s.e2fs_mtime);
+  w32(48, s.e2fs_wtime);
+  w16(52, s.e2fs_mnt_count);
+  w16(54, s.e2fs_max_mnt_count);
+  w16(56, s.e2fs_magic);
+  w16(58, s.e2fs_state);
+  w16(60, s.e2fs_beh);
+  w16(62, s.e2fs_minrev);
+  w32(64, s.e2fs_lastfsck);
+  w32(68, s.e2fs_fsckintv);
+  w32(72, s.e2fs_creator);
+  w32(76, s.e2fs_rev);
+  w16(80, s.e2fs_ruid);
+  w16(82, s.e2fs_rgid);
+  if (s.e2fs_rev >= E2FS_REV1) {
+    w32(84, s.e2fs_first_ino);
+    w16(88, s.e2fs_inode_size);
+    w16(90, s.e2fs_block_group_nr);
+    w32(92, s.e2fs_features_compat);
+    w32(96, s.e2fs_features_incompat);
+    w32(100, s.e2fs_features_rocompat);
+    for (let i = 0; i < 16; i++)
+      b[off + 120 + i] = i < s.e2fs_vname.length ? s.e2fs_vname.charCodeAt(i) & 0xff : 0;
+    w16(206, s.e2fs_reserved_ngdb);
+    w32(224, s.e2fs_journal_inum);
+    w16(254, s.e2fs_desc_size);
+    w32(336, s.e2fs_blocks_count_hi);
+  }
+}
+
+/** Write group descriptor `g` as entry `i` of the descriptor area `b` (32-byte form). */
+export function e2fs_gd_serialize(g: Ext2Gd, b: Uint8Array, i: number): void {
+  const off = i * E2FS_GD_SIZE;
+  e2_wr32(b, off, g.ext2bgd_b_bitmap);
+  e2_wr32(b, off + 4, g.ext2bgd_i_bitmap);
+  e2_wr32(b, off + 8, g.ext2bgd_i_tables);
+  e2_wr16(b, off + 12, g.ext2bgd_nbfree);
+  e2_wr16(b, off + 14, g.ext2bgd_nifree);
+  e2_wr16(b, off + 16, g.ext2bgd_ndirs);
+  e2_wr16(b, off + 18, g.ext2bgd_flags);
+}
+
+/** The extra field of a large-inode time stamp: epoch bits and nanoseconds. */
+function xtime_extra(sec: number, nsec: number): number {
+  const epoch = Math.floor((sec - (sec | 0)) / 4294967296) & 3;
+  return (epoch | ((nsec >>> 0) << 2)) >>> 0;
+}
+
+/** i_extra_isize given to new inodes larger than 128 bytes (what mke2fs wants). */
+export const E2FS_WANT_EXTRA_ISIZE = 32;
+
+/**
+ * Write inode `d` into the `s.e2fs_isize` bytes at `off` of `b`. Fields we
+ * do not model (osd1, the EA block's high bits, the checksum, extended
+ * attributes in the inode's tail) keep their bytes. Sizes ≥ 4 GiB of
+ * regular files go to i_size_high; the high 16 bits of the ids to osd2
+ * (Linux layout); the nanoseconds and birth time to the large-inode part
+ * when i_extra_isize covers them.
+ */
+export function e2fs_dinode_serialize(d: Ext2Dinode, b: Uint8Array, off: number, s: Ext2Fs): void {
+  const w16 = (o: number, v: number): void => e2_wr16(b, off + o, v);
+  const w32 = (o: number, v: number): void => e2_wr32(b, off + o, v);
+  w16(0, d.e2di_mode);
+  w16(2, d.e2di_uid & 0xffff);
+  w32(4, d.e2di_size % 4294967296);
+  w32(8, d.e2di_atime);
+  w32(12, d.e2di_ctime);
+  w32(16, d.e2di_mtime);
+  w32(20, d.e2di_dtime);
+  w16(24, d.e2di_gid & 0xffff);
+  w16(26, d.e2di_nlink);
+  w32(28, d.e2di_nblock % 4294967296);
+  w32(32, d.e2di_flags);
+  for (let i = 0; i < EXT2_N_BLOCKS; i++) w32(40 + i * 4, d.e2di_blocks[i]!);
+  w32(100, d.e2di_gen);
+  w32(104, d.e2di_facl);
+  if (s.e2fs_rev >= E2FS_REV1 && (d.e2di_mode & EXT2_IFMT) === EXT2_IFREG)
+    w32(108, Math.floor(d.e2di_size / 4294967296));
+  if (s.e2fs_creator !== E2FS_OS_HURD) {
+    w16(120, (d.e2di_uid >>> 16) & 0xffff);
+    w16(122, (d.e2di_gid >>> 16) & 0xffff);
+  }
+  if (s.e2fs_isize > 128) {
+    const extra = e2_rd16(b, off + 128);
+    if (extra >= 4 && 128 + extra <= s.e2fs_isize) {
+      const fits = (fieldEnd: number): boolean => 128 + extra >= fieldEnd;
+      if (fits(136)) w32(132, xtime_extra(d.e2di_ctime, d.e2di_ctimensec));
+      if (fits(140)) w32(136, xtime_extra(d.e2di_mtime, d.e2di_mtimensec));
+      if (fits(144)) w32(140, xtime_extra(d.e2di_atime, d.e2di_atimensec));
+      if (fits(152)) {
+        w32(144, d.e2di_crtime);
+        w32(148, xtime_extra(d.e2di_crtime, d.e2di_crtimensec));
+      }
+    }
+  }
+}
+
+/**
+ * Make the `s.e2fs_isize` bytes at `off` of `b` a blank inode: all zero,
+ * with i_extra_isize set for inodes larger than 128 bytes (so a new
+ * inode's nanoseconds and birth time have a place and e2fsck agrees).
+ */
+export function e2fs_dinode_blank(b: Uint8Array, off: number, s: Ext2Fs): void {
+  b.fill(0, off, off + s.e2fs_isize);
+  if (s.e2fs_isize >= 128 + E2FS_WANT_EXTRA_ISIZE) e2_wr16(b, off + 128, E2FS_WANT_EXTRA_ISIZE);
+}
+
+/** Bytes a directory entry with a name of `namlen` bytes needs (EXT2_DIR_REC_LEN). */
+export function EXT2_DIR_REC_LEN(namlen: number): number {
+  return (EXT2_DIR_HDR + namlen + 3) & ~3;
+}
+
+/** rec_len → the stored value (65536 in a 64 KiB block is stored as 65535). */
+function reclen_encode(v: number): number {
+  return v >= 65536 ? 65535 : v;
+}
+
+/**
+ * Write a directory entry at `off` of `b`: inode, rec_len, the name (a
+ * kernel byte string) and, with the filetype feature, its file_type; else
+ * name_len is 16 bits.
+ */
+export function e2fs_direct_write(
+  b: Uint8Array,
+  off: number,
+  ftype: boolean,
+  ino: number,
+  reclen: number,
+  type: number,
+  name: string,
+): void {
+  e2_wr32(b, off, ino);
+  e2_wr16(b, off + 4, reclen_encode(reclen));
+  const n = name.length;
+  if (ftype) {
+    b[off + 6] = n;
+    b[off + 7] = type;
+  } else {
+    e2_wr16(b, off + 6, n);
+  }
+  const p = off + EXT2_DIR_HDR;
+  for (let i = 0; i < n; i++) b[p + i] = name.charCodeAt(i) & 0xff;
+  // tidy padding: the rest of the record's used part
+  b.fill(0, p + n, off + Math.min(reclen, EXT2_DIR_REC_LEN(n)));
+}
+
+/** Set only the rec_len of the entry at `off`. */
+export function e2fs_direct_set_reclen(b: Uint8Array, off: number, reclen: number): void {
+  e2_wr16(b, off + 4, reclen_encode(reclen));
+}
+
+/** Set the inode (and file_type, with the filetype feature) of the entry at `off`. */
+export function e2fs_direct_set_ino(
+  b: Uint8Array,
+  off: number,
+  ftype: boolean,
+  ino: number,
+  type: number,
+): void {
+  e2_wr32(b, off, ino);
+  if (ftype) b[off + 7] = type;
+}
+
+/**
+ * The groups that hold a copy of the superblock and descriptors: all of
+ * them, or with sparse_super only 0, 1 and the powers of 3, 5 and 7.
+ */
+export function e2fs_cg_has_sb(s: Ext2Fs, g: number): boolean {
+  if (g <= 1) return true;
+  if (s.e2fs_rev < E2FS_REV1 || (s.e2fs_features_rocompat & EXT2F_ROCOMPAT_SPARSESUPER) === 0)
+    return true;
+  for (const p of [3, 5, 7]) {
+    let x = p;
+    while (x < g) x *= p;
+    if (x === g) return true;
+  }
+  return false;
+}
+
+/** file_type of an i_mode (EXT2_FT_*). */
+export function e2fs_mode_to_ft(mode: number): number {
+  switch (mode & EXT2_IFMT) {
+    case EXT2_IFREG:
+      return EXT2_FT_REG_FILE;
+    case EXT2_IFDIR:
+      return EXT2_FT_DIR;
+    case EXT2_IFCHR:
+      return EXT2_FT_CHRDEV;
+    case EXT2_IFBLK:
+      return EXT2_FT_BLKDEV;
+    case EXT2_IFIFO:
+      return EXT2_FT_FIFO;
+    case EXT2_IFSOCK:
+      return EXT2_FT_SOCK;
+    case EXT2_IFLNK:
+      return EXT2_FT_SYMLINK;
+    default:
+      return EXT2_FT_UNKNOWN;
+  }
+}
+
+/**
+ * What a read-write mount implements: incompat filetype only (flex_bg
+ * stays read-only), ro_compat sparse_super and large_file. null when the
+ * file system may be written, else why not (naming the features).
+ */
+export const EXT2F_INCOMPAT_SUPP_RW = EXT2F_INCOMPAT_FTYPE;
+export const EXT2F_ROCOMPAT_SUPP_RW = EXT2F_ROCOMPAT_SPARSESUPER | EXT2F_ROCOMPAT_LARGEFILE;
+export function ext2fs_rw_check(s: Ext2Fs): string | null {
+  if (s.e2fs_rev < E2FS_REV1) return null;
+  const inc = s.e2fs_features_incompat & ~EXT2F_INCOMPAT_SUPP_RW;
+  if (inc !== 0)
+    return `incompatible features supported read-only only: ${e2fs_incompat_names(inc).join(" ")}`;
+  const ro = s.e2fs_features_rocompat & ~EXT2F_ROCOMPAT_SUPP_RW;
+  if (ro !== 0)
+    return `read-only compatible features force read-only: ${e2fs_rocompat_names(ro).join(" ")}`;
   return null;
 }

@@ -13,8 +13,20 @@ import type { Mount } from "../../sys/mount.js";
 import type { Vnode, VnodeOpVector } from "../../sys/vnode.js";
 import { Ext2Dinode, Ext2Direct, type Ext2Fs, type Ext2Gd } from "./ext2fs.js";
 
+/** i_flag bits (as ufs/ufs/inode.h) */
+export const IN_ACCESS = 0x0001;
+export const IN_CHANGE = 0x0002;
+export const IN_UPDATE = 0x0004;
+export const IN_MODIFIED = 0x0008;
+
 /** The in-core inode (struct inode, ext2 flavour). */
 export class E2Inode {
+  /** IN_* */
+  i_flag = 0;
+  /** directories: blocks below this had no room at the last insertion (a hint) */
+  i_diroff = 0;
+  /** the last block allocated to this file (the next one is preferred after it) */
+  i_lastalloc = 0;
   /** the on-disk inode, parsed */
   readonly i_din = new Ext2Dinode();
   /** a fast symlink's target (stored in i_block), else null */
@@ -33,19 +45,42 @@ export class Ext2Mount {
   readonly um_direct = new Ext2Direct();
   /** directory entries carry file_type (the filetype feature) */
   readonly um_ftype: boolean;
+  /** read-only mount (changes with MNT_UPDATE) */
+  um_ronly: boolean;
+  /** the superblock or descriptors changed since they were last written */
+  um_fmod = false;
+  /** the superblock's bytes as read (fields we do not model are kept) */
+  um_sbraw: Uint8Array = new Uint8Array(1024);
+  /** the largest file size a write may reach */
+  um_maxfilesize = 0;
+  /** scratch: second and third busy buffers (bitmaps and inode blocks; write data) */
+  readonly um_ibpp: { v: Buf | null } = { v: null };
+  readonly um_cgbpp: { v: Buf | null } = { v: null };
+  readonly um_wbpp: { v: Buf | null } = { v: null };
+  readonly um_bn = { v: 0 };
+  /** scratch: a directory-entry search result */
+  readonly um_slot = { ino: 0, off: 0, prev: -1 };
+  /** the time stamps of the operation in progress */
+  readonly um_ts = { tv_sec: 0, tv_nsec: 0 };
   constructor(
     readonly um_mountp: Mount,
     readonly um_kernel: Kernel,
     readonly um_devvp: Vnode,
     readonly um_e2fs: Ext2Fs,
-    readonly um_gd: readonly Ext2Gd[],
+    readonly um_gd: Ext2Gd[],
     readonly um_vnodeop_p: VnodeOpVector,
     readonly um_specop_p: VnodeOpVector,
     readonly um_fifoop_p: VnodeOpVector,
     readonly um_fspec: string,
-    readonly um_ronly: boolean,
+    ronly: boolean,
   ) {
+    this.um_ronly = ronly;
     this.um_ftype = (um_e2fs.e2fs_features_incompat & 0x0002) !== 0 && um_e2fs.e2fs_rev >= 1;
+    // revision 0 has no i_size_high: files stay below 2 GiB
+    this.um_maxfilesize =
+      um_e2fs.e2fs_rev >= 1
+        ? um_e2fs.e2fs_maxfilesize
+        : Math.min(um_e2fs.e2fs_maxfilesize, 0x7fffffff);
   }
 }
 

@@ -6,6 +6,7 @@
  * entry spanning the block.
  */
 import {
+  EFBIG,
   EINVAL,
   EJUSTRETURN,
   ENAMETOOLONG,
@@ -16,7 +17,7 @@ import {
   MNT_RDONLY,
   S_ISTXT,
 } from "../../gen/constants.js";
-import { bread, brelse } from "../../kern/vfs_bio.js";
+import { bdwrite, bread, brelse } from "../../kern/vfs_bio.js";
 import { cache_enter, cache_lookup, CACHE_HIT, CACHE_NEGATIVE } from "../../kern/vfs_cache.js";
 import { vcache_get, vref, vrele } from "../../kern/vfs_vnode.js";
 import { genfs_can_sticky, VEXEC, VWRITE } from "../../miscfs/genfs/genfs_vnops.js";
@@ -47,6 +48,13 @@ import type { Uio } from "../../sys/uio.js";
 import { VDIR, VLNK, type Vnode, type VnodeOut } from "../../sys/vnode.js";
 import {
   e2_rd16,
+  e2_wr32,
+  e2fs_direct_set_ino,
+  e2fs_direct_set_reclen,
+  e2fs_direct_write,
+  EXT2_DIR_REC_LEN,
+  EXT2_INDEX,
+  EXT2_ROOTINO,
   e2fs_dirblk_check,
   e2fs_direct_name,
   e2fs_direct_namecmp,
@@ -69,9 +77,12 @@ import {
   EXT2_MAXNAMLEN,
 } from "./ext2fs.js";
 import { ext2fs_bmap } from "./ext2fs_bmap.js";
+import { ext2fs_balloc } from "./ext2fs_inode.js";
 import {
   e2_fsbtodb,
   ext2fs_corrupt,
+  IN_CHANGE,
+  IN_UPDATE,
   VFSTOE2MP,
   VTOE2I,
   type E2Inode,
@@ -378,4 +389,259 @@ export function ext2fs_readdir(
     ncookies!.v = cks.length;
   }
   return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* changing directories (ext2fs_direnter, ext2fs_dirremove, …)              */
+
+/**
+ * Find `name` in `ip` with its place: slot.ino (0 when absent), slot.off
+ * (byte offset in the directory) and slot.prev (offset of the entry before
+ * it in the same block, -1 when it starts the block).
+ */
+export function ext2fs_dirsearch(
+  ip: E2Inode,
+  name: string,
+  slot: { ino: number; off: number; prev: number },
+): number {
+  const ump = ip.i_ump;
+  const bsize = ump.um_e2fs.e2fs_bsize;
+  const d = ump.um_direct;
+  const bpp = ump.um_bpp;
+  slot.ino = 0;
+  slot.off = 0;
+  slot.prev = -1;
+  const nblk = Math.ceil(ip.i_din.e2di_size / bsize);
+  for (let lbn = 0; lbn < nblk; lbn++) {
+    const error = ext2fs_dirblk_read(ip, lbn, bpp);
+    if (error !== 0) return error;
+    const bp = bpp.v!;
+    bpp.v = null;
+    const buf = bp.b_data;
+    let off = 0;
+    let prev = -1;
+    while (off < bsize) {
+      e2fs_direct_parse(buf, off, ump.um_ftype, bsize, d);
+      if (d.e2d_ino !== 0 && e2fs_direct_namecmp(buf, off, d.e2d_namlen, name)) {
+        slot.ino = d.e2d_ino;
+        slot.off = lbn * bsize + off;
+        slot.prev = prev < 0 ? -1 : lbn * bsize + prev;
+        brelse(bp, 0);
+        return 0;
+      }
+      prev = off;
+      off += d.e2d_reclen;
+    }
+    brelse(bp, 0);
+  }
+  return 0;
+}
+
+/**
+ * An indexed (dir_index) directory is about to get an entry the index
+ * does not know: drop the index flag, so that it is a plain linear
+ * directory again (ext2 allows that; the index blocks read as empty
+ * entries).
+ */
+function ext2fs_dropindex(dp: E2Inode): void {
+  if (dp.i_din.e2di_flags & EXT2_INDEX) {
+    dp.i_din.e2di_flags &= ~EXT2_INDEX;
+    dp.i_flag |= IN_CHANGE;
+  }
+}
+
+/**
+ * ext2fs_direnter: put the entry (name → ino, file_type) into the first
+ * record with room for it (splitting the record), else add a block to the
+ * directory.
+ */
+export function ext2fs_direnter(
+  dp: E2Inode,
+  name: string,
+  ino: number,
+  type: number,
+  cred: Kauth_cred | null,
+): number {
+  const ump = dp.i_ump;
+  const fs = ump.um_e2fs;
+  const ftype = ump.um_ftype;
+  const d = ump.um_direct;
+  const need = EXT2_DIR_REC_LEN(name.length);
+  const size = dp.i_din.e2di_size;
+  const bsize = fs.e2fs_bsize;
+  const bpp = ump.um_bpp;
+  const nblk = Math.ceil(size / bsize);
+  const ft = ftype ? type : 0;
+  ext2fs_dropindex(dp);
+  const first = dp.i_diroff < nblk ? dp.i_diroff : 0;
+  for (let n = 0; n < nblk; n++) {
+    const lbn = (first + n) % nblk;
+    const error = ext2fs_dirblk_read(dp, lbn, bpp);
+    if (error !== 0) return error;
+    const bp = bpp.v!;
+    bpp.v = null;
+    const buf = bp.b_data;
+    let off = 0;
+    while (off < bsize) {
+      e2fs_direct_parse(buf, off, ftype, bsize, d);
+      const used = d.e2d_ino !== 0 ? EXT2_DIR_REC_LEN(d.e2d_namlen) : 0;
+      const free = d.e2d_reclen - used;
+      if (free >= need) {
+        if (used === 0) {
+          e2fs_direct_write(buf, off, ftype, ino, d.e2d_reclen, ft, name);
+        } else {
+          e2fs_direct_write(buf, off + used, ftype, ino, free, ft, name);
+          e2fs_direct_set_reclen(buf, off, used);
+        }
+        bdwrite(bp);
+        dp.i_diroff = lbn;
+        dp.i_flag |= IN_CHANGE | IN_UPDATE;
+        return 0;
+      }
+      off += d.e2d_reclen;
+    }
+    brelse(bp, 0);
+  }
+  // grow by one block
+  if (size + bsize > ump.um_maxfilesize) return EFBIG;
+  const lbn = nblk;
+  const error = ext2fs_balloc(dp, lbn, true, cred, bpp);
+  if (error !== 0) return error;
+  const buf = bpp.v!.b_data;
+  buf.fill(0, 0, bsize);
+  e2fs_direct_write(buf, 0, ftype, ino, bsize, ft, name);
+  bdwrite(bpp.v!);
+  bpp.v = null;
+  dp.i_diroff = lbn;
+  dp.i_din.e2di_size = (lbn + 1) * bsize;
+  if (dp.i_vnode !== null) dp.i_vnode.v_size = dp.i_din.e2di_size;
+  dp.i_flag |= IN_CHANGE | IN_UPDATE;
+  return 0;
+}
+
+/**
+ * ext2fs_dirremove: remove the entry `name` (which must name `ino`) from
+ * `dp`: merged into the record before it, or marked unused when it starts
+ * its block.
+ */
+export function ext2fs_dirremove(dp: E2Inode, name: string, ino: number): number {
+  const ump = dp.i_ump;
+  const bsize = ump.um_e2fs.e2fs_bsize;
+  const slot = ump.um_slot;
+  let error = ext2fs_dirsearch(dp, name, slot);
+  if (error !== 0) return error;
+  if (slot.ino === 0 || slot.ino !== ino) return ENOENT;
+  const lbn = Math.floor(slot.off / bsize);
+  if (lbn < dp.i_diroff) dp.i_diroff = lbn;
+  const bpp = ump.um_bpp;
+  error = ext2fs_dirblk_read(dp, lbn, bpp);
+  if (error !== 0) return error;
+  const bp = bpp.v!;
+  bpp.v = null;
+  const buf = bp.b_data;
+  const at = slot.off - lbn * bsize;
+  const d = ump.um_direct;
+  if (slot.prev < 0) {
+    e2_wr32(buf, at, 0);
+  } else {
+    const prev = slot.prev - lbn * bsize;
+    e2fs_direct_parse(buf, at, ump.um_ftype, bsize, d);
+    const rl = d.e2d_reclen;
+    e2fs_direct_parse(buf, prev, ump.um_ftype, bsize, d);
+    if (prev + d.e2d_reclen !== at) {
+      brelse(bp, BC_INVAL);
+      return ext2fs_corrupt(ump, `directory inode ${dp.i_number}: entry "${name}" moved`);
+    }
+    e2fs_direct_set_reclen(buf, prev, d.e2d_reclen + rl);
+  }
+  bdwrite(bp);
+  dp.i_flag |= IN_CHANGE | IN_UPDATE;
+  return 0;
+}
+
+/** ext2fs_dirrewrite: point the entry `name` of `dp` at another inode. */
+export function ext2fs_dirrewrite(dp: E2Inode, name: string, ino: number, type: number): number {
+  const ump = dp.i_ump;
+  const bsize = ump.um_e2fs.e2fs_bsize;
+  const slot = ump.um_slot;
+  let error = ext2fs_dirsearch(dp, name, slot);
+  if (error !== 0) return error;
+  if (slot.ino === 0) return ENOENT;
+  const lbn = Math.floor(slot.off / bsize);
+  const bpp = ump.um_bpp;
+  error = ext2fs_dirblk_read(dp, lbn, bpp);
+  if (error !== 0) return error;
+  e2fs_direct_set_ino(bpp.v!.b_data, slot.off - lbn * bsize, ump.um_ftype, ino, type);
+  bdwrite(bpp.v!);
+  bpp.v = null;
+  dp.i_flag |= IN_CHANGE | IN_UPDATE;
+  return 0;
+}
+
+/** ext2fs_dirempty: does directory `ip` hold nothing but "." and ".."? */
+export function ext2fs_dirempty(ip: E2Inode, empty: Out<boolean>): number {
+  const ump = ip.i_ump;
+  const bsize = ump.um_e2fs.e2fs_bsize;
+  const d = ump.um_direct;
+  const bpp = ump.um_bpp;
+  empty.v = true;
+  const nblk = Math.ceil(ip.i_din.e2di_size / bsize);
+  for (let lbn = 0; lbn < nblk && empty.v; lbn++) {
+    const error = ext2fs_dirblk_read(ip, lbn, bpp);
+    if (error !== 0) return error;
+    const bp = bpp.v!;
+    bpp.v = null;
+    const buf = bp.b_data;
+    let off = 0;
+    while (off < bsize) {
+      e2fs_direct_parse(buf, off, ump.um_ftype, bsize, d);
+      if (d.e2d_ino !== 0) {
+        const n = d.e2d_namlen;
+        const dot = n === 1 && buf[off + 8] === 0x2e;
+        const dotdot = n === 2 && buf[off + 8] === 0x2e && buf[off + 9] === 0x2e;
+        if (!dot && !dotdot) {
+          empty.v = false;
+          break;
+        }
+      }
+      off += d.e2d_reclen;
+    }
+    brelse(bp, 0);
+  }
+  return 0;
+}
+
+/**
+ * ext2fs_checkpath: would moving directory `source` under `target` put it
+ * inside itself? Walks ".." up from target to the root: EINVAL if source
+ * is met. Bounded by the number of inodes (a loop is EIO).
+ */
+export function ext2fs_checkpath(source: E2Inode, target: E2Inode): number {
+  const ump = target.i_ump;
+  const mp = ump.um_mountp;
+  if (target.i_number === source.i_number) return EINVAL;
+  if (target.i_number === EXT2_ROOTINO) return 0;
+  const slot = { v: 0 };
+  let error = ext2fs_dirlookup(target, "..", slot);
+  if (error !== 0) return error;
+  let ino = slot.v;
+  const vpp: VnodeOut = { vp: null };
+  for (let n = 0; n < ump.um_e2fs.e2fs_icount; n++) {
+    if (ino === source.i_number) return EINVAL;
+    if (ino === EXT2_ROOTINO || ino === 0) return 0;
+    error = vcache_get(mp, ino, vpp);
+    if (error !== 0)
+      return error === ENOENT ? ext2fs_corrupt(ump, `".." names free inode ${ino}`) : error;
+    const vp = vpp.vp!;
+    if (vp.v_type !== VDIR) {
+      vrele(vp);
+      return ext2fs_corrupt(ump, `".." names inode ${ino}, not a directory`);
+    }
+    error = ext2fs_dirlookup(VTOE2I(vp), "..", slot);
+    vrele(vp);
+    if (error !== 0) return error;
+    if (slot.v === ino) return 0;
+    ino = slot.v;
+  }
+  return ext2fs_corrupt(ump, `directory loop above inode ${target.i_number}`);
 }

@@ -4,10 +4,14 @@
  * feature flags, group descriptors, unmount, root, statvfs, and loading
  * inodes into vnodes.
  *
- * Read-only for now: a mount without MNT_RDONLY answers EROFS with a
- * console message, so nothing is ever half-written.
+ * Read-write: the state is "not clean" while mounted read-write and clean
+ * again after a clean unmount; a dirty image is refused read-write unless
+ * MNT_FORCE; MNT_UPDATE switches between read-only and read-write as FFS
+ * does. Superblock and descriptor backups are rewritten with the primary.
  */
 import {
+  ALLPERMS,
+  EACCES,
   EBUSY,
   EFTYPE,
   EINVAL,
@@ -21,13 +25,24 @@ import {
   MNT_LOCAL,
   MNT_RDONLY,
   MNT_UPDATE,
+  MNT_WAIT,
+  ENOMEM,
+  S_ISGID,
 } from "../../gen/constants.js";
 import { VOP_CLOSE, VOP_OPEN, VOP_UNLOCK } from "../../gen/vnode_if.js";
 import { FREAD, FWRITE } from "../../kern/sys_file.js";
-import { bread, brelse, vflushbuf, vinvalbuf } from "../../kern/vfs_bio.js";
+import {
+  bdwrite,
+  bread,
+  brelse,
+  bwrite,
+  getblk,
+  vflushbuf,
+  vinvalbuf,
+} from "../../kern/vfs_bio.js";
 import { vfs_opv_build } from "../../kern/vfs_init.js";
 import { namei, Nameidata } from "../../kern/vfs_lookup.js";
-import { vcache_get, vflush, vn_lock, vput, vrele } from "../../kern/vfs_vnode.js";
+import { vcache_get, vcache_vnodes, vflush, vn_lock, vput, vrele } from "../../kern/vfs_vnode.js";
 import type { Kernel } from "../../rump/kernel.js";
 import { BC_INVAL, DEV_BSIZE, type Buf } from "../../sys/buf.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
@@ -35,7 +50,7 @@ import type { Mount, Vfsops, VnodeOpvDesc } from "../../sys/mount.js";
 import { FOLLOW, LOCKLEAF, LOOKUP } from "../../sys/namei.js";
 import type { Out } from "../../sys/out.js";
 import type { Statvfs } from "../../sys/stat.js";
-import type { Vattr } from "../../sys/vattr.js";
+import { VNOVAL, type Vattr } from "../../sys/vattr.js";
 import {
   LK_EXCLUSIVE,
   LK_RETRY,
@@ -73,9 +88,22 @@ import {
   EXT2_ROOTINO,
   SBOFF,
   SBSIZE,
+  E2FS_ERRORS,
+  E2FS_GD_SIZE,
+  E2FS_ISCLEAN,
+  e2_wr16,
+  e2fs_cg_has_sb,
+  e2fs_dinode_blank,
+  e2fs_dinode_serialize,
+  e2fs_gd_serialize,
+  ext2fs_rw_check,
+  ext2fs_sbserialize,
+  type Ext2Fs,
   type Ext2Gd,
 } from "./ext2fs.js";
-import { E2Inode, Ext2Mount, VFSTOE2MP, e2_fsbtodb } from "./ext2fs_extern.js";
+import { E2Inode, Ext2Mount, VFSTOE2MP, e2_fsbtodb, ext2fs_corrupt } from "./ext2fs_extern.js";
+import { ext2fs_valloc, ext2fs_vfree } from "./ext2fs_alloc.js";
+import { ext2fs_inoblk, ext2fs_update } from "./ext2fs_inode.js";
 import {
   ext2fs_fifoop_entries,
   ext2fs_specop_entries,
@@ -119,9 +147,36 @@ export function ext2fs_mount(mp: Mount, _path: string, data: unknown, _dataLen: 
   if (mp.mnt_flag & MNT_UPDATE) {
     const ump = mp.mnt_data as Ext2Mount | null;
     if (ump === null) return EINVAL;
-    if ((mp.mnt_flag & MNT_RDONLY) === 0) {
-      ump.um_kernel.printf(`ext2fs ${ump.um_fspec}: read-write mounts are not supported yet\n`);
-      return EROFS;
+    const fs = ump.um_e2fs;
+    const wantRo = (mp.mnt_flag & MNT_RDONLY) !== 0;
+    if (wantRo && !ump.um_ronly) {
+      // rw → ro: everything out, then the clean state
+      let error = ext2fs_sync(mp, MNT_WAIT, ump.um_kernel.lwp.l_cred);
+      if (error !== 0) return error;
+      fs.e2fs_state |= E2FS_ISCLEAN;
+      error = ext2fs_sbupdate(ump);
+      if (error === 0) error = vflushbuf(ump.um_devvp);
+      if (error !== 0) return error;
+      ump.um_ronly = true;
+    } else if (!wantRo && ump.um_ronly) {
+      let error = ext2fs_checkrw(ump.um_kernel, fs, ump.um_fspec, (mp.mnt_flag & MNT_FORCE) !== 0);
+      if (error !== 0) return error;
+      // can the device take writes? (opened read-only at mount)
+      const devvp = ump.um_devvp;
+      const cred = ump.um_kernel.lwp.l_cred;
+      vn_lock(devvp, LK_EXCLUSIVE | LK_RETRY);
+      error = VOP_OPEN(devvp, FREAD | FWRITE, cred);
+      if (error === 0) VOP_CLOSE(devvp, FREAD | FWRITE, cred);
+      VOP_UNLOCK(devvp);
+      if (error !== 0) {
+        ump.um_kernel.printf(
+          `ext2fs ${ump.um_fspec}: device cannot be reopened for writing (error ${error})\n`,
+        );
+        return error === EACCES ? EROFS : error;
+      }
+      ump.um_ronly = false;
+      error = ext2fs_markdirty(ump);
+      if (error !== 0) return error;
     }
     return 0;
   }
@@ -129,10 +184,6 @@ export function ext2fs_mount(mp: Mount, _path: string, data: unknown, _dataLen: 
   const fspec = fspecOf(data);
   if (fspec === null) return EINVAL;
   const ronly = (mp.mnt_flag & MNT_RDONLY) !== 0;
-  if (!ronly) {
-    k.printf(`ext2fs ${fspec}: read-write mounts are not supported yet; mount with MNT_RDONLY\n`);
-    return EROFS;
-  }
   const l = k.lwp;
   const nd = new Nameidata(fspec, LOOKUP, FOLLOW | LOCKLEAF, l.l_cred);
   let error = namei(l, nd);
@@ -149,14 +200,14 @@ export function ext2fs_mount(mp: Mount, _path: string, data: unknown, _dataLen: 
       return EBUSY;
     }
   }
-  const fflag = FREAD;
+  const fflag = FREAD | (ronly ? 0 : FWRITE);
   error = VOP_OPEN(devvp, fflag, l.l_cred);
   if (error !== 0) {
     vput(devvp);
     return error;
   }
   VOP_UNLOCK(devvp);
-  error = ext2fs_mountfs(mp, k, devvp, fspec, ronly);
+  error = ext2fs_mountfs(mp, k, devvp, fspec, ronly, (mp.mnt_flag & MNT_FORCE) !== 0);
   if (error !== 0) {
     vn_lock(devvp, LK_EXCLUSIVE | LK_RETRY);
     VOP_CLOSE(devvp, fflag, l.l_cred);
@@ -167,7 +218,14 @@ export function ext2fs_mount(mp: Mount, _path: string, data: unknown, _dataLen: 
 }
 
 /** Read and validate the superblock and group descriptors; set up the mount. */
-function ext2fs_mountfs(mp: Mount, k: Kernel, devvp: Vnode, fspec: string, ronly: boolean): number {
+function ext2fs_mountfs(
+  mp: Mount,
+  k: Kernel,
+  devvp: Vnode,
+  fspec: string,
+  ronly: boolean,
+  force: boolean,
+): number {
   // forget anything cached from before (the image may have changed)
   vflushbuf(devvp);
   vinvalbuf(devvp);
@@ -180,6 +238,7 @@ function ext2fs_mountfs(mp: Mount, k: Kernel, devvp: Vnode, fspec: string, ronly
   let error = bread(devvp, SBOFF / DEV_BSIZE, SBSIZE, bpp);
   if (error !== 0) return error;
   const fs = ext2fs_sbparse(bpp.v!.b_data, 0);
+  const sbraw = bpp.v!.b_data.slice(0, SBSIZE);
   brelse(bpp.v!, BC_INVAL);
   const why = ext2fs_sbcheck(fs);
   if (why !== null) {
@@ -187,10 +246,16 @@ function ext2fs_mountfs(mp: Mount, k: Kernel, devvp: Vnode, fspec: string, ronly
     return EFTYPE;
   }
   const notes: string[] = [];
-  const refuse = ext2fs_features_check(fs, ronly, notes);
+  const refuse = ext2fs_features_check(fs, true, notes);
   if (refuse !== null) {
     k.printf(`ext2fs ${fspec}: mount refused: ${refuse}\n`);
     return EINVAL;
+  }
+  if (!ronly) {
+    const e = ext2fs_checkrw(k, fs, fspec, force);
+    if (e !== 0) return e;
+    notes.length = 0;
+    ext2fs_features_check(fs, false, notes);
   }
   for (const n of notes) k.printf(`ext2fs ${fspec}: ${n}\n`);
   if (mediasize > 0 && fs.e2fs_bcount * fs.e2fs_bsize > mediasize) {
@@ -223,6 +288,7 @@ function ext2fs_mountfs(mp: Mount, k: Kernel, devvp: Vnode, fspec: string, ronly
 
   const [vnodeop, specop, fifoop] = vectorsOf(mp.mnt_op);
   const ump = new Ext2Mount(mp, k, devvp, fs, gds, vnodeop, specop, fifoop, fspec, ronly);
+  ump.um_sbraw = sbraw;
   mp.mnt_data = ump;
   mp.mnt_flag |= MNT_LOCAL;
   mp.mnt_namemax = 255;
@@ -244,7 +310,120 @@ function ext2fs_mountfs(mp: Mount, k: Kernel, devvp: Vnode, fspec: string, ronly
     vinvalbuf(devvp);
     return error === ENOENT ? EFTYPE : error;
   }
+  if (!ronly) {
+    error = ext2fs_markdirty(ump);
+    if (error !== 0) {
+      vflush(mp, null, true);
+      mp.mnt_data = null;
+      vinvalbuf(devvp);
+      return error;
+    }
+  }
   return 0;
+}
+
+/**
+ * May this file system be written? EROFS with a console message if not:
+ * features we do not write, or a state that is not clean (unless forced,
+ * as FFS does).
+ */
+function ext2fs_checkrw(k: Kernel, fs: Ext2Fs, fspec: string, force: boolean): number {
+  const why = ext2fs_rw_check(fs);
+  if (why !== null) {
+    k.printf(`ext2fs ${fspec}: ${why}; mount read-only\n`);
+    return EROFS;
+  }
+  if ((fs.e2fs_state & E2FS_ISCLEAN) === 0 || fs.e2fs_state & E2FS_ERRORS) {
+    if (!force) {
+      k.printf(
+        `ext2fs ${fspec}: file system not clean (state ${fs.e2fs_state}); run e2fsck or mount with MNT_FORCE\n`,
+      );
+      return EROFS;
+    }
+    k.printf(`ext2fs ${fspec}: file system not clean; forced read-write mount\n`);
+  }
+  return 0;
+}
+
+/**
+ * A read-write mount begins: the state is "not clean" until a clean
+ * unmount, the mount count goes up, the mount time is now; written at once.
+ */
+function ext2fs_markdirty(ump: Ext2Mount): number {
+  const fs = ump.um_e2fs;
+  fs.e2fs_state &= ~E2FS_ISCLEAN;
+  fs.e2fs_mnt_count = (fs.e2fs_mnt_count + 1) & 0xffff;
+  fs.e2fs_mtime = ump.um_kernel.time_second() >>> 0;
+  if (
+    fs.e2fs_max_mnt_count > 0 &&
+    fs.e2fs_max_mnt_count < 0x8000 &&
+    fs.e2fs_mnt_count >= fs.e2fs_max_mnt_count
+  )
+    ump.um_kernel.printf(
+      `ext2fs ${ump.um_fspec}: mounted ${fs.e2fs_mnt_count} times without a check; run e2fsck\n`,
+    );
+  const error = ext2fs_sbupdate(ump);
+  return error !== 0 ? error : vflushbuf(ump.um_devvp);
+}
+
+/**
+ * ext2fs_sbupdate: write the superblock and the group descriptors, then
+ * their backups in every group that keeps one (all, or with sparse_super
+ * groups 0, 1 and the powers of 3, 5 and 7). The superblock keeps the
+ * bytes we do not model; a backup says which group it lives in.
+ */
+export function ext2fs_sbupdate(ump: Ext2Mount): number {
+  const fs = ump.um_e2fs;
+  const devvp = ump.um_devvp;
+  const bsize = fs.e2fs_bsize;
+  fs.e2fs_wtime = ump.um_kernel.time_second() >>> 0;
+  const raw = ump.um_sbraw;
+  fs.e2fs_block_group_nr = 0;
+  ext2fs_sbserialize(fs, raw, 0);
+  const bpp = ump.um_ibpp;
+  // the primary: its own 1024-byte buffer at byte 1024
+  let bp = getblk(devvp, SBOFF / DEV_BSIZE, SBSIZE);
+  if (bp === null) return ENOMEM;
+  bp.b_data.set(raw);
+  let error = bwrite(bp);
+  // the descriptors, block by block, in group 0 and every backup group
+  const perblk = bsize / E2FS_GD_SIZE;
+  const gdbuf = new Uint8Array(fs.e2fs_ngdb * bsize);
+  for (let i = 0; i < fs.e2fs_ncg; i++) e2fs_gd_serialize(ump.um_gd[i]!, gdbuf, i);
+  const backup = new Uint8Array(SBSIZE);
+  for (let g = 0; g < fs.e2fs_ncg; g++) {
+    if (!e2fs_cg_has_sb(fs, g)) continue;
+    const start = fs.e2fs_first_dblock + g * fs.e2fs_bpg;
+    if (g > 0) {
+      // the backup superblock starts its group's first block
+      backup.set(raw);
+      if (fs.e2fs_rev >= 1) e2_wr16(backup, 90, g); // s_block_group_nr
+      const e = bread(devvp, e2_fsbtodb(ump, start), bsize, bpp);
+      if (e !== 0) {
+        if (error === 0) error = e;
+        continue;
+      }
+      bpp.v!.b_data.set(backup, 0);
+      const e2 = bwrite(bpp.v!);
+      bpp.v = null;
+      if (e2 !== 0 && error === 0) error = e2;
+    }
+    for (let i = 0; i < fs.e2fs_ngdb; i++) {
+      const e = bread(devvp, e2_fsbtodb(ump, start + 1 + i), bsize, bpp);
+      if (e !== 0) {
+        if (error === 0) error = e;
+        continue;
+      }
+      const n = Math.min(perblk, fs.e2fs_ncg - i * perblk) * E2FS_GD_SIZE;
+      bpp.v!.b_data.set(gdbuf.subarray(i * bsize, i * bsize + n), 0);
+      const e2 = g === 0 ? bwrite(bpp.v!) : (bdwrite(bpp.v!), 0);
+      bpp.v = null;
+      if (e2 !== 0 && error === 0) error = e2;
+    }
+  }
+  bp = null;
+  if (error === 0) ump.um_fmod = false;
+  return error;
 }
 
 /** VFS_START */
@@ -260,7 +439,22 @@ export function ext2fs_unmount(mp: Mount, mntflags: number): number {
   if (ump === null) return 0;
   const devvp = ump.um_devvp;
   const k = ump.um_kernel;
-  vflushbuf(devvp);
+  let werr = vflushbuf(devvp);
+  if (!ump.um_ronly) {
+    // everything is out: the image is clean again
+    const fs = ump.um_e2fs;
+    if (werr === 0) {
+      fs.e2fs_state |= E2FS_ISCLEAN;
+      werr = ext2fs_sbupdate(ump);
+      if (werr === 0) werr = vflushbuf(devvp);
+    }
+    if (werr !== 0) {
+      k.printf(
+        `ext2fs ${ump.um_fspec}: write error ${werr} at unmount; the image is left not clean\n`,
+      );
+      if ((mntflags & MNT_FORCE) === 0) return werr;
+    }
+  }
   vn_lock(devvp, LK_EXCLUSIVE | LK_RETRY);
   VOP_CLOSE(devvp, FREAD | (ump.um_ronly ? 0 : FWRITE), k.lwp.l_cred);
   VOP_UNLOCK(devvp);
@@ -306,9 +500,26 @@ export function ext2fs_statvfs(mp: Mount, sbp: Statvfs): number {
   return 0;
 }
 
-/** VFS_SYNC: nothing to write on a read-only mount. */
-function ext2fs_sync(_mp: Mount, _waitfor: number, _cred: Kauth_cred): number {
-  return 0;
+/**
+ * VFS_SYNC: write every changed inode, the superblock and descriptors (and
+ * their backups) when they changed, then every dirty buffer of the device.
+ */
+function ext2fs_sync(mp: Mount, _waitfor: number, _cred: Kauth_cred): number {
+  const ump = mp.mnt_data as Ext2Mount | null;
+  if (ump === null || ump.um_ronly) return 0;
+  let error = 0;
+  for (const vp of vcache_vnodes(mp)) {
+    const ip = vp.v_data as E2Inode | null;
+    if (ip === null || ip.i_flag === 0 || ip.i_din.e2di_mode === 0) continue;
+    const e = ext2fs_update(ip);
+    if (e !== 0 && error === 0) error = e;
+  }
+  if (ump.um_fmod) {
+    const e = ext2fs_sbupdate(ump);
+    if (e !== 0 && error === 0) error = e;
+  }
+  const e = vflushbuf(ump.um_devvp);
+  return error !== 0 ? error : e;
 }
 
 /** VFS_VGET */
@@ -397,16 +608,115 @@ export function ext2fs_loadvnode(mp: Mount, vp: Vnode, key: number): number {
   return 0;
 }
 
-/** VFS_NEWVNODE: no inode allocation on a read-only mount. */
+/**
+ * VFS_NEWVNODE: allocate an inode for a new file of vap.va_type in dvp's
+ * directory (ext2fs_valloc), initialise it (owner from the caller, group
+ * from the directory, the times now, a new generation, a valid
+ * i_extra_isize for large inodes) and attach it to vp.
+ */
 function ext2fs_newvnode(
-  _mp: Mount,
-  _dvp: Vnode,
-  _vp: Vnode,
-  _vap: Vattr,
-  _cred: Kauth_cred,
-  _newkey: Out<number>,
+  mp: Mount,
+  dvp: Vnode,
+  vp: Vnode,
+  vap: Vattr,
+  cred: Kauth_cred,
+  newkey: Out<number>,
 ): number {
-  return EROFS;
+  const ump = VFSTOE2MP(mp);
+  const fs = ump.um_e2fs;
+  if (ump.um_ronly) return EROFS;
+  const type = vap.va_type;
+  let ifmt: number;
+  switch (type) {
+    case VREG:
+      ifmt = EXT2_IFREG;
+      break;
+    case VDIR:
+      ifmt = EXT2_IFDIR;
+      break;
+    case VLNK:
+      ifmt = EXT2_IFLNK;
+      break;
+    case VSOCK:
+      ifmt = EXT2_IFSOCK;
+      break;
+    case VFIFO:
+      ifmt = EXT2_IFIFO;
+      break;
+    case VBLK:
+      ifmt = EXT2_IFBLK;
+      break;
+    case VCHR:
+      ifmt = EXT2_IFCHR;
+      break;
+    default:
+      return EINVAL;
+  }
+  const pip = dvp.v_data as E2Inode;
+  const inop = { v: 0 };
+  let error = ext2fs_valloc(pip, type === VDIR, inop);
+  if (error !== 0) return error;
+  const ino = inop.v;
+  const off = { v: 0 };
+  const blk = ext2fs_inoblk(ump, ino, off);
+  const bpp = ump.um_ibpp;
+  error = bread(ump.um_devvp, e2_fsbtodb(ump, blk), fs.e2fs_bsize, bpp);
+  if (error !== 0) {
+    ext2fs_vfree(ump, ino, type === VDIR);
+    return error;
+  }
+  const ip = new E2Inode(ump, ino, vp);
+  const din = ip.i_din;
+  const buf = bpp.v!.b_data;
+  e2fs_dinode_parse(buf, off.v, fs, din);
+  if (din.e2di_mode !== 0 && din.e2di_nlink !== 0) {
+    brelse(bpp.v!, 0);
+    bpp.v = null;
+    // the map said free; the inode says otherwise: leave both alone
+    return ext2fs_corrupt(
+      ump,
+      `inode ${ino} is free in the bitmap but in use (mode ${din.e2di_mode.toString(8)}, ${din.e2di_nlink} links)`,
+    );
+  }
+  const gen = (din.e2di_gen + 1) >>> 0 || 1;
+  // a blank inode on disk, then the new one over it
+  e2fs_dinode_blank(buf, off.v, fs);
+  e2fs_dinode_parse(buf, off.v, fs, din);
+  din.e2di_gen = gen;
+  let mode = vap.va_mode === VNOVAL ? 0 : vap.va_mode & ALLPERMS;
+  din.e2di_uid = cred.cr_euid >>> 0;
+  din.e2di_gid = pip.i_din.e2di_gid >>> 0;
+  mode = ext2fs_newmode(mode, din.e2di_gid, cred);
+  din.e2di_mode = ifmt | mode;
+  din.e2di_nlink = type === VDIR ? 2 : 1;
+  const ts = ump.um_ts;
+  ump.um_kernel.nanotime(ts);
+  din.e2di_atime = din.e2di_mtime = din.e2di_ctime = din.e2di_crtime = ts.tv_sec;
+  din.e2di_atimensec = din.e2di_mtimensec = din.e2di_ctimensec = din.e2di_crtimensec = ts.tv_nsec;
+  vp.v_type = type;
+  vp.v_data = ip;
+  vp.v_size = 0;
+  if (type === VBLK || type === VCHR) {
+    const rdev = vap.va_rdev === VNOVAL ? 0 : vap.va_rdev;
+    din.e2di_blocks[0] = rdev >>> 0;
+    vp.v_rdev = rdev >>> 0;
+    vp.v_op = ump.um_specop_p;
+  } else if (type === VFIFO) {
+    vp.v_op = ump.um_fifoop_p;
+  } else {
+    vp.v_op = ump.um_vnodeop_p;
+  }
+  e2fs_dinode_serialize(din, buf, off.v, fs);
+  bdwrite(bpp.v!);
+  bpp.v = null;
+  newkey.v = ino;
+  return 0;
+}
+
+/** The setgid bit is dropped for a creator outside the file's group. */
+function ext2fs_newmode(mode: number, gid: number, cred: Kauth_cred): number {
+  if (mode & S_ISGID && cred.cr_euid !== 0 && !cred.ismember_gid(gid)) return mode & ~S_ISGID;
+  return mode;
 }
 
 /** File handle: fid_len u16, pad u16, ino u32, gen u32, pad u32. */

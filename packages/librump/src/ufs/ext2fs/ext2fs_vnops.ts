@@ -5,10 +5,31 @@
  * NetBSD has: regular nodes, device nodes (specfs + ext2fs node ops),
  * fifos (fifofs + ext2fs).
  *
- * Read-only for now: every modifying operation answers EROFS while still
- * following the lock protocol of vnode_if.src.
+ * Read-write: write, fsync, setattr, and the namespace (create, mknod,
+ * mkdir, symlink, link, remove, rmdir, rename in every case); a read-only
+ * mount answers EROFS to each while following vnode_if.src's lock protocol.
  */
-import { ALLPERMS, EFBIG, EINVAL, EISDIR, EPERM, EROFS, MNT_RDONLY } from "../../gen/constants.js";
+import {
+  ALLPERMS,
+  EBUSY,
+  EEXIST,
+  EFBIG,
+  EINVAL,
+  EISDIR,
+  EMLINK,
+  ENAMETOOLONG,
+  ENOENT,
+  ENOTDIR,
+  ENOTEMPTY,
+  EOPNOTSUPP,
+  EPERM,
+  EROFS,
+  EXDEV,
+  MNT_NOATIME,
+  MNT_RDONLY,
+  S_ISTXT,
+} from "../../gen/constants.js";
+import { VOP_FSYNC, VOP_UNLOCK } from "../../gen/vnode_if.js";
 import {
   vop_abortop_desc,
   vop_access_desc,
@@ -61,14 +82,30 @@ import {
   vop_whiteout_desc,
   vop_write_desc,
 } from "../../gen/vnode_if.js";
-import { bread, breadn, brelse } from "../../kern/vfs_bio.js";
+import { bdwrite, bread, breadn, brelse, bwrite, vflushbuf } from "../../kern/vfs_bio.js";
+import { cache_purge, cache_purge1 } from "../../kern/vfs_cache.js";
 import { lf_advlock } from "../../kern/vfs_lockf.js";
-import { genfs_islocked, genfs_lock, genfs_unlock } from "../../kern/vfs_vnode.js";
-import { vgone, vput, vrele } from "../../kern/vfs_vnode.js";
+import { IO_APPEND, IO_SYNC } from "../../kern/vfs_vnops.js";
+import {
+  genfs_islocked,
+  genfs_lock,
+  genfs_unlock,
+  vcache_new,
+  vgone,
+  vn_lock,
+  vput,
+  vrele,
+} from "../../kern/vfs_vnode.js";
 import { fifo_vnodeop_entries } from "../../miscfs/fifofs/fifo_vnops.js";
 import {
   genfs_abortop,
   genfs_can_access,
+  genfs_can_chmod,
+  genfs_can_chown,
+  genfs_can_chtimes,
+  genfs_can_sticky,
+  genfs_chown_clear_suid,
+  genfs_write_clear_suid,
   genfs_enoioctl,
   genfs_eopnotsupp,
   genfs_nullop,
@@ -95,15 +132,67 @@ import {
 import type { Flock } from "../../sys/flock.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
 import type { VnodeOpvEntry } from "../../sys/mount.js";
-import type { ComponentName } from "../../sys/namei.js";
+import { ISDOTDOT, type ComponentName } from "../../sys/namei.js";
 import type { Out } from "../../sys/out.js";
 import { uiomove, uiozero, type Uio } from "../../sys/uio.js";
-import { VNOVAL, type Vattr } from "../../sys/vattr.js";
-import { VBLK, VCHR, VDIR, VFIFO, VLNK, VREG, type Vnode, type VnodeOut } from "../../sys/vnode.js";
-import { EXT2_APPEND, EXT2_IMMUTABLE, EXT2_NODUMP } from "./ext2fs.js";
+import { VA_UTIMES_NULL, VNOVAL, type Vattr } from "../../sys/vattr.js";
+import {
+  LK_EXCLUSIVE,
+  LK_RETRY,
+  VBLK,
+  VCHR,
+  VDIR,
+  VFIFO,
+  VLNK,
+  VREG,
+  VSOCK,
+  type Vnode,
+  type VnodeOut,
+} from "../../sys/vnode.js";
+import {
+  e2_rd32,
+  e2fs_direct_write,
+  e2fs_mode_to_ft,
+  EXT2_APPEND,
+  EXT2_FT_DIR,
+  EXT2_IFDIR,
+  EXT2_IFMT,
+  EXT2_IMMUTABLE,
+  EXT2_MAXNAMLEN,
+  EXT2_MAXSYMLINKLEN,
+  EXT2_N_BLOCKS,
+  EXT2_NODUMP,
+} from "./ext2fs.js";
+import { ext2fs_vfree } from "./ext2fs_alloc.js";
 import { ext2fs_bmap } from "./ext2fs_bmap.js";
-import { e2_fsbtodb, ext2fs_corrupt, VTOE2I } from "./ext2fs_extern.js";
-import { ext2fs_lookup, ext2fs_readdir } from "./ext2fs_lookup.js";
+import {
+  e2_fsbtodb,
+  ext2fs_corrupt,
+  IN_ACCESS,
+  IN_CHANGE,
+  IN_MODIFIED,
+  IN_UPDATE,
+  VTOE2I,
+  type E2Inode,
+} from "./ext2fs_extern.js";
+import {
+  ext2fs_eadrop,
+  ext2fs_itimes,
+  ext2fs_setlargefile,
+  ext2fs_truncate,
+  ext2fs_update,
+  ext2fs_balloc,
+} from "./ext2fs_inode.js";
+import {
+  ext2fs_checkpath,
+  ext2fs_dirempty,
+  ext2fs_direnter,
+  ext2fs_dirlookup,
+  ext2fs_dirremove,
+  ext2fs_dirrewrite,
+  ext2fs_lookup,
+  ext2fs_readdir,
+} from "./ext2fs_lookup.js";
 
 /** The longest symlink target (MAXPATHLEN - 1) and path. */
 export const EXT2FS_MAXPATHLEN = 1024;
@@ -151,6 +240,7 @@ export function ext2fs_access(vp: Vnode, mode: number, cred: Kauth_cred): number
 /** VOP_GETATTR */
 export function ext2fs_getattr(vp: Vnode, vap: Vattr, _cred: Kauth_cred): number {
   const ip = VTOE2I(vp);
+  ext2fs_itimes(ip);
   const fs = ip.i_ump.um_e2fs;
   const din = ip.i_din;
   const type = vp.v_type;
@@ -180,12 +270,48 @@ export function ext2fs_getattr(vp: Vnode, vap: Vattr, _cred: Kauth_cred): number
   return 0;
 }
 
+/** chflags(2) flags → ext2 i_flags (the three ext2 can keep). */
+function flags_to_e2flags(f: number): number {
+  let out = 0;
+  if (f & SF_IMMUTABLE) out |= EXT2_IMMUTABLE;
+  if (f & SF_APPEND) out |= EXT2_APPEND;
+  if (f & UF_NODUMP) out |= EXT2_NODUMP;
+  return out;
+}
+
+const E2_IMMUTABLE_APPEND = EXT2_IMMUTABLE | EXT2_APPEND;
+
+function ext2fs_chtimes(vp: Vnode, ip: E2Inode, vap: Vattr, cred: Kauth_cred): number {
+  const din = ip.i_din;
+  if (din.e2di_flags & E2_IMMUTABLE_APPEND) return EPERM;
+  const error = genfs_can_chtimes((vap.va_vaflags & VA_UTIMES_NULL) !== 0, din.e2di_uid, cred, () =>
+    ext2fs_access(vp, VWRITE, cred),
+  );
+  if (error !== 0) return error;
+  ext2fs_itimes(ip);
+  if (vap.va_atime.tv_sec !== VNOVAL) {
+    din.e2di_atime = vap.va_atime.tv_sec;
+    din.e2di_atimensec = vap.va_atime.tv_nsec;
+  }
+  if (vap.va_mtime.tv_sec !== VNOVAL) {
+    din.e2di_mtime = vap.va_mtime.tv_sec;
+    din.e2di_mtimensec = vap.va_mtime.tv_nsec;
+  }
+  if (vap.va_birthtime.tv_sec !== VNOVAL) {
+    din.e2di_crtime = vap.va_birthtime.tv_sec;
+    din.e2di_crtimensec = vap.va_birthtime.tv_nsec;
+  }
+  ip.i_flag |= IN_CHANGE | IN_MODIFIED;
+  return 0;
+}
+
 /**
- * VOP_SETATTR: read-only mounts only for now — EROFS for any change to a
- * file, directory or link; a size on a device or fifo is ignored as NetBSD
- * does.
+ * VOP_SETATTR: flags (SF_APPEND, SF_IMMUTABLE and UF_NODUMP map to the
+ * ext2 flags, as NetBSD maps them; others are EOPNOTSUPP), size, owner,
+ * mode and times, each with NetBSD's permission rules; EROFS on a
+ * read-only mount except for a size on a device or fifo, which is ignored.
  */
-export function ext2fs_setattr(vp: Vnode, vap: Vattr, _cred: Kauth_cred): number {
+export function ext2fs_setattr(vp: Vnode, vap: Vattr, cred: Kauth_cred): number {
   if (
     vap.va_type !== 0 ||
     vap.va_nlink !== VNOVAL ||
@@ -199,17 +325,90 @@ export function ext2fs_setattr(vp: Vnode, vap: Vattr, _cred: Kauth_cred): number
   ) {
     return EINVAL;
   }
-  const onlySize =
-    vap.va_flags === VNOVAL &&
-    vap.va_uid === VNOVAL &&
-    vap.va_gid === VNOVAL &&
-    vap.va_mode === VNOVAL &&
-    vap.va_atime.tv_sec === VNOVAL &&
-    vap.va_mtime.tv_sec === VNOVAL &&
-    vap.va_birthtime.tv_sec === VNOVAL;
-  if (onlySize && (vp.v_type === VCHR || vp.v_type === VBLK || vp.v_type === VFIFO)) return 0;
-  if (onlySize && vap.va_size !== VNOVAL && vp.v_type === VDIR) return EISDIR;
-  return EROFS;
+  const ip = VTOE2I(vp);
+  const din = ip.i_din;
+  const rdonly = (vp.v_mount!.mnt_flag & MNT_RDONLY) !== 0;
+  let error = 0;
+  if (vap.va_flags !== VNOVAL) {
+    if (rdonly) return EROFS;
+    const f = vap.va_flags >>> 0;
+    if ((f & ~(SF_IMMUTABLE | SF_APPEND | UF_NODUMP)) !== 0) return EOPNOTSUPP;
+    if (cred.cr_euid !== 0) {
+      if (cred.cr_euid !== din.e2di_uid) return EPERM;
+      // system flags are root's
+      if ((din.e2di_flags & E2_IMMUTABLE_APPEND) !== (flags_to_e2flags(f) & E2_IMMUTABLE_APPEND))
+        return EPERM;
+    }
+    din.e2di_flags =
+      ((din.e2di_flags & ~(E2_IMMUTABLE_APPEND | EXT2_NODUMP)) | flags_to_e2flags(f)) >>> 0;
+    ip.i_flag |= IN_CHANGE;
+    if (din.e2di_flags & E2_IMMUTABLE_APPEND) return 0;
+  }
+  if (din.e2di_flags & E2_IMMUTABLE_APPEND) {
+    if (
+      vap.va_size !== VNOVAL ||
+      vap.va_uid !== VNOVAL ||
+      vap.va_gid !== VNOVAL ||
+      vap.va_mode !== VNOVAL ||
+      vap.va_atime.tv_sec !== VNOVAL ||
+      vap.va_mtime.tv_sec !== VNOVAL ||
+      vap.va_birthtime.tv_sec !== VNOVAL
+    ) {
+      if (!(
+        vap.va_size !== VNOVAL &&
+        (vp.v_type === VCHR || vp.v_type === VBLK || vp.v_type === VFIFO)
+      ))
+        return rdonly ? EROFS : EPERM;
+    }
+  }
+  if (vap.va_size !== VNOVAL) {
+    switch (vp.v_type) {
+      case VDIR:
+        return EISDIR;
+      case VREG:
+        if (rdonly) return EROFS;
+        error = ext2fs_truncate(ip, vap.va_size, cred);
+        if (error !== 0) return error;
+        break;
+      case VCHR:
+      case VBLK:
+      case VFIFO:
+        break;
+      default:
+        return EOPNOTSUPP;
+    }
+  }
+  if (vap.va_uid !== VNOVAL || vap.va_gid !== VNOVAL) {
+    if (rdonly) return EROFS;
+    const uid = vap.va_uid === VNOVAL ? din.e2di_uid : vap.va_uid >>> 0;
+    const gid = vap.va_gid === VNOVAL ? din.e2di_gid : vap.va_gid >>> 0;
+    error = genfs_can_chown(cred, din.e2di_uid, din.e2di_gid, uid, gid);
+    if (error !== 0) return error;
+    const changed = uid !== din.e2di_uid || gid !== din.e2di_gid;
+    din.e2di_mode =
+      (din.e2di_mode & EXT2_IFMT) | genfs_chown_clear_suid(din.e2di_mode & ALLPERMS, cred, changed);
+    din.e2di_uid = uid >>> 0;
+    din.e2di_gid = gid >>> 0;
+    ip.i_flag |= IN_CHANGE;
+  }
+  if (vap.va_mode !== VNOVAL) {
+    if (rdonly) return EROFS;
+    const out = { v: 0 };
+    error = genfs_can_chmod(vp.v_type, cred, din.e2di_uid, din.e2di_gid, vap.va_mode, out);
+    if (error !== 0) return error;
+    din.e2di_mode = (din.e2di_mode & EXT2_IFMT) | (out.v & ALLPERMS);
+    ip.i_flag |= IN_CHANGE;
+  }
+  if (
+    vap.va_atime.tv_sec !== VNOVAL ||
+    vap.va_mtime.tv_sec !== VNOVAL ||
+    vap.va_birthtime.tv_sec !== VNOVAL
+  ) {
+    if (rdonly) return EROFS;
+    error = ext2fs_chtimes(vp, ip, vap, cred);
+    if (error !== 0) return error;
+  }
+  return 0;
 }
 
 /** VOP_OPEN */
@@ -279,24 +478,87 @@ export function ext2fs_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_c
     uiomove(bp.b_data, on, n, uio);
     brelse(bp, 0);
   }
+  if ((vp.v_mount!.mnt_flag & (MNT_NOATIME | MNT_RDONLY)) === 0) ip.i_flag |= IN_ACCESS;
   return error;
 }
 
-/** VOP_WRITE: not yet — mounts are read-only. */
-export function ext2fs_write(vp: Vnode, _uio: Uio, _ioflag: number, _cred: Kauth_cred): number {
-  if (vp.v_type === VDIR) return EISDIR;
-  return EROFS;
+/**
+ * VOP_WRITE: a block at a time through ext2fs_balloc and the device's
+ * buffer cache (write-behind; IO_SYNC writes through). IO_APPEND writes at
+ * the end; EFBIG beyond the largest file (2 GiB on revision 0); non-root
+ * writers clear setuid/setgid; a file passing 2 GiB turns large_file on.
+ */
+export function ext2fs_write(vp: Vnode, uio: Uio, ioflag: number, cred: Kauth_cred): number {
+  const type = vp.v_type;
+  if (type !== VREG && type !== VLNK) return type === VDIR ? EISDIR : EINVAL;
+  const mp = vp.v_mount!;
+  if (mp.mnt_flag & MNT_RDONLY) return EROFS;
+  const ip = VTOE2I(vp);
+  const din = ip.i_din;
+  if (din.e2di_flags & EXT2_IMMUTABLE) return EPERM;
+  if (din.e2di_flags & EXT2_APPEND && (ioflag & IO_APPEND) === 0) return EPERM;
+  if (ioflag & IO_APPEND) uio.uio_offset = din.e2di_size;
+  if (uio.uio_offset < 0) return EINVAL;
+  if (uio.uio_resid === 0) return 0;
+  const ump = ip.i_ump;
+  const fs = ump.um_e2fs;
+  if (uio.uio_offset + uio.uio_resid > ump.um_maxfilesize) return EFBIG;
+  const bsize = fs.e2fs_bsize;
+  const bpp = ump.um_wbpp;
+  const resid = uio.uio_resid;
+  let error = 0;
+  while (uio.uio_resid > 0) {
+    const off = uio.uio_offset;
+    const lbn = Math.floor(off / bsize);
+    const on = off - lbn * bsize;
+    let n = bsize - on;
+    if (n > uio.uio_resid) n = uio.uio_resid;
+    error = ext2fs_balloc(ip, lbn, n === bsize, cred, bpp);
+    if (error !== 0) break;
+    const bp = bpp.v!;
+    bpp.v = null;
+    uiomove(bp.b_data, on, n, uio);
+    if (off + n > din.e2di_size) {
+      din.e2di_size = off + n;
+      vp.v_size = off + n;
+    }
+    if (ioflag & IO_SYNC) bwrite(bp);
+    else bdwrite(bp);
+  }
+  if (uio.uio_resid < resid) {
+    din.e2di_mode =
+      (din.e2di_mode & EXT2_IFMT) | genfs_write_clear_suid(din.e2di_mode & ~EXT2_IFMT, cred);
+    ext2fs_setlargefile(ump, din.e2di_size);
+    ip.i_flag |= IN_CHANGE | IN_UPDATE;
+    error = 0;
+  }
+  if (ioflag & IO_SYNC) {
+    const e = ext2fs_update(ip);
+    const e2 = vflushbuf(ump.um_devvp);
+    if (error === 0) error = e !== 0 ? e : e2;
+  }
+  return error;
 }
 
-/** VOP_FSYNC: nothing is ever dirty on a read-only mount. */
+/** VOP_FSYNC: the inode, every dirty block of the device, then the device itself. */
 export function ext2fs_fsync(
-  _vp: Vnode,
-  _cred: Kauth_cred,
-  _flags: number,
-  _offlo: number,
-  _offhi: number,
+  vp: Vnode,
+  cred: Kauth_cred,
+  flags: number,
+  offlo: number,
+  offhi: number,
 ): number {
-  return 0;
+  const ip = VTOE2I(vp);
+  const ump = ip.i_ump;
+  if (ump.um_ronly) return 0;
+  let error = ext2fs_update(ip);
+  const devvp = ump.um_devvp;
+  const e = vflushbuf(devvp);
+  if (error === 0) error = e;
+  vn_lock(devvp, LK_EXCLUSIVE | LK_RETRY);
+  const e2 = VOP_FSYNC(devvp, cred, flags, offlo, offhi);
+  VOP_UNLOCK(devvp);
+  return error !== 0 ? error : e2;
 }
 
 /** VOP_READLINK: fast links from i_block, slow ones from their block. */
@@ -363,18 +625,57 @@ export function ext2fs_advlock(
   return lf_advlock(vp, id as object, op, fl, flags, vp.v_size);
 }
 
-/** VOP_INACTIVE: entered locked, leaves unlocked. A file without names is recycled. */
+/**
+ * VOP_INACTIVE: entered locked, leaves unlocked. A file without names
+ * gives back its blocks and its inode, and its vnode is recycled; else a
+ * changed inode is written back.
+ */
 export function ext2fs_inactive(vp: Vnode, recycle: Out<boolean>): number {
-  const ip = vp.v_data as ReturnType<typeof VTOE2I> | null;
-  recycle.v = ip !== null && ip.i_din.e2di_nlink <= 0;
+  const ip = vp.v_data as E2Inode | null;
+  recycle.v = false;
+  if (ip !== null) {
+    if (ip.i_din.e2di_nlink <= 0) ext2fs_freeinode(vp, ip);
+    else if (ip.i_flag !== 0) ext2fs_update(ip);
+    recycle.v = ip.i_din.e2di_nlink <= 0;
+  }
   genfs_unlock(vp);
   return 0;
 }
 
-/** VOP_RECLAIM: forget the inode. */
+/**
+ * A file without names gives back its blocks, its EA block and its inode;
+ * the inode keeps its mode with a deletion time, as Linux leaves it.
+ */
+function ext2fs_freeinode(vp: Vnode, ip: E2Inode): void {
+  const din = ip.i_din;
+  const ump = ip.i_ump;
+  if (din.e2di_mode === 0 || din.e2di_dtime !== 0 || ump.um_ronly) return;
+  const t = vp.v_type;
+  if (t === VREG || t === VDIR || (t === VLNK && ip.i_shortlink === null))
+    ext2fs_truncate(ip, 0, null);
+  din.e2di_blocks.fill(0);
+  ip.i_shortlink = null;
+  ext2fs_eadrop(ip);
+  const isdir = (din.e2di_mode & EXT2_IFMT) === EXT2_IFDIR;
+  din.e2di_size = 0;
+  din.e2di_nblock = 0;
+  din.e2di_nlink = 0;
+  ip.i_flag |= IN_CHANGE | IN_UPDATE;
+  ext2fs_itimes(ip);
+  din.e2di_dtime = Math.max(1, din.e2di_ctime) >>> 0;
+  ip.i_flag |= IN_MODIFIED;
+  ext2fs_update(ip);
+  ext2fs_vfree(ump, ip.i_number, isdir);
+}
+
+/** VOP_RECLAIM: write a changed inode back (or free a nameless one), forget it. */
 export function ext2fs_reclaim(vp: Vnode): number {
-  const ip = vp.v_data as ReturnType<typeof VTOE2I> | null;
-  if (ip !== null) ip.i_vnode = null;
+  const ip = vp.v_data as E2Inode | null;
+  if (ip !== null) {
+    if (ip.i_din.e2di_nlink <= 0) ext2fs_freeinode(vp, ip);
+    else if (ip.i_flag !== 0) ext2fs_update(ip);
+    ip.i_vnode = null;
+  }
   vp.v_data = null;
   return 0;
 }
@@ -386,57 +687,243 @@ export function ext2fs_revoke(vp: Vnode, _flags: number): number {
 }
 
 /* ------------------------------------------------------------------------ */
-/* the namespace on a read-only mount                                        */
+/* the namespace                                                             */
 
-/** VOP_CREATE, VOP_MKNOD, VOP_MKDIR: no writes yet. */
-export function ext2fs_create_ro(
-  _dvp: Vnode,
+/**
+ * ext2fs_makeinode: a new inode of vap.va_type named cnp in dvp (dvp stays
+ * locked; the new vnode comes back referenced and unlocked). Directories
+ * get "." and ".."; symlinks their target (in i_block when shorter than
+ * 60 bytes).
+ */
+function ext2fs_makeinode(
+  dvp: Vnode,
   vpp: VnodeOut,
-  _cnp: ComponentName,
-  _vap: Vattr,
+  cnp: ComponentName,
+  vap: Vattr,
+  target: string | null,
 ): number {
   vpp.vp = null;
-  return EROFS;
+  const mp = dvp.v_mount!;
+  const name = cnp.cn_nameptr;
+  if (dvp.v_type !== VDIR) return ENOTDIR;
+  if (name.length > EXT2_MAXNAMLEN) return ENAMETOOLONG;
+  if (mp.mnt_flag & MNT_RDONLY) return EROFS;
+  const dp = VTOE2I(dvp);
+  if (dp.i_din.e2di_nlink <= 0) return ENOENT;
+  const isdir = vap.va_type === VDIR;
+  if (isdir && dp.i_din.e2di_nlink >= EXT2FS_LINK_MAX) return EMLINK;
+  if (target !== null && target.length >= EXT2FS_MAXPATHLEN) return ENAMETOOLONG;
+  const cred = cnp.cn_cred;
+  let error = vcache_new(mp, dvp, vap, cred, vpp);
+  if (error !== 0) return error;
+  const vp = vpp.vp!;
+  const ip = VTOE2I(vp);
+  const ump = ip.i_ump;
+  const fs = ump.um_e2fs;
+  const din = ip.i_din;
+  const bpp = ump.um_wbpp;
+  if (isdir) {
+    error = ext2fs_balloc(ip, 0, true, cred, bpp);
+    if (error === 0) {
+      const buf = bpp.v!.b_data;
+      const bsize = fs.e2fs_bsize;
+      buf.fill(0, 0, bsize);
+      e2fs_direct_write(buf, 0, ump.um_ftype, ip.i_number, 12, EXT2_FT_DIR, ".");
+      e2fs_direct_write(buf, 12, ump.um_ftype, dp.i_number, bsize - 12, EXT2_FT_DIR, "..");
+      bdwrite(bpp.v!);
+      bpp.v = null;
+      din.e2di_size = bsize;
+      vp.v_size = bsize;
+    }
+  } else if (target !== null) {
+    const n = target.length;
+    if (n > fs.e2fs_bsize) error = ENAMETOOLONG;
+    else if (n < EXT2_MAXSYMLINKLEN) {
+      const area = new Uint8Array(EXT2_MAXSYMLINKLEN);
+      for (let i = 0; i < n; i++) area[i] = target.charCodeAt(i) & 0xff;
+      for (let i = 0; i < EXT2_N_BLOCKS; i++) din.e2di_blocks[i] = e2_rd32(area, i * 4);
+      ip.i_shortlink = area.slice(0, n);
+      din.e2di_size = n;
+      vp.v_size = n;
+    } else {
+      error = ext2fs_balloc(ip, 0, true, cred, bpp);
+      if (error === 0) {
+        const buf = bpp.v!.b_data;
+        buf.fill(0);
+        for (let i = 0; i < n; i++) buf[i] = target.charCodeAt(i) & 0xff;
+        bdwrite(bpp.v!);
+        bpp.v = null;
+        din.e2di_size = n;
+        vp.v_size = n;
+      }
+    }
+  }
+  if (error === 0)
+    error = ext2fs_direnter(dp, name, ip.i_number, e2fs_mode_to_ft(din.e2di_mode), cred);
+  if (error !== 0) {
+    din.e2di_nlink = 0;
+    ip.i_flag |= IN_CHANGE;
+    vrele(vp);
+    vpp.vp = null;
+    return error;
+  }
+  if (isdir) {
+    dp.i_din.e2di_nlink++;
+    dp.i_flag |= IN_CHANGE;
+  }
+  ip.i_flag |= IN_CHANGE | IN_UPDATE;
+  ext2fs_update(ip);
+  ext2fs_update(dp);
+  cache_purge1(dvp, name); // a negative entry
+  return 0;
+}
+
+/** VOP_CREATE: regular files and sockets. */
+export function ext2fs_create(dvp: Vnode, vpp: VnodeOut, cnp: ComponentName, vap: Vattr): number {
+  if (vap.va_type !== VREG && vap.va_type !== VSOCK) {
+    vpp.vp = null;
+    return EINVAL;
+  }
+  return ext2fs_makeinode(dvp, vpp, cnp, vap, null);
+}
+
+/** VOP_MKNOD: device nodes and fifos. */
+export function ext2fs_mknod(dvp: Vnode, vpp: VnodeOut, cnp: ComponentName, vap: Vattr): number {
+  const vt = vap.va_type;
+  if (vt !== VBLK && vt !== VCHR && vt !== VFIFO) {
+    vpp.vp = null;
+    return EINVAL;
+  }
+  return ext2fs_makeinode(dvp, vpp, cnp, vap, null);
+}
+
+/** VOP_MKDIR */
+export function ext2fs_mkdir(dvp: Vnode, vpp: VnodeOut, cnp: ComponentName, vap: Vattr): number {
+  if (vap.va_type !== VDIR) {
+    vpp.vp = null;
+    return EINVAL;
+  }
+  return ext2fs_makeinode(dvp, vpp, cnp, vap, null);
 }
 
 /** VOP_SYMLINK */
-export function ext2fs_symlink_ro(
-  _dvp: Vnode,
+export function ext2fs_symlink(
+  dvp: Vnode,
   vpp: VnodeOut,
-  _cnp: ComponentName,
-  _vap: Vattr,
-  _target: string,
+  cnp: ComponentName,
+  vap: Vattr,
+  target: string,
 ): number {
-  vpp.vp = null;
-  return EROFS;
+  if (vap.va_type !== VLNK) {
+    vpp.vp = null;
+    return EINVAL;
+  }
+  return ext2fs_makeinode(dvp, vpp, cnp, vap, target);
 }
 
-/** VOP_LINK: dvp stays locked, vp unlocked. */
-export function ext2fs_link_ro(_dvp: Vnode, _vp: Vnode, _cnp: ComponentName): number {
-  return EROFS;
+/** VOP_REMOVE: dvp and vp locked on entry, both put on return. */
+export function ext2fs_remove(dvp: Vnode, vp: Vnode, cnp: ComponentName): number {
+  const error = ext2fs_remove1(dvp, vp, cnp);
+  vput(vp);
+  if (dvp === vp) vrele(dvp);
+  else vput(dvp);
+  return error;
 }
 
-/** VOP_REMOVE, VOP_RMDIR: both vnodes are put. */
-export function ext2fs_remove_ro(dvp: Vnode, vp: Vnode, _cnp: ComponentName): number {
+function ext2fs_remove1(dvp: Vnode, vp: Vnode, cnp: ComponentName): number {
+  if (vp.v_type === VDIR) return EPERM;
+  if (dvp.v_mount!.mnt_flag & MNT_RDONLY) return EROFS;
+  const dp = VTOE2I(dvp);
+  const ip = VTOE2I(vp);
+  if (ip.i_din.e2di_flags & E2_IMMUTABLE_APPEND || dp.i_din.e2di_flags & EXT2_APPEND) return EPERM;
+  const name = cnp.cn_nameptr;
+  const error = ext2fs_dirremove(dp, name, ip.i_number);
+  if (error !== 0) return error;
+  ip.i_din.e2di_nlink--;
+  ip.i_flag |= IN_CHANGE;
+  cache_purge1(dvp, name);
+  ext2fs_update(dp);
+  return 0;
+}
+
+/** VOP_RMDIR: dvp and vp locked on entry, both put on return. */
+export function ext2fs_rmdir(dvp: Vnode, vp: Vnode, cnp: ComponentName): number {
+  const error = ext2fs_rmdir1(dvp, vp, cnp);
   if (dvp === vp) {
     vrele(dvp);
     vput(vp);
   } else {
-    vput(vp);
     vput(dvp);
+    vput(vp);
   }
-  return EROFS;
+  return error;
+}
+
+function ext2fs_rmdir1(dvp: Vnode, vp: Vnode, cnp: ComponentName): number {
+  if (dvp === vp) return EINVAL;
+  if (vp.v_type !== VDIR) return ENOTDIR;
+  if (dvp.v_mount!.mnt_flag & MNT_RDONLY) return EROFS;
+  const dp = VTOE2I(dvp);
+  const ip = VTOE2I(vp);
+  if (dp.i_din.e2di_flags & EXT2_APPEND || ip.i_din.e2di_flags & E2_IMMUTABLE_APPEND) return EPERM;
+  if (vp.v_mountedhere !== null) return EBUSY;
+  const empty = { v: false };
+  let error = ext2fs_dirempty(ip, empty);
+  if (error !== 0) return error;
+  if (!empty.v || ip.i_din.e2di_nlink !== 2) return ENOTEMPTY;
+  const name = cnp.cn_nameptr;
+  error = ext2fs_dirremove(dp, name, ip.i_number);
+  if (error !== 0) return error;
+  dp.i_din.e2di_nlink--;
+  dp.i_flag |= IN_CHANGE;
+  ip.i_din.e2di_nlink = 0;
+  ip.i_flag |= IN_CHANGE;
+  cache_purge1(dvp, name);
+  cache_purge(vp);
+  ext2fs_update(dp);
+  return 0;
+}
+
+/** VOP_LINK: dvp locked (stays), vp unlocked. */
+export function ext2fs_link(dvp: Vnode, vp: Vnode, cnp: ComponentName): number {
+  const mp = dvp.v_mount!;
+  if (vp.v_mount !== mp) return EXDEV;
+  if (vp.v_type === VDIR) return EPERM;
+  if (dvp.v_type !== VDIR) return ENOTDIR;
+  if (mp.mnt_flag & MNT_RDONLY) return EROFS;
+  const dp = VTOE2I(dvp);
+  const ip = VTOE2I(vp);
+  const name = cnp.cn_nameptr;
+  if (name.length > EXT2_MAXNAMLEN) return ENAMETOOLONG;
+  if (ip.i_din.e2di_nlink >= EXT2FS_LINK_MAX) return EMLINK;
+  if (ip.i_din.e2di_flags & E2_IMMUTABLE_APPEND) return EPERM;
+  if (ip.i_din.e2di_nlink <= 0 || dp.i_din.e2di_nlink <= 0) return ENOENT;
+  const error = ext2fs_direnter(
+    dp,
+    name,
+    ip.i_number,
+    e2fs_mode_to_ft(ip.i_din.e2di_mode),
+    cnp.cn_cred,
+  );
+  if (error !== 0) return error;
+  ip.i_din.e2di_nlink++;
+  ip.i_flag |= IN_CHANGE;
+  ext2fs_update(ip);
+  ext2fs_update(dp);
+  cache_purge1(dvp, name);
+  return 0;
 }
 
 /** VOP_RENAME: fdvp, fvp released; tdvp, tvp put. */
-export function ext2fs_rename_ro(
+export function ext2fs_rename(
   fdvp: Vnode,
   fvp: Vnode,
-  _fcnp: ComponentName,
+  fcnp: ComponentName,
   tdvp: Vnode,
   tvp: Vnode | null,
-  _tcnp: ComponentName,
+  tcnp: ComponentName,
 ): number {
+  const error = ext2fs_do_rename(fdvp, fvp, fcnp, tdvp, tvp, tcnp);
   vput(tdvp);
   if (tvp !== null) {
     if (tvp === tdvp) vrele(tvp);
@@ -444,7 +931,152 @@ export function ext2fs_rename_ro(
   }
   vrele(fdvp);
   vrele(fvp);
-  return EROFS;
+  return error;
+}
+
+function sticky(cred: Kauth_cred, dp: E2Inode, ip: E2Inode): number {
+  if ((dp.i_din.e2di_mode & S_ISTXT) === 0) return 0;
+  return genfs_can_sticky(cred, dp.i_din.e2di_uid, ip.i_din.e2di_uid);
+}
+
+/**
+ * Rename with the rules of genfs_rename.c, in genfs_sane_rename's order;
+ * then the target entry is written (new or rewritten), the source entry
+ * removed, and a moved directory's ".." points at its new parent, with
+ * the link counts of both parents kept.
+ */
+function ext2fs_do_rename(
+  fdvp: Vnode,
+  fvp: Vnode,
+  fcnp: ComponentName,
+  tdvp: Vnode,
+  tvp: Vnode | null,
+  tcnp: ComponentName,
+): number {
+  const mp = tdvp.v_mount!;
+  if (fdvp.v_mount !== mp || fvp.v_mount !== mp || (tvp !== null && tvp.v_mount !== mp)) {
+    return EXDEV;
+  }
+  const fname = fcnp.cn_nameptr;
+  const tname = tcnp.cn_nameptr;
+  if ((fcnp.cn_flags | tcnp.cn_flags) & ISDOTDOT) return EINVAL;
+  if (fname === "." || fname === ".." || tname === "." || tname === "..") return EINVAL;
+  if (tname.length > EXT2_MAXNAMLEN) return ENAMETOOLONG;
+  if (mp.mnt_flag & MNT_RDONLY) return EROFS;
+  if (fdvp.v_type !== VDIR || tdvp.v_type !== VDIR) return ENOTDIR;
+
+  const fdp = VTOE2I(fdvp);
+  const fip = VTOE2I(fvp);
+  const tdp = VTOE2I(tdvp);
+  const tip = tvp === null ? null : VTOE2I(tvp);
+
+  // the entries namei found must still be there
+  const slot = { v: 0 };
+  let error = ext2fs_dirlookup(fdp, fname, slot);
+  if (error !== 0) return error;
+  if (slot.v !== fip.i_number) return ENOENT;
+  if (tdp.i_din.e2di_nlink <= 0) return ENOENT;
+  error = ext2fs_dirlookup(tdp, tname, slot);
+  if (error !== 0) return error;
+  if (tip === null) {
+    if (slot.v !== 0) return EEXIST;
+  } else if (slot.v !== tip.i_number) {
+    return ENOENT;
+  }
+
+  // links to one file: nothing to do
+  if (fip === tip) return 0;
+  if (fip === fdp) return EINVAL;
+  if (tip === tdp) return EISDIR;
+  if (fvp.v_mountedhere !== null || (tvp !== null && tvp.v_mountedhere !== null)) return EBUSY;
+
+  const isdir = fvp.v_type === VDIR;
+  if (fdp !== tdp && isdir) {
+    // a directory into its own subtree
+    error = ext2fs_checkpath(fip, tdp);
+    if (error !== 0) return error;
+  }
+  if (tip !== null) {
+    if (isdir && tvp!.v_type === VDIR) {
+      const empty = { v: false };
+      error = ext2fs_dirempty(tip, empty);
+      if (error !== 0) return error;
+      if (!empty.v || tip.i_din.e2di_nlink > 2) return ENOTEMPTY;
+    } else if (isdir) {
+      return ENOTDIR;
+    } else if (tvp!.v_type === VDIR) {
+      return EISDIR;
+    }
+  }
+
+  // possible
+  if ((fdp.i_din.e2di_flags | fip.i_din.e2di_flags) & E2_IMMUTABLE_APPEND) return EPERM;
+  if (tdp.i_din.e2di_flags & (EXT2_IMMUTABLE | (tip !== null ? EXT2_APPEND : 0))) return EPERM;
+  if (tip !== null && tip.i_din.e2di_flags & E2_IMMUTABLE_APPEND) return EPERM;
+  if (isdir && fdp !== tdp && tip === null && tdp.i_din.e2di_nlink >= EXT2FS_LINK_MAX)
+    return EMLINK;
+
+  // permitted
+  const cred = fcnp.cn_cred;
+  error = ext2fs_access(fdvp, VWRITE, cred);
+  if (error !== 0) return error;
+  if (fdp !== tdp) {
+    error = ext2fs_access(tdvp, VWRITE, cred);
+    if (error !== 0) return error;
+    if (isdir) {
+      error = ext2fs_access(fvp, VWRITE, cred);
+      if (error !== 0) return error;
+    }
+  }
+  error = sticky(cred, fdp, fip);
+  if (error !== 0) return error;
+  if (tip !== null) {
+    error = sticky(tcnp.cn_cred, tdp, tip);
+    if (error !== 0) return error;
+  }
+
+  // 1. the target entry names the source inode
+  const ftype = e2fs_mode_to_ft(fip.i_din.e2di_mode);
+  if (tip !== null) {
+    error = ext2fs_dirrewrite(tdp, tname, fip.i_number, ftype);
+    if (error !== 0) return error;
+    if (tvp!.v_type === VDIR) {
+      // its "." and the entry; its ".." no longer counts in tdp
+      tip.i_din.e2di_nlink = 0;
+      tdp.i_din.e2di_nlink--;
+      tdp.i_flag |= IN_CHANGE;
+      cache_purge(tvp!);
+    } else {
+      tip.i_din.e2di_nlink--;
+    }
+    tip.i_flag |= IN_CHANGE;
+  } else {
+    error = ext2fs_direnter(tdp, tname, fip.i_number, ftype, tcnp.cn_cred);
+    if (error !== 0) return error;
+  }
+  if (isdir && fdp !== tdp) {
+    tdp.i_din.e2di_nlink++;
+    tdp.i_flag |= IN_CHANGE;
+  }
+  // 2. the source entry goes (looked up again: the directory may have changed)
+  error = ext2fs_dirremove(fdp, fname, fip.i_number);
+  if (error !== 0) return error;
+  // 3. a moved directory's ".."
+  if (isdir && fdp !== tdp) {
+    error = ext2fs_dirrewrite(fip, "..", tdp.i_number, EXT2_FT_DIR);
+    if (error !== 0) return error;
+    fdp.i_din.e2di_nlink--;
+    fdp.i_flag |= IN_CHANGE;
+  }
+  fip.i_flag |= IN_CHANGE;
+  cache_purge1(fdvp, fname);
+  cache_purge1(tdvp, tname);
+  if (isdir) cache_purge(fvp);
+  ext2fs_update(fip);
+  ext2fs_update(fdp);
+  ext2fs_update(tdp);
+  if (tip !== null) ext2fs_update(tip);
+  return 0;
 }
 
 /** Regular files, directories, symlinks and sockets. */
@@ -452,8 +1084,8 @@ export const ext2fs_vnodeop_entries: readonly VnodeOpvEntry[] = [
   [vop_default_desc, vn_default_error],
   [vop_bwrite_desc, genfs_eopnotsupp],
   [vop_lookup_desc, ext2fs_lookup],
-  [vop_create_desc, ext2fs_create_ro],
-  [vop_mknod_desc, ext2fs_create_ro],
+  [vop_create_desc, ext2fs_create],
+  [vop_mknod_desc, ext2fs_mknod],
   [vop_open_desc, ext2fs_open],
   [vop_close_desc, ext2fs_close],
   [vop_access_desc, ext2fs_access],
@@ -471,12 +1103,12 @@ export const ext2fs_vnodeop_entries: readonly VnodeOpvEntry[] = [
   [vop_mmap_desc, genfs_eopnotsupp],
   [vop_fsync_desc, ext2fs_fsync],
   [vop_seek_desc, genfs_seek],
-  [vop_remove_desc, ext2fs_remove_ro],
-  [vop_link_desc, ext2fs_link_ro],
-  [vop_rename_desc, ext2fs_rename_ro],
-  [vop_mkdir_desc, ext2fs_create_ro],
-  [vop_rmdir_desc, ext2fs_remove_ro],
-  [vop_symlink_desc, ext2fs_symlink_ro],
+  [vop_remove_desc, ext2fs_remove],
+  [vop_link_desc, ext2fs_link],
+  [vop_rename_desc, ext2fs_rename],
+  [vop_mkdir_desc, ext2fs_mkdir],
+  [vop_rmdir_desc, ext2fs_rmdir],
+  [vop_symlink_desc, ext2fs_symlink],
   [vop_readdir_desc, ext2fs_readdir],
   [vop_readlink_desc, ext2fs_readlink],
   [vop_abortop_desc, genfs_abortop],

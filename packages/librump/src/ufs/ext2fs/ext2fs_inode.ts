@@ -1,0 +1,416 @@
+/**
+ * Inodes and their blocks (ext2fs_inode.c, ext2fs_balloc.c): time stamps,
+ * writing an inode back into its table block, allocating the blocks of a
+ * write (direct, single, double and triple indirect; holes stay holes),
+ * and truncation, which gives back data and indirect blocks past the new
+ * length. i_blocks counts 512-byte units, indirect blocks included.
+ */
+import { EFBIG, EINVAL, ENOMEM } from "../../gen/constants.js";
+import { bdwrite, bread, brelse, getblk } from "../../kern/vfs_bio.js";
+import { BC_INVAL, BO_DONE, type Buf } from "../../sys/buf.js";
+import type { Kauth_cred } from "../../sys/kauth.js";
+import type { Out } from "../../sys/out.js";
+import {
+  e2_rd32,
+  e2_wr32,
+  e2fs_dinode_serialize,
+  EXT2_NDADDR,
+  EXT2_NIADDR,
+  EXT2F_ROCOMPAT_LARGEFILE,
+} from "./ext2fs.js";
+import { ext2fs_alloc, ext2fs_blkfree } from "./ext2fs_alloc.js";
+import { ext2fs_bmap } from "./ext2fs_bmap.js";
+import {
+  e2_fsbtodb,
+  ext2fs_corrupt,
+  IN_ACCESS,
+  IN_CHANGE,
+  IN_MODIFIED,
+  IN_UPDATE,
+  type E2Inode,
+  type Ext2Mount,
+} from "./ext2fs_extern.js";
+
+/** Apply pending IN_ACCESS/IN_CHANGE/IN_UPDATE as times (EXT2FS_ITIMES). */
+export function ext2fs_itimes(ip: E2Inode): void {
+  const f = ip.i_flag;
+  if ((f & (IN_ACCESS | IN_CHANGE | IN_UPDATE)) === 0) return;
+  const ump = ip.i_ump;
+  if (ump.um_ronly) {
+    ip.i_flag &= ~(IN_ACCESS | IN_CHANGE | IN_UPDATE);
+    return;
+  }
+  const ts = ump.um_ts;
+  ump.um_kernel.nanotime(ts);
+  const din = ip.i_din;
+  if (f & IN_ACCESS) {
+    din.e2di_atime = ts.tv_sec;
+    din.e2di_atimensec = ts.tv_nsec;
+  }
+  if (f & IN_UPDATE) {
+    din.e2di_mtime = ts.tv_sec;
+    din.e2di_mtimensec = ts.tv_nsec;
+  }
+  if (f & IN_CHANGE) {
+    din.e2di_ctime = ts.tv_sec;
+    din.e2di_ctimensec = ts.tv_nsec;
+  }
+  ip.i_flag = (f & ~(IN_ACCESS | IN_CHANGE | IN_UPDATE)) | IN_MODIFIED;
+}
+
+/** The inode-table block of inode `ino` and its byte offset there. */
+export function ext2fs_inoblk(ump: Ext2Mount, ino: number, offp: Out<number>): number {
+  const fs = ump.um_e2fs;
+  const cg = Math.floor((ino - 1) / fs.e2fs_ipg);
+  const idx = (ino - 1) % fs.e2fs_ipg;
+  offp.v = (idx % fs.e2fs_ipb) * fs.e2fs_isize;
+  return ump.um_gd[cg]!.ext2bgd_i_tables + Math.floor(idx / fs.e2fs_ipb);
+}
+
+/** ext2fs_update: write the inode back into its table block (delayed). */
+export function ext2fs_update(ip: E2Inode): number {
+  ext2fs_itimes(ip);
+  if ((ip.i_flag & IN_MODIFIED) === 0) return 0;
+  const ump = ip.i_ump;
+  if (ump.um_ronly) {
+    ip.i_flag &= ~IN_MODIFIED;
+    return 0;
+  }
+  const fs = ump.um_e2fs;
+  const off = { v: 0 };
+  const blk = ext2fs_inoblk(ump, ip.i_number, off);
+  const bpp = ump.um_ibpp;
+  const error = bread(ump.um_devvp, e2_fsbtodb(ump, blk), fs.e2fs_bsize, bpp);
+  if (error !== 0) return error;
+  e2fs_dinode_serialize(ip.i_din, bpp.v!.b_data, off.v, fs);
+  bdwrite(bpp.v!);
+  bpp.v = null;
+  ip.i_flag &= ~IN_MODIFIED;
+  return 0;
+}
+
+/** A file now larger than 2 GiB: the file system needs large_file. */
+export function ext2fs_setlargefile(ump: Ext2Mount, size: number): void {
+  const fs = ump.um_e2fs;
+  if (size <= 0x7fffffff || fs.e2fs_features_rocompat & EXT2F_ROCOMPAT_LARGEFILE) return;
+  fs.e2fs_features_rocompat |= EXT2F_ROCOMPAT_LARGEFILE;
+  ump.um_fmod = true;
+}
+
+/** A fresh buffer for newly allocated block `bn`, zeroed unless `full`. */
+function newbuf(ump: Ext2Mount, bn: number, full: boolean, bpp: Out<Buf | null>): number {
+  const bsize = ump.um_e2fs.e2fs_bsize;
+  const bp = getblk(ump.um_devvp, e2_fsbtodb(ump, bn), bsize);
+  if (bp === null) return ENOMEM;
+  if (!full) bp.b_data.fill(0, 0, bsize);
+  bp.b_oflags |= BO_DONE;
+  bpp.v = bp;
+  return 0;
+}
+
+/** Allocate one block for `ip` after its last one; counted in i_blocks. */
+function allocOne(ip: E2Inode, cred: Kauth_cred | null, bnp: Out<number>): number {
+  const pref = ip.i_lastalloc !== 0 ? ip.i_lastalloc + 1 : 0;
+  const error = ext2fs_alloc(ip, pref, cred, bnp);
+  if (error !== 0) return error;
+  ip.i_lastalloc = bnp.v;
+  ip.i_din.e2di_nblock += ip.i_ump.um_e2fs.e2fs_bsize / 512;
+  ip.i_flag |= IN_CHANGE | IN_UPDATE;
+  return 0;
+}
+
+/** Is `b` a block number inside the file system (0 is a hole)? */
+function badptr(ump: Ext2Mount, b: number): boolean {
+  const fs = ump.um_e2fs;
+  return b !== 0 && (b < fs.e2fs_first_dblock || b >= fs.e2fs_bcount);
+}
+
+/**
+ * ext2fs_balloc: the buffer of logical block `lbn` of `ip`, allocating it
+ * and the indirect blocks on its path as needed. bpp.v gets the buffer,
+ * busy and valid; a new block is zeroed unless `full` (the caller
+ * overwrites all of it), an existing one is read unless `full`.
+ */
+export function ext2fs_balloc(
+  ip: E2Inode,
+  lbn: number,
+  full: boolean,
+  cred: Kauth_cred | null,
+  bpp: Out<Buf | null>,
+): number {
+  const ump = ip.i_ump;
+  const fs = ump.um_e2fs;
+  const din = ip.i_din;
+  const devvp = ump.um_devvp;
+  const bsize = fs.e2fs_bsize;
+  const bn = ump.um_bn;
+  bpp.v = null;
+  if (lbn < 0) return EINVAL;
+  if (lbn < EXT2_NDADDR) {
+    let b = din.e2di_blocks[lbn]!;
+    if (badptr(ump, b)) return ext2fs_corrupt(ump, `inode ${ip.i_number}: direct pointer ${b}`);
+    if (b === 0) {
+      const error = allocOne(ip, cred, bn);
+      if (error !== 0) return error;
+      b = bn.v;
+      din.e2di_blocks[lbn] = b;
+      return newbuf(ump, b, full, bpp);
+    }
+    if (full) return newbuf(ump, b, true, bpp);
+    return bread(devvp, e2_fsbtodb(ump, b), bsize, bpp);
+  }
+  // which indirect tree, and the index at each level
+  const nindir = fs.e2fs_nindir;
+  let rest = lbn - EXT2_NDADDR;
+  let level = 0;
+  let span = nindir;
+  while (rest >= span) {
+    rest -= span;
+    level++;
+    if (level >= EXT2_NIADDR) return EFBIG;
+    span *= nindir;
+  }
+  let ib = din.e2di_blocks[EXT2_NDADDR + level]!;
+  if (badptr(ump, ib)) return ext2fs_corrupt(ump, `inode ${ip.i_number}: indirect pointer ${ib}`);
+  const ibpp = ump.um_ibpp;
+  if (ib === 0) {
+    const error = allocOne(ip, cred, bn);
+    if (error !== 0) return error;
+    ib = bn.v;
+    din.e2di_blocks[EXT2_NDADDR + level] = ib;
+    const e = newbuf(ump, ib, false, ibpp);
+    if (e !== 0) return e;
+    bdwrite(ibpp.v!);
+    ibpp.v = null;
+  }
+  for (let l = level; l >= 0; l--) {
+    span /= nindir;
+    const idx = Math.floor(rest / span);
+    rest -= idx * span;
+    let error = bread(devvp, e2_fsbtodb(ump, ib), bsize, ibpp);
+    if (error !== 0) return error;
+    const ibp = ibpp.v!;
+    ibpp.v = null;
+    let nb = e2_rd32(ibp.b_data, idx * 4);
+    if (badptr(ump, nb)) {
+      brelse(ibp, 0);
+      return ext2fs_corrupt(ump, `inode ${ip.i_number}: pointer ${nb} in indirect block ${ib}`);
+    }
+    if (nb !== 0) {
+      brelse(ibp, 0);
+      if (l === 0) {
+        if (full) return newbuf(ump, nb, true, bpp);
+        return bread(devvp, e2_fsbtodb(ump, nb), bsize, bpp);
+      }
+      ib = nb;
+      continue;
+    }
+    error = allocOne(ip, cred, bn);
+    if (error !== 0) {
+      brelse(ibp, 0);
+      return error;
+    }
+    nb = bn.v;
+    e2_wr32(ibp.b_data, idx * 4, nb);
+    bdwrite(ibp);
+    if (l === 0) return newbuf(ump, nb, full, bpp);
+    // a new indirect block: zeroed on disk before anything points into it
+    error = newbuf(ump, nb, false, ibpp);
+    if (error !== 0) return error;
+    bdwrite(ibpp.v!);
+    ibpp.v = null;
+    ib = nb;
+  }
+  return EINVAL; // not reached
+}
+
+/**
+ * Free what indirect block `bn` (of `level`: 0 points at data) maps past
+ * logical block `lastblock`; its entries cover logical blocks from `base`.
+ * When nothing of it is kept the caller frees `bn` itself. The 512-byte
+ * units freed are added to freed.v.
+ */
+function indirtrunc(
+  ip: E2Inode,
+  bn: number,
+  level: number,
+  base: number,
+  lastblock: number,
+  freed: Out<number>,
+): number {
+  const ump = ip.i_ump;
+  const fs = ump.um_e2fs;
+  const nindir = fs.e2fs_nindir;
+  const bsize = fs.e2fs_bsize;
+  let sub = 1;
+  for (let i = 0; i < level; i++) sub *= nindir;
+  const bpp = { v: null as Buf | null };
+  let error = bread(ump.um_devvp, e2_fsbtodb(ump, bn), bsize, bpp);
+  if (error !== 0) return error;
+  const bp = bpp.v!;
+  const buf = bp.b_data;
+  const i0 = lastblock < base ? 0 : Math.floor((lastblock - base) / sub) + 1;
+  for (let i = nindir - 1; i >= i0; i--) {
+    const p = e2_rd32(buf, i * 4);
+    if (p === 0) continue;
+    e2_wr32(buf, i * 4, 0);
+    if (badptr(ump, p)) {
+      if (error === 0)
+        error = ext2fs_corrupt(ump, `inode ${ip.i_number}: pointer ${p} in indirect block ${bn}`);
+      continue;
+    }
+    if (level > 0) {
+      const e = indirtrunc(ip, p, level - 1, base + i * sub, lastblock, freed);
+      if (e !== 0 && error === 0) error = e;
+    }
+    const e = ext2fs_blkfree(ump, p, ip.i_number);
+    if (e !== 0 && error === 0) error = e;
+    freed.v += bsize / 512;
+  }
+  // the entry that is kept in part
+  if (level > 0 && i0 > 0 && i0 - 1 < nindir) {
+    const i = i0 - 1;
+    const p = e2_rd32(buf, i * 4);
+    if (p !== 0 && !badptr(ump, p) && base + (i + 1) * sub - 1 > lastblock) {
+      const e = indirtrunc(ip, p, level - 1, base + i * sub, lastblock, freed);
+      if (e !== 0 && error === 0) error = e;
+    }
+  }
+  if (i0 === 0) brelse(bp, BC_INVAL);
+  else bdwrite(bp);
+  return error;
+}
+
+/**
+ * ext2fs_truncate: set the length of `ip`. Growing leaves a hole; a fast
+ * symlink may only be emptied; shrinking zeroes the rest of the last block
+ * kept and frees every data and indirect block past it.
+ */
+export function ext2fs_truncate(ip: E2Inode, length: number, _cred: Kauth_cred | null): number {
+  const ump = ip.i_ump;
+  const fs = ump.um_e2fs;
+  const din = ip.i_din;
+  const vp = ip.i_vnode;
+  if (length < 0) return EINVAL;
+  if (length > ump.um_maxfilesize) return EFBIG;
+  const osize = din.e2di_size;
+  if (ip.i_shortlink !== null) {
+    if (length !== 0) return EINVAL;
+    din.e2di_blocks.fill(0);
+    ip.i_shortlink = null;
+    din.e2di_size = 0;
+    if (vp !== null) vp.v_size = 0;
+    ip.i_flag |= IN_CHANGE | IN_UPDATE;
+    return 0;
+  }
+  if (length >= osize) {
+    if (length > osize) {
+      din.e2di_size = length;
+      if (vp !== null) vp.v_size = length;
+      ext2fs_setlargefile(ump, length);
+    }
+    ip.i_flag |= IN_CHANGE | IN_UPDATE;
+    return 0;
+  }
+  const bsize = fs.e2fs_bsize;
+  const devvp = ump.um_devvp;
+  let error = 0;
+  // the partial last block: zero its tail
+  const boff = length % bsize;
+  if (boff !== 0) {
+    const tlbn = Math.floor(length / bsize);
+    const bn = { v: 0 };
+    error = ext2fs_bmap(ip, tlbn, bn);
+    if (error !== 0) return error;
+    if (bn.v !== 0) {
+      const bpp = { v: null as Buf | null };
+      error = bread(devvp, e2_fsbtodb(ump, bn.v), bsize, bpp);
+      if (error !== 0) return error;
+      bpp.v!.b_data.fill(0, boff, bsize);
+      bdwrite(bpp.v!);
+    }
+  }
+  // the last block kept (−1: none)
+  const lastblock = Math.ceil(length / bsize) - 1;
+  let freed = 0;
+  const blocks = din.e2di_blocks;
+  for (let i = EXT2_NDADDR - 1; i > lastblock && i >= 0; i--) {
+    const b = blocks[i]!;
+    if (b === 0) continue;
+    blocks[i] = 0;
+    if (badptr(ump, b)) {
+      if (error === 0) error = ext2fs_corrupt(ump, `inode ${ip.i_number}: direct pointer ${b}`);
+      continue;
+    }
+    const e = ext2fs_blkfree(ump, b, ip.i_number);
+    if (e !== 0 && error === 0) error = e;
+    freed += bsize / 512;
+  }
+  const fr = { v: 0 };
+  let base = EXT2_NDADDR;
+  let span = fs.e2fs_nindir;
+  for (let level = 0; level < EXT2_NIADDR; level++) {
+    const ib = blocks[EXT2_NDADDR + level]!;
+    if (ib !== 0 && lastblock < base + span - 1) {
+      if (badptr(ump, ib)) {
+        blocks[EXT2_NDADDR + level] = 0;
+        if (error === 0)
+          error = ext2fs_corrupt(ump, `inode ${ip.i_number}: indirect pointer ${ib}`);
+      } else {
+        const e = indirtrunc(ip, ib, level, base, lastblock, fr);
+        if (e !== 0 && error === 0) error = e;
+        if (lastblock < base) {
+          blocks[EXT2_NDADDR + level] = 0;
+          const e2 = ext2fs_blkfree(ump, ib, ip.i_number);
+          if (e2 !== 0 && error === 0) error = e2;
+          freed += bsize / 512;
+        }
+      }
+    }
+    base += span;
+    span *= fs.e2fs_nindir;
+  }
+  freed += fr.v;
+  din.e2di_nblock = Math.max(0, din.e2di_nblock - freed);
+  din.e2di_size = length;
+  if (vp !== null) vp.v_size = length;
+  if (ip.i_lastalloc !== 0 && length === 0) ip.i_lastalloc = 0;
+  ip.i_flag |= IN_CHANGE | IN_UPDATE;
+  return error;
+}
+
+/** EA block header: magic, refcount (struct ext2fs_ea_header). */
+const EXT2_EA_MAGIC = 0xea020000;
+
+/**
+ * Drop `ip`'s reference to its extended-attribute block (i_file_acl): the
+ * block is freed when no other inode shares it. A block that does not look
+ * like an EA block is left alone (and reported).
+ */
+export function ext2fs_eadrop(ip: E2Inode): number {
+  const ump = ip.i_ump;
+  const din = ip.i_din;
+  const b = din.e2di_facl;
+  if (b === 0) return 0;
+  din.e2di_facl = 0;
+  ip.i_flag |= IN_CHANGE;
+  if (badptr(ump, b)) return ext2fs_corrupt(ump, `inode ${ip.i_number}: EA block ${b}`);
+  const bsize = ump.um_e2fs.e2fs_bsize;
+  din.e2di_nblock = Math.max(0, din.e2di_nblock - bsize / 512);
+  const bpp = { v: null as Buf | null };
+  const error = bread(ump.um_devvp, e2_fsbtodb(ump, b), bsize, bpp);
+  if (error !== 0) return error;
+  const buf = bpp.v!.b_data;
+  if (e2_rd32(buf, 0) !== EXT2_EA_MAGIC) {
+    brelse(bpp.v!, 0);
+    return ext2fs_corrupt(ump, `inode ${ip.i_number}: EA block ${b} has a bad magic`);
+  }
+  const refs = e2_rd32(buf, 4);
+  if (refs > 1) {
+    e2_wr32(buf, 4, refs - 1);
+    bdwrite(bpp.v!);
+    return 0;
+  }
+  brelse(bpp.v!, 0);
+  return ext2fs_blkfree(ump, b, ip.i_number);
+}
