@@ -20,6 +20,7 @@ import {
   type Inode,
 } from "../ufs/inode.js";
 import { ufs_bmap } from "../ufs/ufs_bmap.js";
+import { ufs_dirhash_free } from "../ufs/ufs_dirhash.js";
 import { ffs_blkfree } from "./ffs_alloc.js";
 import { ffs_balloc, ffs_indir_get, ffs_indir_set } from "./ffs_balloc.js";
 import {
@@ -159,6 +160,7 @@ export function ffs_truncate(ip: Inode, length: number, cred: Kauth_cred | null)
   if (length < 0) return EINVAL;
   if (length > ump.um_maxfilesize) return EFBIG;
   const osize = din.di_size;
+  if (length < osize) ufs_dirhash_free(ip);
   if (ip.i_shortlink !== null) {
     if (length !== 0) return EINVAL;
     din.di_db.fill(0);

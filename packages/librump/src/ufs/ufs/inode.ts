@@ -33,10 +33,14 @@ export class Inode {
   i_flag = 0;
   /** the on-disk inode, parsed */
   readonly i_din = new Dinode();
-  /** directories: blocks below this had no room at the last insertion (a hint) */
+  /** directories: byte offset; chunks below it had no room at the last insertion (a hint) */
   i_diroff = 0;
   /** a short symlink's target (stored in the inode), else null */
   i_shortlink: Uint8Array | null = null;
+  /** directories: name → byte offset of its entry (ufs_dirhash.ts), or null */
+  i_dirhash: Map<string, number> | null = null;
+  /** the directory size the hash was charged to the mount with */
+  i_dirhashsize = 0;
   constructor(
     readonly i_ump: UfsMount,
     readonly i_number: number,
@@ -75,6 +79,8 @@ export class UfsMount {
   readonly um_err = { v: 0 };
   /** the time stamps of the operation in progress */
   readonly um_ts = { tv_sec: 0, tv_nsec: 0 };
+  /** bytes of directories with a dirhash (bounded by DIRHASH_MOUNTMAX) */
+  um_dirhashbytes = 0;
   constructor(
     readonly um_mountp: Mount,
     readonly um_kernel: Kernel,

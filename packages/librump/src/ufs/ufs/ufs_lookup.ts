@@ -53,6 +53,12 @@ import {
 import { IN_CHANGE, IN_UPDATE, ufs_corrupt, VFSTOUFS, VTOI, type Inode } from "./inode.js";
 import { ufs_bmap } from "./ufs_bmap.js";
 import { ufs_access } from "./ufs_vnops.js";
+import {
+  ufs_dirhash_build,
+  ufs_dirhash_chunk,
+  ufs_dirhash_free,
+  ufs_dirhash_wanted,
+} from "./ufs_dirhash.js";
 
 /**
  * Read logical block `lbn` of directory `ip` (its size is sblksize) with
@@ -116,6 +122,34 @@ export function ufs_dirlookup(ip: Inode, name: string, slot: DirSlot): number {
   const d = ump.um_direct;
   const bpp = ump.um_bpp;
   slot.ino = 0;
+  if (ufs_dirhash_wanted(ip)) {
+    const error = ufs_dirhash_build(ip, ufs_dirblk_read);
+    if (error !== 0) return error;
+  }
+  const h = ip.i_dirhash;
+  if (h !== null) {
+    const at = h.get(name);
+    if (at === undefined) return 0;
+    const lbn = Math.floor(at / fs.fs_bsize);
+    const error = ufs_dirblk_read(ip, lbn, bpp);
+    if (error !== 0) return error;
+    const bp = bpp.v!;
+    bpp.v = null;
+    const off = at - lbn * fs.fs_bsize;
+    if (off + DIRECTSIZ(0) <= Math.min(bp.b_bcount, size - lbn * fs.fs_bsize)) {
+      direct_parse(bp.b_data, off, fs.le, ump.um_oldfmt, d);
+      if (d.d_ino !== 0 && direct_namecmp(bp.b_data, off, d.d_namlen, name)) {
+        slot.ino = d.d_ino;
+        slot.off = at;
+        slot.type = d.d_type;
+        brelse(bp, 0);
+        return 0;
+      }
+    }
+    // a stale hint: forget the hash and scan
+    brelse(bp, 0);
+    ufs_dirhash_free(ip);
+  }
   const nblk = Math.ceil(size / fs.fs_bsize);
   for (let lbn = 0; lbn < nblk; lbn++) {
     const error = ufs_dirblk_read(ip, lbn, bpp);
@@ -257,15 +291,17 @@ export function ufs_direnter(
   const bsize = fs.fs_bsize;
   const bpp = ump.um_bpp;
   const nblk = Math.ceil(size / bsize);
-  const first = dp.i_diroff < nblk ? dp.i_diroff : 0;
+  // chunks below i_diroff had no room at the last insertion
+  const from = dp.i_diroff < size ? dp.i_diroff - (dp.i_diroff % DIRBLKSIZ) : 0;
+  const first = Math.floor(from / bsize);
   for (let lbn = first; lbn < nblk; lbn++) {
-    dp.i_diroff = lbn;
     let error = ufs_dirblk_read(dp, lbn, bpp);
     if (error !== 0) return error;
     const bp = bpp.v!;
     const buf = bp.b_data;
     const valid = Math.min(bp.b_bcount, size - lbn * bsize);
-    for (let c = 0; c < valid; c += DIRBLKSIZ) {
+    for (let c = lbn === first ? from - lbn * bsize : 0; c < valid; c += DIRBLKSIZ) {
+      dp.i_diroff = lbn * bsize + c;
       let off = c;
       let slack = 0;
       while (off < c + DIRBLKSIZ) {
@@ -279,6 +315,7 @@ export function ufs_direnter(
             direct_write(buf, off + used, le, oldfmt, ino, free, type, name);
             direct_set_reclen(buf, off, le, used);
           }
+          dp.i_dirhash?.set(name, lbn * bsize + off + used);
           bdwrite(bp);
           bpp.v = null;
           dp.i_flag |= IN_CHANGE | IN_UPDATE;
@@ -305,6 +342,8 @@ export function ufs_direnter(
         }
         buf.fill(0, w, c + DIRBLKSIZ);
         direct_write(buf, w, le, oldfmt, ino, c + DIRBLKSIZ - w, type, name);
+        // the chunk's entries moved
+        ufs_dirhash_chunk(dp, buf, lbn, c);
         bdwrite(bp);
         bpp.v = null;
         dp.i_flag |= IN_CHANGE | IN_UPDATE;
@@ -317,13 +356,14 @@ export function ufs_direnter(
   }
   // grow by one chunk
   if (size + DIRBLKSIZ > ump.um_maxfilesize) return EFBIG;
-  dp.i_diroff = Math.floor(size / bsize);
+  dp.i_diroff = size;
   const error = ffs_balloc(dp, size, DIRBLKSIZ, cred, bpp);
   if (error !== 0) return error;
   const buf = bpp.v!.b_data;
   const o = size % bsize;
   dirchunk_empty(buf, o, le);
   direct_write(buf, o, le, oldfmt, ino, DIRBLKSIZ, type, name);
+  dp.i_dirhash?.set(name, size);
   bdwrite(bpp.v!);
   bpp.v = null;
   dp.i_din.di_size = size + DIRBLKSIZ;
@@ -343,9 +383,10 @@ export function ufs_dirremove(dp: Inode, name: string, ino: number): number {
   let error = ufs_dirlookup(dp, name, slot);
   if (error !== 0) return error;
   if (slot.ino === 0 || slot.ino !== ino) return ENOENT;
+  dp.i_dirhash?.delete(name);
   const bsize = fs.fs_bsize;
   const lbn = Math.floor(slot.off / bsize);
-  if (lbn < dp.i_diroff) dp.i_diroff = lbn;
+  if (slot.off < dp.i_diroff) dp.i_diroff = slot.off - (slot.off % DIRBLKSIZ);
   const bpp = ump.um_bpp;
   error = ufs_dirblk_read(dp, lbn, bpp);
   if (error !== 0) return error;

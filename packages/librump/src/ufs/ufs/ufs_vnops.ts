@@ -85,6 +85,7 @@ import {
 } from "./inode.js";
 import { ufs_bmap } from "./ufs_bmap.js";
 import { ufs_dirblk_read, ufs_dirempty, ufs_direnter, ufs_dirremove } from "./ufs_lookup.js";
+import { ufs_dirhash_free } from "./ufs_dirhash.js";
 
 /** The longest symlink target (MAXPATHLEN - 1) and path. */
 export const UFS_MAXPATHLEN = 1024;
@@ -488,6 +489,7 @@ export function ufs_reclaim(vp: Vnode): number {
   if (ip !== null) {
     if (ip.i_din.di_nlink <= 0) ufs_freeinode(vp, ip);
     else if (ip.i_flag !== 0 && ip.i_din.di_mode !== 0) ffs_update(ip);
+    ufs_dirhash_free(ip);
     ip.i_vnode = null;
   }
   vp.v_data = null;
