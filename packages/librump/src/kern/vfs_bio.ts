@@ -30,6 +30,8 @@ import { panic } from "./subr_prf.js";
 export const MAXPHYS = 1 << 20;
 /** Default bound when RUMP_MEMLIMIT is not set. */
 const DEFAULT_BUFMEM = 512 * 1024 * 1024;
+/** Bytes of freed buffer storage kept for reuse (still counted in bufmem). */
+const POOL_MAX = 16 * 1024 * 1024;
 /** Seconds a delayed write may wait for the syncer (syncdelay). */
 export const SYNCDELAY_MS = 2000;
 
@@ -48,6 +50,13 @@ export class BufCache {
   readonly dirtyVnodes = new Set<Vnode>();
   /** a syncer task is scheduled */
   syncerPending = false;
+  /**
+   * Storage of freed buffers by size, reused by the next buffer of that size
+   * (a fresh Uint8Array per block is most of the cost of a small-file
+   * workload); its bytes stay in bufmem until reclaimSpace drops them.
+   */
+  readonly pool = new Map<number, Uint8Array[]>();
+  poolBytes = 0;
   constructor(readonly kernel: Kernel) {
     const lim = kernel.params.memlimit;
     this.bufmax = Number.isFinite(lim)
@@ -101,9 +110,31 @@ function bufFree(bc: BufCache, bp: Buf): void {
   lruRemove(bc, bp);
   setDirty(bc, bp, false);
   vp.v_bufs?.delete(bp.b_lblkno);
-  bc.bufmem -= bp.b_data.length;
-  bc.kernel.memRelease(bp.b_data.length);
+  dataFree(bc, bp.b_data);
   bp.b_cflags |= BC_INVAL;
+}
+
+/** Give back buffer storage: into the pool while it has room, else to the kernel. */
+function dataFree(bc: BufCache, data: Uint8Array): void {
+  const n = data.length;
+  if (bc.poolBytes + n <= POOL_MAX) {
+    let list = bc.pool.get(n);
+    if (list === undefined) bc.pool.set(n, (list = []));
+    list.push(data);
+    bc.poolBytes += n;
+    return;
+  }
+  bc.bufmem -= n;
+  bc.kernel.memRelease(n);
+}
+
+/** Drop the pool (its bytes leave bufmem). */
+function poolDrain(bc: BufCache): void {
+  if (bc.poolBytes === 0) return;
+  bc.bufmem -= bc.poolBytes;
+  bc.kernel.memRelease(bc.poolBytes);
+  bc.poolBytes = 0;
+  bc.pool.clear();
 }
 
 /**
@@ -112,6 +143,7 @@ function bufFree(bc: BufCache, bp: Buf): void {
  */
 function reclaimSpace(bc: BufCache, need: number): boolean {
   const k = bc.kernel;
+  poolDrain(bc);
   let bp = bc.lruHead;
   while (bp !== null && (bc.bufmem + need > bc.bufmax || !k.memReserve(0))) {
     const next = bp.b_next;
@@ -131,6 +163,13 @@ function reclaimSpace(bc: BufCache, need: number): boolean {
 
 /** allocbuf: data storage of `size` bytes, accounted against the limits. */
 function allocData(bc: BufCache, size: number): Uint8Array | null {
+  const list = bc.pool.get(size);
+  if (list !== undefined && list.length > 0) {
+    const data = list.pop()!;
+    bc.poolBytes -= size;
+    data.fill(0); // as fresh as a new array: callers may rely on zeros
+    return data;
+  }
   if (bc.bufmem + size > bc.bufmax) reclaimSpace(bc, size);
   if (!bc.kernel.memReserve(size)) {
     reclaimSpace(bc, bc.bufmax); // give back everything clean
@@ -196,8 +235,7 @@ function resize(bc: BufCache, bp: Buf, size: number): boolean {
   const data = allocData(bc, size);
   if (data === null) return false;
   data.set(old.subarray(0, bp.b_bcount));
-  bc.bufmem -= old.length;
-  bc.kernel.memRelease(old.length);
+  dataFree(bc, old);
   bp.b_data = data;
   // the part beyond the old size was never read
   if (bp.b_bcount < size) bp.b_oflags &= ~BO_DONE;

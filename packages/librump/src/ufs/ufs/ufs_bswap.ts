@@ -19,9 +19,17 @@ const TWO32 = 4294967296;
 /** Largest high word whose value stays an exact JS number (2^53 / 2^32). */
 const HI_SAFE = 0x200000;
 
-/** A DataView over exactly the bytes of `b`. */
+/** The last array ufs_dv was asked for, and its view (loops parse one block many times). */
+let dvArray: Uint8Array | null = null;
+let dvView: DataView | null = null;
+
+/** A DataView over exactly the bytes of `b` (the same view again for the same array). */
 export function ufs_dv(b: Uint8Array): DataView {
-  return new DataView(b.buffer, b.byteOffset, b.byteLength);
+  if (b === dvArray) return dvView!;
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  dvArray = b;
+  dvView = dv;
+  return dv;
 }
 
 /** Signed 64-bit field → number (NaN when beyond ±2^53). */
