@@ -13,7 +13,17 @@ import { NDADDR } from "../ufs/dinode.js";
 import { IN_CHANGE, IN_UPDATE, ufs_corrupt, type Inode } from "../ufs/inode.js";
 import { ufs_dv, ufs_rd64, ufs_wr64 } from "../ufs/ufs_bswap.js";
 import { ffs_alloc, ffs_blkfree, ffs_fragextend } from "./ffs_alloc.js";
-import { blkoff, cgdmin, fragroundup, fsbtodb, ino_to_cg, lblkno, sblksize } from "./fs.js";
+import {
+  blkoff,
+  cgdmin,
+  dtog,
+  fragroundup,
+  fsbtodb,
+  ino_to_cg,
+  lblkno,
+  numfrags,
+  sblksize,
+} from "./fs.js";
 
 const ENOMEM = 12;
 
@@ -76,6 +86,13 @@ function growfrag(
     const bn = ump.um_bn;
     error = ffs_alloc(ip, bprev, nsize, cred, bn);
     if (error !== 0) return error;
+    if (bn.v < bprev + numfrags(fs, osize) && bprev < bn.v + numfrags(fs, nsize)) {
+      // the group's free map handed out fragments this file holds (leave them allocated)
+      return ufs_corrupt(
+        ump,
+        `cg ${dtog(fs, bprev)}: fragments ${bprev}+${numfrags(fs, osize)} of inode ${ip.i_number} free in the map`,
+      );
+    }
     const obpp = ump.um_ibpp;
     error = bread(devvp, fsbtodb(fs, bprev), osize, obpp);
     if (error !== 0) {
@@ -119,6 +136,22 @@ export function ffs_balloc(
   cred: Kauth_cred | null,
   bpp: Out<Buf | null>,
 ): number {
+  const error = balloc1(ip, off, len, cred, bpp);
+  // The caller is about to change the block: a mark that it holds checked
+  // directory entries (ufs_dirblk_read) no longer holds. On a damaged image
+  // the block may also belong to a directory (a cross-link through a bad
+  // free map), whose next read must check it again.
+  if (error === 0 && bpp.v !== null) bpp.v.b_private = null;
+  return error;
+}
+
+function balloc1(
+  ip: Inode,
+  off: number,
+  len: number,
+  cred: Kauth_cred | null,
+  bpp: Out<Buf | null>,
+): number {
   const ump = ip.i_ump;
   const fs = ump.um_fs;
   const din = ip.i_din;
@@ -147,8 +180,7 @@ export function ffs_balloc(
     const nb = din.di_db[lbn]!;
     const end = (lbn + 1) * bsize;
     if (nb !== 0) {
-      if (!(nb > 0 && nb < ump.um_nfrags))
-        return ufs_corrupt(ump, `inode ${ip.i_number}: direct pointer ${nb}`);
+      if (!ump.um_dataok(nb)) return ufs_corrupt(ump, `inode ${ip.i_number}: direct pointer ${nb}`);
       const cur = din.di_size;
       if (cur >= end) {
         if (boff === 0 && len === bsize) {
@@ -214,7 +246,7 @@ export function ffs_balloc(
     din.di_ib[level] = cur;
     din.di_blocks += bsize / 512;
     ip.i_flag |= IN_CHANGE | IN_UPDATE;
-  } else if (!(cur > 0 && cur < ump.um_nfrags)) {
+  } else if (!ump.um_dataok(cur)) {
     return ufs_corrupt(ump, `inode ${ip.i_number}: indirect pointer ${cur}`);
   }
   const ibpp = ump.um_ibpp;
@@ -229,7 +261,7 @@ export function ffs_balloc(
     if (ptr !== 0) {
       brelse(ibp, 0);
       ibpp.v = null;
-      if (!(ptr > 0 && ptr < ump.um_nfrags))
+      if (!ump.um_dataok(ptr))
         return ufs_corrupt(ump, `inode ${ip.i_number}: pointer ${ptr} in indirect block ${cur}`);
       if (l === 0) {
         if (boff === 0 && len === bsize) {
@@ -252,6 +284,15 @@ export function ffs_balloc(
       return error;
     }
     const nb = bn.v;
+    if (nb === cur) {
+      // the group's free map handed out this very indirect block (leave it allocated)
+      brelse(ibp, 0);
+      ibpp.v = null;
+      return ufs_corrupt(
+        ump,
+        `cg ${dtog(fs, cur)}: indirect block ${cur} of inode ${ip.i_number} free in the map`,
+      );
+    }
     error = newbuf(ip, nb, bsize, l === 0 && boff === 0 && len === bsize, bpp);
     if (error !== 0) {
       brelse(ibp, 0);

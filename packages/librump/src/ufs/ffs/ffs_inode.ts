@@ -104,6 +104,8 @@ function indirtrunc(
   base: number,
   lastblock: number,
   freed: Out<number>,
+  up1: number,
+  up2: number,
 ): number {
   const ump = ip.i_ump;
   const fs = ump.um_fs;
@@ -120,12 +122,13 @@ function indirtrunc(
   for (let i = nindir - 1; i >= i0; i--) {
     const p = ffs_indir_get(ip, buf, i);
     if (p === 0) continue;
-    if (!(p > 0 && p < ump.um_nfrags)) {
+    if (!ump.um_dataok(p) || p === bn || p === up1 || p === up2) {
+      // outside the data area, or the indirect chain loops back on a block held busy here
       error = ufs_corrupt(ump, `inode ${ip.i_number}: pointer ${p} in indirect block ${bn}`);
       continue;
     }
     if (level > 0) {
-      const e = indirtrunc(ip, p, level - 1, base + i * sub, lastblock, freed);
+      const e = indirtrunc(ip, p, level - 1, base + i * sub, lastblock, freed, bn, up1);
       if (e !== 0 && error === 0) error = e;
     }
     const e = ffs_blkfree(ump, p, bsize, ip.i_number);
@@ -137,8 +140,10 @@ function indirtrunc(
   if (level > 0 && i0 > 0 && i0 - 1 < nindir) {
     const i = i0 - 1;
     const p = ffs_indir_get(ip, buf, i);
-    if (p > 0 && p < ump.um_nfrags && base + (i + 1) * sub - 1 > lastblock) {
-      const e = indirtrunc(ip, p, level - 1, base + i * sub, lastblock, freed);
+    const loops = p !== 0 && (p === bn || p === up1 || p === up2);
+    if (loops) error = ufs_corrupt(ump, `inode ${ip.i_number}: indirect block ${bn} loops`);
+    else if (ump.um_dataok(p) && base + (i + 1) * sub - 1 > lastblock) {
+      const e = indirtrunc(ip, p, level - 1, base + i * sub, lastblock, freed, bn, up1);
       if (e !== 0 && error === 0) error = e;
     }
   }
@@ -201,6 +206,7 @@ export function ffs_truncate(ip: Inode, length: number, cred: Kauth_cred | null)
       error = bread(devvp, fsbtodb(fs, bn.v), obsz, bpp);
       if (error !== 0) return error;
       bpp.v!.b_data.fill(0, boff, obsz);
+      bpp.v!.b_private = null; // changed: no longer a checked directory block (ufs_dirblk_read)
       const nbsz = tlbn < NDADDR ? fragroundup(fs, boff) : obsz;
       if (nbsz < obsz) {
         brelse(bpp.v!, 0);
@@ -234,10 +240,10 @@ export function ffs_truncate(ip: Inode, length: number, cred: Kauth_cred | null)
   for (let level = 0; level < NIADDR; level++) {
     const ib = din.di_ib[level]!;
     if (ib !== 0 && lastblock < base + span - 1) {
-      if (!(ib > 0 && ib < ump.um_nfrags)) {
+      if (!ump.um_dataok(ib)) {
         error = ufs_corrupt(ump, `inode ${ip.i_number}: indirect pointer ${ib}`);
       } else {
-        const e = indirtrunc(ip, ib, level, base, lastblock, fr);
+        const e = indirtrunc(ip, ib, level, base, lastblock, fr, 0, 0);
         if (e !== 0 && error === 0) error = e;
         if (lastblock < base) {
           din.di_ib[level] = 0;

@@ -85,6 +85,7 @@ import {
   FS_ISCLEAN,
   ffs_superblock_check,
   fsbtodb,
+  ino_to_cg,
   ino_to_fsba,
   ino_to_fsbo,
   SBLOCK_UFS2,
@@ -602,6 +603,10 @@ function ffs_newvnode(
   let error = ffs_valloc(pip, type === VDIR, inop);
   if (error !== 0) return error;
   const ino = inop.v;
+  if (mp.mnt_vcache.has(ino)) {
+    // the map said free, yet the inode is in use in memory: leave both alone
+    return ufs_corrupt(ump, `cg ${ino_to_cg(fs, ino)}: inode ${ino} in use but free in the map`);
+  }
   const bpp = ump.um_ibpp;
   error = bread(ump.um_devvp, fsbtodb(fs, ino_to_fsba(fs, ino)), fs.fs_bsize, bpp);
   if (error !== 0) {

@@ -12,7 +12,7 @@ import { SF_APPEND, SF_IMMUTABLE, UF_APPEND, UF_IMMUTABLE } from "../../sys/cons
 import type { Mount } from "../../sys/mount.js";
 import type { Buf } from "../../sys/buf.js";
 import type { Vnode, VnodeOpVector } from "../../sys/vnode.js";
-import type { Csum, Fs } from "../ffs/fs.js";
+import { cgdmin, cgsblock, type Csum, type Fs } from "../ffs/fs.js";
 import { Dinode } from "./dinode.js";
 import { Cg } from "../ffs/ffs_cg.js";
 import { Direct } from "./dir.js";
@@ -41,6 +41,8 @@ export class Inode {
   i_dirhash: Map<string, number> | null = null;
   /** the directory size the hash was charged to the mount with */
   i_dirhashsize = 0;
+  /** the logical block a sequential reader reads next (read clustering) */
+  i_nextr = 0;
   constructor(
     readonly i_ump: UfsMount,
     readonly i_number: number,
@@ -81,6 +83,9 @@ export class UfsMount {
   readonly um_ts = { tv_sec: 0, tv_nsec: 0 };
   /** bytes of directories with a dirhash (bounded by DIRHASH_MOUNTMAX) */
   um_dirhashbytes = 0;
+  /** the summary area [um_csaddr, um_csend) in fragments */
+  private readonly um_csaddr: number;
+  private readonly um_csend: number;
   constructor(
     readonly um_mountp: Mount,
     readonly um_kernel: Kernel,
@@ -101,6 +106,23 @@ export class UfsMount {
     const n = um_fs.fs_nindir;
     const blocks = 12 + n + n * n + n * n * n;
     this.um_maxfilesize = Math.min(blocks * um_fs.fs_bsize - 1, Number.MAX_SAFE_INTEGER);
+    this.um_csaddr = um_fs.fs_csaddr;
+    this.um_csend = um_fs.fs_csaddr + Math.ceil(um_fs.fs_cssize / um_fs.fs_fsize);
+  }
+
+  /**
+   * Can fragment `b` (a pointer read from disk) belong to a file? It must lie
+   * inside the file system and outside every group's superblock copy, group
+   * block and inode blocks, group 0's boot area and the summary area: a
+   * pointer into metadata would let a file's writes (or a truncate's frees)
+   * land on the structures the file system itself is working with.
+   */
+  um_dataok(b: number): boolean {
+    if (!(b > 0 && b < this.um_nfrags)) return false;
+    const fs = this.um_fs;
+    const c = Math.floor(b / fs.fs_fpg);
+    if (b < cgdmin(fs, c) && (c === 0 || b >= cgsblock(fs, c))) return false;
+    return !(b >= this.um_csaddr && b < this.um_csend);
   }
 }
 

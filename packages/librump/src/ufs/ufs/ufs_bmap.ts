@@ -2,7 +2,7 @@
  * Logical → physical block mapping (ufs_bmap.c): direct pointers, then
  * single, double and triple indirect blocks, read through the buffer cache
  * of the device. Every pointer read from disk is checked to lie inside the
- * file system before it is used.
+ * file system and outside its metadata before it is used.
  */
 import { bread, brelse } from "../../kern/vfs_bio.js";
 import { fsbtodb } from "../ffs/fs.js";
@@ -24,7 +24,7 @@ export function ufs_bmap(ip: Inode, lbn: number, bnp: Out<number>): number {
   if (lbn < 0) return ufs_corrupt(ump, `inode ${ip.i_number}: negative logical block`);
   if (lbn < NDADDR) {
     const b = din.di_db[lbn]!;
-    if (!(b >= 0 && b < ump.um_nfrags))
+    if (b !== 0 && !ump.um_dataok(b))
       return ufs_corrupt(ump, `inode ${ip.i_number}: direct pointer ${b}`);
     bnp.v = b;
     return 0;
@@ -41,7 +41,7 @@ export function ufs_bmap(ip: Inode, lbn: number, bnp: Out<number>): number {
     span *= nindir;
   }
   let b = din.di_ib[level]!;
-  if (!(b >= 0 && b < ump.um_nfrags))
+  if (b !== 0 && !ump.um_dataok(b))
     return ufs_corrupt(ump, `inode ${ip.i_number}: indirect pointer ${b}`);
   const ufs2 = fs.ufs2;
   const le = fs.le;
@@ -58,7 +58,7 @@ export function ufs_bmap(ip: Inode, lbn: number, bnp: Out<number>): number {
     const dv = ufs_dv(bp.b_data);
     const nb = ufs2 ? ufs_rd64(dv, idx * 8, le) : dv.getInt32(idx * 4, le);
     brelse(bp, 0);
-    if (!(nb >= 0 && nb < ump.um_nfrags))
+    if (nb !== 0 && !ump.um_dataok(nb))
       return ufs_corrupt(ump, `inode ${ip.i_number}: pointer ${nb} in indirect block ${b}`);
     b = nb;
   }
