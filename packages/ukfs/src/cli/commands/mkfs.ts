@@ -1,0 +1,226 @@
+/**
+ * mkfs (newfs_ffs, or newfs_ext2fs where librump has it) and fsck (fsck_ffs).
+ * Both hold the image's host lock while they work (exclusive for mkfs,
+ * shared for fsck), so an image a kernel elsewhere has open read-write is
+ * refused, naming the image.
+ */
+import { closeSync, existsSync, ftruncateSync, openSync, statSync } from "node:fs";
+import { resolve as hostResolve } from "node:path";
+import * as librump from "@rump/librump";
+import { fsck_ffs, newfs_ffs, type BlockDev, type NewfsOptions } from "@rump/librump";
+import {
+  NodeHost,
+  RUMPUSER_OPEN_BIO,
+  RUMPUSER_OPEN_RDONLY,
+  RUMPUSER_OPEN_RDWR,
+} from "@rump/rumpuser";
+import { EAGAIN, EFTYPE, EINVAL, ENOENT, EOPNOTSUPP } from "@rump/syscalls";
+import { describeFs, probeImage } from "../../probe.js";
+import { parseInt10, parseSize } from "../args.js";
+import type { Command, Ctx } from "../context.js";
+import { FsuError } from "../errors.js";
+import { fileDev, parseImageSpec, resolveWindow } from "../image.js";
+
+/** Hold the image lock of `image` while `fn` runs (a NodeHost block-I/O open, as a kernel's). */
+function withImageLock<T>(image: string, exclusive: boolean, fn: () => T): T {
+  const lines: string[] = [];
+  const host = new NodeHost({ console: (l) => lines.push(l) });
+  const fdp = { v: -1 };
+  const e = host.open(
+    image,
+    (exclusive ? RUMPUSER_OPEN_RDWR : RUMPUSER_OPEN_RDONLY) | RUMPUSER_OPEN_BIO,
+    fdp,
+  );
+  if (e !== 0) {
+    const line = lines.find((l) => l.trim() !== "") ?? "";
+    const why = line.startsWith(image + ": ") ? line.slice(image.length + 2) : line;
+    throw new FsuError(
+      e,
+      "open",
+      image,
+      why !== "" ? why : e === EAGAIN ? "the image is in use by another process" : "cannot open",
+    );
+  }
+  try {
+    return fn();
+  } finally {
+    host.close(fdp.v);
+  }
+}
+
+/** newfs_ext2fs, if this librump has it (it is being written alongside fsu). */
+type Newfs = (dev: BlockDev, opts: Record<string, unknown>, why?: { v: string }) => number;
+const newfsExt2 = (librump as Record<string, unknown>).newfs_ext2fs as Newfs | undefined;
+
+export const mkfs: Command = {
+  name: "mkfs",
+  summary: "make a file system (newfs), creating the image file with -s",
+  usage:
+    "[-t ffs|ext2] [-s SIZE] [-O 1|2] [-b BSIZE] [-f FSIZE] [-i BYTES] [-m PCT] [-L LABEL] [-B be|le] IMAGE",
+  options: [
+    { name: "t", value: true, arg: "TYPE", help: "ffs (default) or ext2" },
+    {
+      name: "s",
+      value: true,
+      arg: "SIZE",
+      help: "file-system size (16m, 1g, …); a missing image file is created this big",
+    },
+    { name: "O", value: true, arg: "1|2", help: "FFS: UFS1 or UFS2 (default 2)" },
+    { name: "b", value: true, arg: "BSIZE", help: "block size" },
+    { name: "f", value: true, arg: "FSIZE", help: "FFS: fragment size" },
+    { name: "i", value: true, arg: "BYTES", help: "bytes of data per inode" },
+    { name: "m", value: true, arg: "PCT", help: "space reserved for root, percent" },
+    { name: "L", value: true, arg: "LABEL", help: "volume label" },
+    { name: "B", value: true, arg: "be|le", help: "FFS: byte order (default le)" },
+  ],
+  operands: [1, 1],
+  examples: [
+    ["fsu mkfs -s 64m disk.img", "create a 64 MiB image file with an FFS (UFS2) on it"],
+    ["fsu mkfs -O 1 -b 8192 -f 1024 -L boot disk.img%a%", "UFS1 in partition a"],
+  ],
+  details:
+    "An existing image is formatted in place (its whole size, or -s bytes of it); IMAGE%PART% formats one partition.",
+  run(ctx) {
+    const spec = ctx.operands[0]!;
+    const type = ctx.value("t") ?? "ffs";
+    if (type !== "ffs" && type !== "ext2" && type !== "ext2fs")
+      throw ctx.usage(`-t must be ffs or ext2, not "${type}"`);
+    const sizeS = ctx.value("s");
+    const size = sizeS === undefined ? undefined : parseSize("mkfs", sizeS);
+    if (type !== "ffs" && newfsExt2 === undefined)
+      throw new FsuError(
+        EOPNOTSUPP,
+        "newfs",
+        hostResolve(spec),
+        "making ext2 file systems is not supported by this librump yet (use mke2fs)",
+      );
+    const s = parseImageSpec(spec);
+    const whole = s.pathForOpen === spec && s.partName === null && !spec.includes("%");
+    if (!existsSync(s.image)) {
+      if (size === undefined || !whole)
+        throw new FsuError(ENOENT, "open", s.image, "no such image (give -s SIZE to create one)");
+      closeSync(openSync(s.image, "wx"));
+    }
+    let offset = 0;
+    let room: number;
+    if (whole) {
+      room = size ?? statSync(s.image).size;
+      if (statSync(s.image).size < room) {
+        const fd = openSync(s.image, "r+");
+        try {
+          ftruncateSync(fd, room);
+        } finally {
+          closeSync(fd);
+        }
+      }
+    } else {
+      const w = resolveWindowForMkfs(spec);
+      offset = w.offset;
+      room = size === undefined ? w.size : Math.min(size, w.size);
+    }
+    if (room <= 0)
+      throw new FsuError(EINVAL, "newfs", s.image, "the image is empty (give -s SIZE)");
+    const num = (o: string): number | undefined => {
+      const v = ctx.value(o);
+      return v === undefined ? undefined : parseInt10("mkfs", `-${o}`, v);
+    };
+    const why = { v: "" };
+    withImageLock(s.image, true, () => {
+      const dev = fileDev(s.image, offset, room, true);
+      try {
+        let e: number;
+        if (type === "ffs") {
+          const version = num("O") ?? 2;
+          if (version !== 1 && version !== 2) throw ctx.usage("-O must be 1 or 2");
+          const bo = ctx.value("B");
+          if (bo !== undefined && bo !== "be" && bo !== "le")
+            throw ctx.usage("-B must be be or le");
+          const o: NewfsOptions = { version };
+          const set = <K extends keyof NewfsOptions>(
+            k: K,
+            v: NewfsOptions[K] | undefined,
+          ): void => {
+            if (v !== undefined) o[k] = v;
+          };
+          set("bsize", num("b"));
+          set("fsize", num("f"));
+          set("density", num("i"));
+          set("minfree", num("m"));
+          set("volname", ctx.value("L"));
+          set("byteOrder", bo as "be" | "le" | undefined);
+          set("time", Math.floor(Date.now() / 1000));
+          e = newfs_ffs(dev, o, why);
+        } else {
+          const o: Record<string, unknown> = {};
+          if (num("b") !== undefined) o.bsize = num("b");
+          if (num("i") !== undefined) o.density = num("i");
+          if (num("m") !== undefined) o.minfree = num("m");
+          if (ctx.value("L") !== undefined) o.volname = ctx.value("L");
+          o.time = Math.floor(Date.now() / 1000);
+          e = newfsExt2!(dev, o, why);
+        }
+        if (e !== 0) throw new FsuError(e, "newfs", s.image, why.v || "newfs failed");
+      } finally {
+        dev.close();
+      }
+    });
+    const probe = probeImage(s.image);
+    const fs =
+      offset === 0 ? probe.fs : probe.partitionFs.find((x) => x.partition.offset === offset)?.fs;
+    ctx.out(`${spec}: ${fs ? describeFs(fs) : `${type} file system`}\n`);
+  },
+};
+
+function resolveWindowForMkfs(spec: string): { offset: number; size: number } {
+  const w = resolveWindow(spec);
+  return { offset: w.offset, size: w.size };
+}
+
+export const fsck: Command = {
+  name: "fsck",
+  summary: "check the file system (read-only; FFS)",
+  usage: "IMAGE",
+  options: [],
+  operands: [1, 1],
+  examples: [["fsu fsck disk.img", "check disk.img; exit status 1 if it has problems"]],
+  details: "ext2 images are not checked yet: use e2fsck -fn IMAGE.",
+  run(ctx: Ctx) {
+    const w = resolveWindow(ctx.operands[0]!);
+    if (w.fs === null)
+      throw new FsuError(
+        EFTYPE,
+        "fsck",
+        w.image,
+        "no file system recognised (FFS, ext2, msdos, cd9660)",
+      );
+    if (w.fs.type !== "ffs")
+      throw new FsuError(
+        EOPNOTSUPP,
+        "fsck",
+        w.image,
+        `no checker for ${w.fs.variant} yet${w.fs.type === "ext2fs" ? " (use e2fsck -fn)" : ""}`,
+      );
+    const r = withImageLock(w.image, false, () => {
+      const dev = fileDev(w.image, w.offset, w.size, false);
+      try {
+        return fsck_ffs(dev);
+      } finally {
+        dev.close();
+      }
+    });
+    const head = `${ctx.operands[0]!}: ${describeFs(w.fs)}`;
+    if (r.clean && w.fs.clean !== false) {
+      ctx.out(`${head}: no problems found\n`);
+      return;
+    }
+    const problems = [...r.problems];
+    if (w.fs.clean === false) problems.push("the clean flag is not set (not unmounted cleanly)");
+    ctx.out(`${head}\n${problems.map((p) => `  ${p}`).join("\n")}\n`);
+    throw new FsuError(
+      EFTYPE,
+      "fsck",
+      w.image,
+      `${problems.length} problem${problems.length === 1 ? "" : "s"} found`,
+    );
+  },
+};

@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+/** The fsu command (bin of @rump/ukfs): see main.ts and `fsu --help`. */
+import { main } from "./main.js";
+
+// a closed pipe (fsu cat … | head) ends the output quietly
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw e;
+});
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(
+      `fsu: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
+    process.exitCode = 70;
+  },
+);

@@ -1,0 +1,365 @@
+/**
+ * fsu, the command-line tools: every command run as the real binary on
+ * images made by `fsu mkfs` (our newfs_ffs), with its output checked against
+ * what was put in. One image (`base`) is only read; mutating tests share
+ * `work`, each in paths of its own.
+ */
+import { randomBytes } from "node:crypto";
+import {
+  chmodSync,
+  copyFileSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { COMMANDS } from "../src/cli/commands/index.js";
+import { commandHelp } from "../src/cli/help.js";
+import { probeImage } from "../src/probe.js";
+import { fails, fsu, ok } from "./fsu_helpers.js";
+
+let dir: string;
+let base: string;
+let work: string;
+let tree: string;
+const big = randomBytes(3 << 20);
+const T1 = 1_600_000_000; // 2020-09-13
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "fsu-test-"));
+  tree = join(dir, "tree");
+  mkdirSync(join(tree, "sub/deep"), { recursive: true });
+  writeFileSync(join(tree, "hello.txt"), "hello, fsu\n");
+  writeFileSync(join(tree, "sub/big.bin"), big);
+  writeFileSync(join(tree, "sub/deep/script.sh"), "#!/bin/sh\necho hi\n");
+  writeFileSync(join(tree, ".hidden"), "h");
+  chmodSync(join(tree, "sub/deep/script.sh"), 0o750);
+  chmodSync(join(tree, "hello.txt"), 0o640);
+  symlinkSync("sub/deep/script.sh", join(tree, "link"));
+  utimesSync(join(tree, "hello.txt"), T1, T1);
+  utimesSync(join(tree, "sub/deep"), T1 + 60, T1 + 60);
+  base = join(dir, "base.img");
+  ok(["mkfs", "-s", "16m", "-L", "fsutest", base]);
+  ok(["put", "-r", base, tree, "/t"]);
+  work = join(dir, "work.img");
+  copyFileSync(base, work);
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("fsu help", () => {
+  it("lists every command, and each command has help with an example", () => {
+    const out = ok(["--help"]);
+    for (const c of COMMANDS) expect(out).toContain(`  ${c.name} `);
+    for (const c of COMMANDS) {
+      const h = commandHelp(c);
+      expect(h).toContain(`usage: fsu ${c.name}`);
+      expect(h).toMatch(/examples:\n {2}(echo .*\| )?fsu /);
+    }
+    expect(ok(["help", "put"])).toBe(ok(["put", "--help"]));
+    expect(ok(["help", "put"])).toContain("fsu put -r disk.img ./site /var/www");
+  });
+
+  it("usage errors exit 2 with a usage line", () => {
+    for (const args of [
+      ["frob"],
+      ["ls"],
+      ["ls", "-Z", base],
+      ["mv", base, "/a"],
+      ["help", "nope"],
+    ]) {
+      const r = fsu(args);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(/usage: fsu|fsu --help/);
+    }
+  });
+});
+
+describe("fsu mkfs and info", () => {
+  it("mkfs made the image file; info reports type, label, size and the clean flag", () => {
+    expect(statSync(base).size).toBe(16 << 20);
+    const text = ok(["info", base]);
+    expect(text).toContain("FFS UFS2");
+    expect(text).toContain("label: fsutest");
+    expect(text).toContain("clean: yes");
+    const j = JSON.parse(ok(["info", "--json", base]));
+    expect(j.size).toBe(16 << 20);
+    expect(j.fs).toMatchObject({ type: "ffs", variant: "FFS UFS2", label: "fsutest", clean: true });
+    expect(j.partitions).toEqual([]);
+  });
+
+  it("mkfs -O 1 with block and fragment sizes formats an existing file in place", () => {
+    const img = join(dir, "ufs1.img");
+    writeFileSync(img, Buffer.alloc(4 << 20));
+    expect(ok(["mkfs", "-O", "1", "-b", "8192", "-f", "1024", img])).toContain("FFS UFS1");
+    const j = JSON.parse(ok(["info", "--json", img]));
+    expect(j.fs.details).toMatchObject({ bsize: 8192, fsize: 1024 });
+    ok(["mkdir", img, "/d"]);
+    expect(ok(["ls", img, "/"])).toBe("d\n");
+  });
+
+  it("mkfs into an MBR partition; commands reach it as IMAGE%p1%", () => {
+    const img = join(dir, "mbr.img");
+    const bytes = Buffer.alloc(8 << 20);
+    // one partition, type 0xa9 (NetBSD), from sector 2048 to the end
+    bytes.writeUInt8(0xa9, 446 + 4);
+    bytes.writeUInt32LE(2048, 446 + 8);
+    bytes.writeUInt32LE((8 << 11) - 2048, 446 + 12);
+    bytes[510] = 0x55;
+    bytes[511] = 0xaa;
+    writeFileSync(img, bytes);
+    ok(["mkfs", "-L", "part1", `${img}%p1%`]);
+    const j = JSON.parse(ok(["info", "--json", img]));
+    expect(j.partitions[0]).toMatchObject({ name: "p1", offset: 1 << 20 });
+    expect(j.partitions[0].fs).toMatchObject({ type: "ffs", label: "part1", clean: true });
+    ok(["write", `${img}%p1%`, "/x"], { input: "in p1" });
+    expect(ok(["cat", img, "/x"])).toBe("in p1"); // the first partition with a file system
+    expect(readFileSync(img).subarray(0, 512).equals(bytes.subarray(0, 512))).toBe(true);
+  });
+
+  it("mkfs -t ext2: formats with newfs_ext2fs when librump has it, else EOPNOTSUPP", async () => {
+    const img = join(dir, "e2.img");
+    const librump = (await import("@rump/librump")) as Record<string, unknown>;
+    const r = fsu(["mkfs", "-t", "ext2", "-s", "4m", img]);
+    if (typeof librump.newfs_ext2fs === "function") {
+      expect(r.code).toBe(0);
+      expect(probeImage(img).fs?.type).toBe("ext2fs");
+    } else {
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^fsu: EOPNOTSUPP: .*newfs .*use mke2fs\)\n$/);
+      expect(() => statSync(img)).toThrow(); // nothing created
+    }
+  });
+});
+
+describe("fsu put, get, ls, cat", () => {
+  it("ls -l shows modes, sizes, times and link targets; -a the dot files", () => {
+    const out = ok(["ls", "-l", base, "/t"]);
+    expect(out).toMatch(/^total \d+\n/);
+    expect(out).toMatch(/-rw-r----- +1 0 +0 +11 Sep 13 {2}2020 hello\.txt\n/);
+    expect(out).toMatch(/lrwxr-xr-x .* link -> sub\/deep\/script\.sh\n/);
+    expect(out).toMatch(/drwxr-xr-x +3 .* sub\n/);
+    expect(out).not.toContain(".hidden");
+    expect(ok(["ls", base, "/t"])).toBe("hello.txt\nlink\nsub\n");
+    expect(ok(["ls", "-a", base, "/t"])).toBe(".\n..\n.hidden\nhello.txt\nlink\nsub\n");
+    expect(ok(["ls", "-d", base, "/t/sub"])).toBe("/t/sub\n");
+  });
+
+  it("ls -R and ls --json", () => {
+    expect(ok(["ls", "-R", base, "/t/sub"])).toBe(
+      "/t/sub:\nbig.bin\ndeep\n\n/t/sub/deep:\nscript.sh\n",
+    );
+    const j = JSON.parse(ok(["ls", "--json", base, "/t/sub"])) as Record<string, unknown>[];
+    expect(j.map((e) => [e.name, e.type, e.size])).toEqual([
+      ["big.bin", "file", big.length],
+      ["deep", "directory", 512],
+    ]);
+    expect(j[1]).toMatchObject({
+      path: "/t/sub/deep",
+      mode: 0o755,
+      mtime: new Date((T1 + 60) * 1000).toISOString(),
+    });
+  });
+
+  it("cat writes the exact bytes", () => {
+    expect(fsu(["cat", base, "/t/sub/big.bin"]).raw.equals(big)).toBe(true);
+    expect(ok(["cat", base, "/t/hello.txt", "/t/hello.txt"])).toBe("hello, fsu\n".repeat(2));
+  });
+
+  it("get -r brings the tree back with its bytes, modes, times and links", () => {
+    const out = join(dir, "got");
+    mkdirSync(out);
+    ok(["get", "-r", base, "/t", out]);
+    const g = join(out, "t");
+    expect(readFileSync(join(g, "sub/big.bin")).equals(big)).toBe(true);
+    expect(readFileSync(join(g, "hello.txt"), "utf8")).toBe("hello, fsu\n");
+    expect(statSync(join(g, "hello.txt")).mode & 0o7777).toBe(0o640);
+    expect(statSync(join(g, "sub/deep/script.sh")).mode & 0o7777).toBe(0o750);
+    expect(statSync(join(g, "hello.txt")).mtimeMs).toBe(T1 * 1000);
+    expect(statSync(join(g, "sub/deep")).mtimeMs).toBe((T1 + 60) * 1000);
+    expect(readlinkSync(join(g, "link"))).toBe("sub/deep/script.sh");
+    expect(lstatSync(join(g, ".hidden")).size).toBe(1);
+    // a single file, to a new name
+    ok(["get", base, "/t/hello.txt", join(out, "h2")]);
+    expect(readFileSync(join(out, "h2"), "utf8")).toBe("hello, fsu\n");
+  });
+
+  it("put of one file into a directory keeps its name; the image stays clean", () => {
+    ok(["put", work, join(tree, "hello.txt"), "/"]);
+    expect(ok(["cat", work, "/hello.txt"])).toBe("hello, fsu\n");
+    expect(probeImage(work).fs?.clean).toBe(true);
+  });
+
+  it("shows a progress bar for copies over 8 MiB when asked (FSU_PROGRESS=1 stands in for a terminal)", () => {
+    const img = join(dir, "progress.img");
+    ok(["mkfs", "-s", "20m", img]);
+    const nine = Buffer.alloc(9 << 20, 7);
+    nine.write("end", nine.length - 3);
+    const host = join(dir, "nine.bin");
+    writeFileSync(host, nine);
+    const r = fsu(["put", img, host, "/nine.bin"], { env: { FSU_PROGRESS: "1" } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/\[#{30}\] 100% {2}9\.0\/9\.0 MiB/);
+    const back = join(dir, "nine.back");
+    const g = fsu(["get", img, "/nine.bin", back]); // stderr is not a terminal: no bar
+    expect(g.code).toBe(0);
+    expect(g.stderr).toBe("");
+    expect(readFileSync(back).equals(nine)).toBe(true);
+  });
+});
+
+describe("fsu commands that change the image", () => {
+  it("mkdir -p, rmdir, rm -r, rm -f", () => {
+    ok(["mkdir", "-p", work, "/a/b/c"]);
+    ok(["mkdir", "-m", "700", work, "/a/private"]);
+    expect(ok(["ls", "-l", work, "/a"])).toMatch(/drwx------ .* private\n/);
+    ok(["rmdir", work, "/a/b/c"]);
+    expect(ok(["ls", work, "/a/b"])).toBe("");
+    ok(["rm", "-r", work, "/a"]);
+    expect(ok(["ls", work, "/"])).not.toContain("a\n");
+    ok(["rm", "-f", work, "/never"]);
+  });
+
+  it("cp -r copies inside the image; mv renames and moves into a directory", () => {
+    ok(["cp", "-r", work, "/t/sub", "/copy"]);
+    expect(fsu(["cat", work, "/copy/big.bin"]).raw.equals(big)).toBe(true);
+    ok(["mkdir", work, "/dest"]);
+    ok(["mv", work, "/copy", "/dest"]);
+    ok(["mv", work, "/dest/copy/deep/script.sh", "/dest/s.sh"]);
+    expect(ok(["find", work, "/dest"])).toBe(
+      "/dest\n/dest/copy\n/dest/copy/big.bin\n/dest/copy/deep\n/dest/s.sh\n",
+    );
+  });
+
+  it("ln and ln -s", () => {
+    ok(["ln", work, "/t/hello.txt", "/hard"]);
+    ok(["ln", "-s", work, "t/hello.txt", "/soft"]);
+    expect(JSON.parse(ok(["stat", "--json", work, "/hard"])).nlink).toBe(2);
+    expect(JSON.parse(ok(["stat", "--json", work, "/soft"]))).toMatchObject({
+      type: "symlink",
+      target: "t/hello.txt",
+    });
+    expect(ok(["cat", work, "/soft"])).toBe("hello, fsu\n");
+  });
+
+  it("chmod (octal and symbolic) and chown", () => {
+    ok(["touch", work, "/m"]);
+    ok(["chmod", work, "604", "/m"]);
+    expect(JSON.parse(ok(["stat", "--json", work, "/m"])).mode).toBe(0o604);
+    ok(["chmod", work, "u+x,g=r,o-r", "/m"]);
+    expect(JSON.parse(ok(["stat", "--json", work, "/m"])).mode).toBe(0o740);
+    ok(["chown", work, "1000:100", "/m"]);
+    expect(JSON.parse(ok(["stat", "--json", work, "/m"]))).toMatchObject({ uid: 1000, gid: 100 });
+    ok(["chown", work, ":7", "/m"]);
+    expect(JSON.parse(ok(["stat", "--json", work, "/m"]))).toMatchObject({ uid: 1000, gid: 7 });
+  });
+
+  it("chflags uchg makes a file immutable until nouchg", () => {
+    ok(["write", work, "/imm"], { input: "x" });
+    ok(["chflags", work, "uchg,nodump", "/imm"]);
+    expect(JSON.parse(ok(["stat", "--json", work, "/imm"])).flagNames).toBe("nodump,uchg");
+    expect(fails(["rm", work, "/imm"])).toBe("fsu: EPERM: operation not permitted, unlink '/imm'");
+    ok(["chflags", work, "nouchg", "/imm"]);
+    ok(["rm", work, "/imm"]);
+  });
+
+  it("touch creates files and sets times", () => {
+    ok(["touch", "-d", "2021-02-03T04:05:06Z", work, "/new", "/t/hello.txt"]);
+    const st = JSON.parse(ok(["stat", "--json", work, "/new", "/t/hello.txt"]));
+    expect(st.map((s: { mtime: string; size: number }) => s.mtime)).toEqual([
+      "2021-02-03T04:05:06.000Z",
+      "2021-02-03T04:05:06.000Z",
+    ]);
+    ok(["touch", "-c", work, "/not-made"]);
+    expect(fsu(["stat", work, "/not-made"]).code).toBe(1);
+  });
+
+  it("write copies stdin into a file; -a appends", () => {
+    ok(["write", work, "/w.txt"], { input: "one\n" });
+    ok(["write", "-a", work, "/w.txt"], { input: "two\n" });
+    expect(ok(["cat", work, "/w.txt"])).toBe("one\ntwo\n");
+    ok(["write", work, "/w.txt"], { input: "" });
+    expect(ok(["cat", work, "/w.txt"])).toBe("");
+  });
+});
+
+describe("fsu commands that read", () => {
+  it("stat prints the inode's fields", () => {
+    const out = ok(["stat", base, "/t/hello.txt"]);
+    expect(out).toContain("  File: /t/hello.txt");
+    expect(out).toContain("  Type: file  Size: 11");
+    expect(out).toContain("  Mode: 0640 (-rw-r-----)  Uid: 0  Gid: 0");
+    expect(out).toContain(`Modify: ${new Date(T1 * 1000).toISOString()}`);
+  });
+
+  it("df and df --json", () => {
+    const j = JSON.parse(ok(["df", "--json", base]));
+    expect(j.type).toBe("ffs");
+    expect(j.size).toBeGreaterThan(12 << 20);
+    expect(j.size).toBeLessThanOrEqual(16 << 20);
+    expect(j.used).toBeGreaterThan(big.length);
+    expect(j.available).toBeLessThan(j.size - j.used);
+    const text = ok(["df", base]);
+    expect(text).toMatch(/^Filesystem +Type +1K-blocks +Used +Avail +Capacity +Mounted on\n/);
+    expect(text).toContain(`${Math.floor(j.size / 1024)} `);
+  });
+
+  it("du counts the blocks below a directory", () => {
+    const lines = ok(["du", base, "/t"]).trim().split("\n");
+    expect(lines.at(-1)).toMatch(/^\d+\t\/t$/);
+    expect(lines).toContainEqual(expect.stringMatching(/^\d+\t\/t\/sub\/deep$/));
+    const kib = Number(ok(["du", "-s", base, "/t"]).split("\t")[0]);
+    expect(kib).toBeGreaterThanOrEqual(big.length / 1024);
+    expect(kib).toBeLessThan(big.length / 1024 + 64);
+  });
+
+  it("find -name and -type", () => {
+    expect(ok(["find", base, "/t", "-name", "*.sh"])).toBe("/t/sub/deep/script.sh\n");
+    expect(ok(["find", base, "/t", "-type", "d"])).toBe("/t\n/t/sub\n/t/sub/deep\n");
+    expect(ok(["find", base, "/t", "-type", "l"])).toBe("/t/link\n");
+    expect(ok(["find", base, "/t", "-type", "f", "-name", "[bh]*"])).toBe(
+      "/t/hello.txt\n/t/sub/big.bin\n",
+    );
+  });
+
+  it("tree draws the hierarchy", () => {
+    expect(ok(["tree", base, "/t"])).toBe(
+      [
+        "/t",
+        "├── hello.txt",
+        "├── link -> sub/deep/script.sh",
+        "└── sub",
+        "    ├── big.bin",
+        "    └── deep",
+        "        └── script.sh",
+        "",
+        "2 directories, 4 files",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("fsck finds a fresh image clean and reports a cleared clean flag", () => {
+    expect(ok(["fsck", base])).toMatch(/: FFS UFS2 .*: no problems found\n$/);
+    const img = join(dir, "dirty.img");
+    copyFileSync(base, img);
+    const b = readFileSync(img);
+    b[65536 + 209] = 0; // fs_clean of the UFS2 superblock
+    writeFileSync(img, b);
+    const r = fsu(["fsck", img]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("the clean flag is not set");
+    expect(r.stderr).toMatch(/^fsu: EFTYPE: .*, fsck '.*dirty\.img': 1 problem found\n$/);
+  });
+});
