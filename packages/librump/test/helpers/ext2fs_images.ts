@@ -24,6 +24,7 @@ import { join } from "node:path";
 
 export const MKE2FS = "/usr/sbin/mke2fs";
 export const E2FSCK = "/usr/sbin/e2fsck";
+export const DEBUGFS = "/usr/sbin/debugfs";
 
 /** Why mke2fs-based tests cannot run here, or null when they can. */
 export function mke2fsMissing(): string | null {
@@ -188,8 +189,8 @@ export interface E2Spec {
   extra?: string[];
 }
 
-/** Run mke2fs over `src` into a fresh `image` of 16 MiB. */
-export function mke2fs(image: string, src: string, s: E2Spec): void {
+/** Run mke2fs over `src` into a fresh `image` of `size` (16 MiB by default). */
+export function mke2fs(image: string, src: string, s: E2Spec, size = "16M"): void {
   execFileSync(
     MKE2FS,
     [
@@ -207,7 +208,7 @@ export function mke2fs(image: string, src: string, s: E2Spec): void {
       "-d",
       src,
       image,
-      "16M",
+      size,
     ],
     { stdio: "pipe" },
   );

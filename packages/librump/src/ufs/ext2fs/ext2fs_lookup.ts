@@ -482,10 +482,12 @@ export function ext2fs_direnter(
     bpp.v = null;
     const buf = bp.b_data;
     let off = 0;
+    let slack = 0;
     while (off < bsize) {
       e2fs_direct_parse(buf, off, ftype, bsize, d);
       const used = d.e2d_ino !== 0 ? EXT2_DIR_REC_LEN(d.e2d_namlen) : 0;
       const free = d.e2d_reclen - used;
+      slack += free;
       if (free >= need) {
         if (used === 0) {
           e2fs_direct_write(buf, off, ftype, ino, d.e2d_reclen, ft, name);
@@ -499,6 +501,15 @@ export function ext2fs_direnter(
         return 0;
       }
       off += d.e2d_reclen;
+    }
+    if (slack >= need) {
+      // the room is spread over the block: pack its entries, then append
+      const w = ext2fs_dircompact(ump, buf, bsize);
+      e2fs_direct_write(buf, w, ftype, ino, bsize - w, ft, name);
+      bdwrite(bp);
+      dp.i_diroff = lbn;
+      dp.i_flag |= IN_CHANGE | IN_UPDATE;
+      return 0;
     }
     brelse(bp, 0);
   }
@@ -517,6 +528,29 @@ export function ext2fs_direnter(
   if (dp.i_vnode !== null) dp.i_vnode.v_size = dp.i_din.e2di_size;
   dp.i_flag |= IN_CHANGE | IN_UPDATE;
   return 0;
+}
+
+/**
+ * Pack the live entries of directory block `buf` to its start, each at
+ * its minimal size, in order; returns the offset where free space begins.
+ */
+function ext2fs_dircompact(ump: Ext2Mount, buf: Uint8Array, bsize: number): number {
+  const tmp = buf.slice(0, bsize);
+  const d = ump.um_direct;
+  let r = 0;
+  let w = 0;
+  while (r < bsize) {
+    e2fs_direct_parse(tmp, r, ump.um_ftype, bsize, d);
+    if (d.e2d_ino !== 0) {
+      const n = EXT2_DIR_REC_LEN(d.e2d_namlen);
+      buf.set(tmp.subarray(r, r + n), w);
+      e2fs_direct_set_reclen(buf, w, n);
+      w += n;
+    }
+    r += d.e2d_reclen;
+  }
+  buf.fill(0, w, bsize);
+  return w;
 }
 
 /**

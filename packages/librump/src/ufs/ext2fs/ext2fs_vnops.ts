@@ -27,9 +27,11 @@ import {
   EXDEV,
   MNT_NOATIME,
   MNT_RDONLY,
+  O_APPEND,
   S_ISTXT,
 } from "../../gen/constants.js";
 import { VOP_FSYNC, VOP_UNLOCK } from "../../gen/vnode_if.js";
+import { FWRITE } from "../../kern/sys_file.js";
 import {
   vop_abortop_desc,
   vop_access_desc,
@@ -411,8 +413,11 @@ export function ext2fs_setattr(vp: Vnode, vap: Vattr, cred: Kauth_cred): number 
   return 0;
 }
 
-/** VOP_OPEN */
-export function ext2fs_open(_vp: Vnode, _mode: number, _cred: Kauth_cred): number {
+/** VOP_OPEN: an append-only file is opened for writing only to append. */
+export function ext2fs_open(vp: Vnode, mode: number, _cred: Kauth_cred): number {
+  const ip = vp.v_data as E2Inode | null;
+  if (ip !== null && ip.i_din.e2di_flags & EXT2_APPEND && (mode & (FWRITE | O_APPEND)) === FWRITE)
+    return EPERM;
   return 0;
 }
 
