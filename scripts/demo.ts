@@ -1,182 +1,95 @@
 /**
- * The project's demo (`./run.sh demo`): formats a fresh FFS image with our
- * newfs, boots a rump kernel inside this Node process, mounts the image
- * through an etfs block device, copies this repository's READMEs into it
- * with NetBSD system calls, lists it, reads a file back through a symlink,
- * unmounts, checks the image with our fsck, and mounts it again read-only
- * in a second, fresh kernel to show the data survived. Everything printed
- * comes from the kernel or the image.
+ * The project's demo (`./run.sh demo`, `pnpm demo`): the fsu command-line
+ * tools at work on a fresh disk image. It formats an FFS image with
+ * `fsu mkfs` (our newfs), copies this repository's READMEs into it with
+ * `fsu put`, lists it with `fsu ls -l`, `fsu tree` and `fsu df`, reads a file
+ * back with `fsu cat`, and checks the image with `fsu fsck` (our fsck_ffs).
+ * Every step runs the real, built binary (packages/ukfs/dist/cli/fsu.js;
+ * `pnpm demo` builds first) as a child process, and prints the command line
+ * before its output. The image lives in a temporary directory removed at
+ * the end.
  */
-import {
-  closeSync,
-  ftruncateSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  readSync,
-  rmSync,
-  writeSync,
-} from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { createKernel, fsck_ffs, newfs_ffs, RUMP_ETFS_BLK, type BlockDev } from "@rump/librump";
-import { MemoryHost } from "@rump/rumpuser";
-import {
-  createSyscalls,
-  parseDirents,
-  MNT_RDONLY,
-  O_CREAT,
-  O_RDONLY,
-  O_WRONLY,
-  RumpError,
-  S_IFDIR,
-  S_IFLNK,
-  S_IFMT,
-} from "@rump/syscalls";
+import { dirname, join, relative, resolve } from "node:path";
 
 const repo = resolve(import.meta.dirname, "..");
+const bin = join(repo, "packages/ukfs/dist/cli/fsu.js");
 const t0 = performance.now();
-const say = (s: string) => process.stdout.write(s + "\n");
-const ms = () => `${(performance.now() - t0).toFixed(0)} ms`;
+const say = (s: string): void => {
+  process.stdout.write(s + "\n");
+};
 
-/** A host file as a BlockDev for newfs and fsck (they are host-free themselves). */
-function fileDev(path: string, size: number): BlockDev & { close(): void } {
-  const fd = openSync(path, "r+");
-  return {
-    size,
-    read: (off, buf) => readSync(fd, buf, 0, buf.length, off),
-    write: (off, buf) => writeSync(fd, buf, 0, buf.length, off),
-    close: () => closeSync(fd),
-  };
+if (!existsSync(bin)) {
+  process.stderr.write(`demo: ${relative(repo, bin)} is missing: run \`pnpm build\` first\n`);
+  process.exit(1);
 }
 
-say("rump for TypeScript — demo\n");
+/** The READMEs of this repository: the top one, then every package's and folder's. */
+function readmes(): string[] {
+  const out = ["README.md"];
+  for (const top of ["packages", "."]) {
+    for (const d of readdirSync(join(repo, top), { withFileTypes: true })) {
+      if (!d.isDirectory() || d.name.startsWith(".") || d.name === "node_modules") continue;
+      if (top === "." && d.name === "packages") continue;
+      const rel = join(top, d.name, "README.md");
+      if (existsSync(join(repo, rel))) out.push(relative(".", rel));
+    }
+  }
+  return out;
+}
+
+/**
+ * Run `fsu args…` in the temporary directory, showing the command line and
+ * its output (at most `maxLines` lines of it). Stops the demo if the
+ * command fails.
+ */
+function fsu(args: string[], maxLines = Infinity): string {
+  say(`\n$ fsu ${args.join(" ")}${Number.isFinite(maxLines) ? ` | head -${maxLines}` : ""}`);
+  const t = performance.now();
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8", cwd: dir });
+  const lines = r.stdout.replace(/\n$/, "").split("\n");
+  const text = lines.slice(0, maxLines).join("\n");
+  if (text !== "") say(text);
+  if (r.stderr !== "") process.stdout.write(r.stderr);
+  if (r.status !== 0) throw new Error(`fsu ${args[0]} exited with status ${r.status}`);
+  say(`  (${(performance.now() - t).toFixed(0)} ms)`);
+  return r.stdout;
+}
+
+say("rump for TypeScript — demo: fsu, NetBSD's file systems on a disk image, no mounting");
+say("(each command below is the real packages/ukfs/dist/cli/fsu.js, run as a child process)");
 const dir = mkdtempSync(join(tmpdir(), "rump-demo-"));
-const image = join(dir, "demo.ffs");
+const image = "demo.img";
 try {
-  // 1. a fresh 16 MiB UFS2 image, formatted by our newfs
-  const size = 16 << 20;
-  closeSync(openSync(image, "w"));
-  ftruncateSync(openSync(image, "r+"), size);
-  const dev = fileDev(image, size);
-  const why = { v: "" };
-  const e = newfs_ffs(dev, { version: 2, bsize: 16384, fsize: 2048, volname: "demo" }, why);
-  dev.close();
-  if (e !== 0) throw new Error(`newfs: ${why.v} (errno ${e})`);
-  say(`newfs: ${image}: 16 MiB UFS2, 16K blocks, 2K fragments (${ms()})`);
-
-  // 2. a kernel of our own, the image as a block device, FFS mounted on /mnt
-  const kernel = createKernel();
-  const sys = createSyscalls(kernel);
-  say(`booted a NetBSD rump kernel; getpid() = ${sys.rump_sys_getpid()} (${ms()})`);
-  kernel.rump_pub_etfs_register("/dev/ffs0", image, RUMP_ETFS_BLK);
-  sys.rump_sys_mkdir("/mnt", 0o755);
-  sys.rump_sys_mount("ffs", "/mnt", 0, { fspec: "/dev/ffs0" });
-  sys.rump_sys_mkdir("/mnt/docs", 0o755);
-  let copied = 0;
-  for (const name of [
-    "README.md",
-    "packages/librump/README.md",
-    "packages/rumpuser/README.md",
-    "packages/rump-syscalls/README.md",
-    "packages/ukfs/README.md",
-    "netbsd-src/README.md",
-  ]) {
-    let text: Uint8Array;
-    try {
-      text = readFileSync(join(repo, name));
-    } catch {
-      continue;
-    }
-    const fd = sys.rump_sys_open(
-      "/mnt/docs/" + name.replaceAll("/", "_"),
-      O_WRONLY | O_CREAT,
-      0o644,
-    );
-    sys.rump_sys_write(fd, text);
-    sys.rump_sys_close(fd);
-    copied += text.length;
+  // stage the READMEs in a host tree shaped like the repository
+  const stage = join(dir, "readmes");
+  const files = readmes();
+  for (const f of files) {
+    mkdirSync(join(stage, dirname(f)), { recursive: true });
+    copyFileSync(join(repo, f), join(stage, f));
   }
-  sys.rump_sys_symlink("docs/README.md", "/mnt/readme");
-  say(`copied ${copied} bytes of READMEs into the image (${ms()})`);
+  say(`\nin ${dir}: the READMEs of this repository (${files.length}) in ./readmes:`);
+  say(`  ${files.join(", ")}`);
 
-  say("\n$ ls -l /mnt/docs   (getdents + lstat inside the kernel)");
-  const dfd = sys.rump_sys_open("/mnt/docs", O_RDONLY);
-  const buf = new Uint8Array(4096);
-  for (;;) {
-    const n = sys.rump_sys_getdents(dfd, buf);
-    if (n === 0) break;
-    for (const d of parseDirents(buf, n)) {
-      if (d.d_name === "." || d.d_name === "..") continue;
-      const st = sys.rump_sys_lstat("/mnt/docs/" + d.d_name);
-      const kind =
-        (st.st_mode & S_IFMT) === S_IFDIR ? "d" : (st.st_mode & S_IFMT) === S_IFLNK ? "l" : "-";
-      say(
-        `  ${kind}${(st.st_mode & 0o777).toString(8)}  ino ${String(st.st_ino).padStart(4)}  ${String(st.st_size).padStart(6)}  ${d.d_name}`,
-      );
-    }
-  }
-  sys.rump_sys_close(dfd);
+  fsu(["mkfs", "-s", "32m", "-L", "demo", image]);
+  fsu(["put", "-r", "-v", image, "readmes", "/docs"]);
+  fsu(["ls", "-l", image, "/docs", "/docs/packages"]);
+  fsu(["tree", image, "/"]);
+  fsu(["df", "-h", image]);
+  const back = fsu(["cat", image, "/docs/README.md"], 5);
+  fsu(["ln", "-s", image, "docs/packages/ukfs/README.md", "/fsu-readme"]);
+  fsu(["stat", image, "/fsu-readme"]);
+  fsu(["fsck", image]);
+  fsu(["info", image]);
 
-  try {
-    sys.rump_sys_rmdir("/mnt/docs");
-  } catch (err) {
-    if (err instanceof RumpError)
-      say(`\nrmdir of a non-empty directory: ${err.message} (errno ${err.errno}, NetBSD's number)`);
-  }
-  const sv = sys.rump_sys_statvfs1("/mnt", 1);
+  const same = back.startsWith("# rump for TypeScript");
   say(
-    `statvfs: ${sv.f_fstypename} on ${sv.f_mntonname} from ${sv.f_mntfromname || "/dev/ffs0"}: ${(((sv.f_blocks - sv.f_bfree) * sv.f_frsize) / 1024).toFixed(0)} KiB used of ${((sv.f_blocks * sv.f_frsize) / 1024).toFixed(0)} KiB`,
+    `\nread back: /docs/README.md ${same ? "is" : "is NOT"} this repository's README; ` +
+      `the image ${image} was checked clean by fsck_ffs`,
   );
-  sys.rump_sys_unmount("/mnt", 0);
-  kernel.shutdown();
-  say(`unmounted and shut the kernel down (${ms()})`);
-
-  // 3. the image as the real tools see it: our checker, then a fresh kernel
-  const cdev = fileDev(image, size);
-  const r = fsck_ffs(cdev);
-  cdev.close();
-  say(`\nfsck_ffs: ${r.clean ? "clean" : "PROBLEMS:\n  " + r.problems.join("\n  ")}`);
-
-  const k2 = createKernel();
-  const sys2 = createSyscalls(k2);
-  k2.rump_pub_etfs_register("/dev/ffs0", image, RUMP_ETFS_BLK);
-  sys2.rump_sys_mkdir("/mnt", 0o755);
-  sys2.rump_sys_mount("ffs", "/mnt", MNT_RDONLY, { fspec: "/dev/ffs0" });
-  const rfd = sys2.rump_sys_open("/mnt/readme", O_RDONLY);
-  const head = new Uint8Array(200);
-  const got = sys2.rump_sys_read(rfd, head);
-  sys2.rump_sys_close(rfd);
-  say(
-    `a fresh kernel, read-only: head of /mnt/readme (a symlink): "${new TextDecoder().decode(head.subarray(0, got)).split("\n")[0]}"`,
-  );
-  say("\nkernel event counters of the second kernel:");
-  for (const [group, name, value] of k2.evcnt.rows())
-    if (value > 0) say(`  ${group} ${name}: ${value}`);
-  k2.shutdown();
-
-  // 4. the same kernel API on an in-memory host: nothing touches the disk
-  const k3 = createKernel({ host: new MemoryHost() });
-  const s3 = createSyscalls(k3);
-  say(
-    `\na third kernel on an in-memory host booted; its getpid() = ${s3.rump_sys_getpid()}, and /dev holds ${[
-      "null",
-      "zero",
-      "random",
-      "urandom",
-    ]
-      .filter((n) => {
-        try {
-          s3.rump_sys_stat("/dev/" + n);
-          return true;
-        } catch {
-          return false;
-        }
-      })
-      .join(", ")}`,
-  );
-  k3.shutdown();
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-say(`\ndone in ${ms()}`);
+say(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s; the temporary image is removed`);
