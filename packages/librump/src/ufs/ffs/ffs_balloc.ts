@@ -47,6 +47,8 @@ function newbuf(ip: Inode, bn: number, size: number, full: boolean, bpp: Out<Buf
   if (bp === null) return ENOMEM;
   if (!full) bp.b_data.fill(0, 0, size);
   bp.b_oflags |= BO_DONE;
+  // not a checked directory block (ufs_dirblk_read) any more, whatever it was
+  bp.b_private = null;
   bpp.v = bp;
   return 0;
 }
@@ -301,6 +303,7 @@ function balloc1(
       return error;
     }
     ffs_indir_set(ip, ibp.b_data, idx, nb);
+    ibp.b_private = null; // see newbuf
     bdwrite(ibp);
     ibpp.v = null;
     din.di_blocks += bsize / 512;

@@ -147,6 +147,7 @@ function indirtrunc(
       if (e !== 0 && error === 0) error = e;
     }
   }
+  bp.b_private = null; // changed: no longer a checked directory block (ufs_dirblk_read)
   if (i0 === 0) brelse(bp, BC_INVAL);
   else bdwrite(bp);
   return error;
