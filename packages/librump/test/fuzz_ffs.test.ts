@@ -1,20 +1,27 @@
 /**
- * FFS fuzzer: seeded damage to UFS1 and UFS2 images in both byte orders
- * (superblock and its alternate, cylinder-group headers and maps, the
- * summary area, allocated inodes, directory blocks, indirect blocks,
- * truncations), each case mounted read-only and walked, then mounted
- * read-write and changed, in a fresh kernel over an in-memory image. No
- * case may throw anything but a RumpError, hang (10 s watchdog) or grow
- * memory without bound; a failed mount and every EIO/EFTYPE come with a
- * console message. See helpers/fuzz_case.ts for what a case does.
+ * FFS fuzzer: seeded damage to UFS1 and UFS2 images in both byte orders,
+ * made by our newfs and filled through the kernel (and, when makefs is
+ * installed, made by makefs from a host tree): superblock and its
+ * alternate, cylinder-group headers and maps, the summary area, allocated
+ * inodes, directory blocks, indirect blocks, truncations. Each case is
+ * mounted read-only and walked, then mounted read-write and changed, in a
+ * fresh kernel over an in-memory image. No case may throw anything but a
+ * RumpError, hang (10 s watchdog) or grow memory without bound; a failed
+ * mount and every EIO/EFTYPE come with a console message. See
+ * helpers/fuzz_case.ts for what a case does.
  *
- * Reproduce one failing seed (the failure message prints the command):
+ * Reproduce one failing seed (the failure message prints the command and
+ * the image; the seed runs in both tests):
  *   RUMP_FUZZ_SEED=<seed> RUMP_FUZZ_CASES=1 pnpm exec vitest run packages/librump/test/fuzz_ffs.test.ts
  * Run more cases locally (RUMP_FUZZ_SEED = first seed, default 1):
  *   RUMP_FUZZ_CASES=50000 pnpm exec vitest run packages/librump/test/fuzz_ffs.test.ts
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { describeFailures, fuzzSeeds, runFuzz } from "./helpers/fuzz_runner.js";
+import { buildMakefsImages, makefsMissing } from "./helpers/fuzz_images.js";
+import { describeFailures, fuzzSeeds, runFuzz, type FuzzReport } from "./helpers/fuzz_runner.js";
 
 const FILE = "packages/librump/test/fuzz_ffs.test.ts";
 
@@ -33,21 +40,45 @@ const REGRESSIONS = [
   4947, // a block handed out twice kept its "checked directory block" mark: lookup looped
 ];
 
-/** cases per CI run (4 images: UFS1/UFS2 × little/big endian) */
+/** cases per CI run over our newfs images (4: UFS1/UFS2 × little/big endian) */
 const CASES = 2000;
+/** and over the makefs images (2: UFS1 little-endian, UFS2 big-endian) */
+const MAKEFS_CASES = 600;
+
+const missing = makefsMissing();
+if (missing !== null) console.log(`fuzz_ffs.test.ts: makefs images skipped: ${missing}`);
+
+function check(r: FuzzReport, what: string, expected: number): void {
+  console.log(
+    `fuzz_ffs (${what}): ${r.cases} cases in ${r.ms} ms: ${r.roMounted} mounted read-only, ${r.rwMounted} read-write, ${r.calls} calls`,
+  );
+  if (r.failures.length > 0) console.log(describeFailures(r, FILE));
+  expect(r.failures.map((f) => f.seed)).toEqual([]);
+  expect(r.cases).toBe(expected);
+  // the damage must not be so heavy that nothing mounts: most cases reach the walks
+  expect(r.roMounted).toBeGreaterThan(r.cases / 2);
+  expect(r.rwMounted).toBeGreaterThan(r.cases / 2);
+}
 
 describe("ffs fuzz", () => {
   it(`${CASES} seeded cases and the regression seeds: no crash, hang or runaway memory`, async () => {
-    const seeds = fuzzSeeds(1, CASES);
-    const r = await runFuzz({ type: "ffs", images: [], seeds: [...REGRESSIONS, ...seeds] });
-    console.log(
-      `fuzz_ffs: ${r.cases} cases in ${r.ms} ms: ${r.roMounted} mounted read-only, ${r.rwMounted} read-write, ${r.calls} calls`,
-    );
-    if (r.failures.length > 0) console.log(describeFailures(r, FILE));
-    expect(r.failures.map((f) => f.seed)).toEqual([]);
-    expect(r.cases).toBe(seeds.length + REGRESSIONS.length);
-    // the damage must not be so heavy that nothing mounts: most cases reach the walks
-    expect(r.roMounted).toBeGreaterThan(r.cases / 2);
-    expect(r.rwMounted).toBeGreaterThan(r.cases / 2);
+    const seeds = [...REGRESSIONS, ...fuzzSeeds(1, CASES)];
+    check(await runFuzz({ type: "ffs", images: [], seeds }), "newfs images", seeds.length);
   }, 180_000);
+
+  it.skipIf(missing !== null)(
+    `${MAKEFS_CASES} seeded cases over makefs images`,
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "rump-fuzz-ffs-"));
+      let images: { name: string; bytes: Uint8Array }[];
+      try {
+        images = buildMakefsImages(dir);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+      const seeds = fuzzSeeds(1, MAKEFS_CASES);
+      check(await runFuzz({ type: "ffs", images, seeds }), "makefs images", seeds.length);
+    },
+    180_000,
+  );
 });

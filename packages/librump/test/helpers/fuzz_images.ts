@@ -277,6 +277,34 @@ export function mapFfs(name: string, img: Uint8Array): ImageMap {
   };
 }
 
+/* ------------------------------------------------ FFS images by makefs */
+
+export const MAKEFS = "/usr/sbin/makefs";
+
+/** FFS images made by the real tool: UFS1 and UFS2 layouts as makefs writes them. */
+export const MAKEFS_VARIANTS: { name: string; opts: string; extra: string[] }[] = [
+  { name: "makefs-ufs1-le-8k", opts: "version=1,bsize=8192,fsize=1024", extra: ["-B", "le"] },
+  { name: "makefs-ufs2-be-16k", opts: "version=2,bsize=16384,fsize=2048", extra: ["-B", "be"] },
+];
+
+/** Why the makefs images cannot be made here, or null. */
+export function makefsMissing(): string | null {
+  return existsSync(MAKEFS) ? null : `${MAKEFS} is not installed (apt-get install makefs)`;
+}
+
+/** Make the makefs base images in `dir` (6 MiB each); returns their bytes. */
+export function buildMakefsImages(dir: string): { name: string; bytes: Uint8Array }[] {
+  const tree = join(dir, "tree");
+  buildHostTree(tree, false);
+  return MAKEFS_VARIANTS.map((v) => {
+    const img = join(dir, `${v.name}.img`);
+    execFileSync(MAKEFS, ["-t", "ffs", "-s", "6m", ...v.extra, "-o", v.opts, img, tree], {
+      stdio: "pipe",
+    });
+    return { name: v.name, bytes: new Uint8Array(readFileSync(img)) };
+  });
+}
+
 /* ---------------------------------------------------------------- ext2 */
 
 export const MKE2FS = "/usr/sbin/mke2fs";
@@ -297,24 +325,36 @@ export function ext2Missing(): string | null {
   return existsSync(MKE2FS) ? null : `${MKE2FS} is not installed (apt-get install e2fsprogs)`;
 }
 
-/** Make the ext2 base images with mke2fs in `dir` (4 MiB each); returns their bytes. */
-export function buildExt2Images(dir: string): { name: string; bytes: Uint8Array }[] {
-  const tree = join(dir, "tree");
+/**
+ * The host tree of shapes for the image-making tools, under `tree`; with
+ * `holes` the file "sparse" reaches the double and triple indirect blocks of
+ * 1 KiB blocks through holes (mke2fs keeps them; makefs would write them out).
+ */
+function buildHostTree(tree: string, holes: boolean): void {
   mkdirSync(join(tree, "d/sub/deeper"), { recursive: true });
   mkdirSync(join(tree, "empty"));
   for (const n of [0, 1, 600, 5000, 70_000]) writeFileSync(join(tree, `f${n}`), fuzzPattern(n, n));
   for (let i = 0; i < 40; i++)
     writeFileSync(join(tree, `d/entry-with-a-longer-name-${i}`), fuzzPattern(i * 37, i));
   writeFileSync(join(tree, "d/sub/deeper/file"), fuzzPattern(3000, 9));
-  // sparse: data at 0 and behind the double and triple indirect blocks of 1 KiB blocks
   const fd = openSync(join(tree, "sparse"), "w");
   writeSync(fd, fuzzPattern(100, 1), 0, 100, 0);
-  writeSync(fd, fuzzPattern(100, 2), 0, 100, (12 + 256 + 3) * 1024);
-  writeSync(fd, fuzzPattern(100, 3), 0, 100, (12 + 256 + 65536 + 3) * 1024);
+  if (holes) {
+    writeSync(fd, fuzzPattern(100, 2), 0, 100, (12 + 256 + 3) * 1024);
+    writeSync(fd, fuzzPattern(100, 3), 0, 100, (12 + 256 + 65536 + 3) * 1024);
+  } else {
+    writeSync(fd, fuzzPattern(100, 2), 0, 100, 200_000);
+  }
   closeSync(fd);
   symlinkSync("f1", join(tree, "shortlink"));
   symlinkSync("T".repeat(200), join(tree, "longlink"));
   linkSync(join(tree, "f5000"), join(tree, "hard"));
+}
+
+/** Make the ext2 base images with mke2fs in `dir` (4 MiB each); returns their bytes. */
+export function buildExt2Images(dir: string): { name: string; bytes: Uint8Array }[] {
+  const tree = join(dir, "tree");
+  buildHostTree(tree, true);
   return EXT2_VARIANTS.map((v) => {
     const img = join(dir, `${v.name}.img`);
     execFileSync(

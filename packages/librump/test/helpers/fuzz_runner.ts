@@ -17,7 +17,7 @@ import { Worker } from "node:worker_threads";
 
 export interface FuzzJob {
   type: "ffs" | "ext2fs";
-  /** ext2 base images (FFS images are made in the worker) */
+  /** base images (ext2: made by mke2fs; FFS: by makefs, or none: the worker makes its own with newfs) */
   images: { name: string; bytes: Uint8Array }[];
   seeds: number[];
 }

@@ -13,10 +13,13 @@ const job = workerData as FuzzJob;
 const port = parentPort!;
 const post = (m: FuzzMessage): void => port.postMessage(m);
 
+// FFS: the given images (made by makefs), else our own newfs images
 const maps: ImageMap[] =
-  job.type === "ffs"
-    ? FFS_VARIANTS.map((v) => mapFfs(v.name, buildFfsImage(v)))
-    : job.images.map((i) => mapExt2(i.name, i.bytes));
+  job.type === "ext2fs"
+    ? job.images.map((i) => mapExt2(i.name, i.bytes))
+    : job.images.length > 0
+      ? job.images.map((i) => mapFfs(i.name, i.bytes))
+      : FFS_VARIANTS.map((v) => mapFfs(v.name, buildFfsImage(v)));
 
 let roMounted = 0;
 let rwMounted = 0;
