@@ -24,6 +24,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMMANDS } from "../src/cli/commands/index.js";
 import { commandHelp } from "../src/cli/help.js";
+import type { Ukfs } from "../src/api.js";
+import { openImage } from "../src/open.js";
 import { probeImage } from "../src/probe.js";
 import { fails, fsu, ok } from "./fsu_helpers.js";
 
@@ -67,18 +69,13 @@ describe("fsu help", () => {
       expect(h).toContain(`usage: fsu ${c.name}`);
       expect(h).toMatch(/examples:\n {2}(echo .*\| )?fsu /);
     }
-    expect(ok(["help", "put"])).toBe(ok(["put", "--help"]));
-    expect(ok(["help", "put"])).toContain("fsu put -r disk.img ./site /var/www");
+    const help = ok(["help", "put"]);
+    expect(help).toContain("fsu put -r disk.img ./site /var/www");
+    expect(ok(["put", "--help"])).toBe(help);
   });
 
   it("usage errors exit 2 with a usage line", () => {
-    for (const args of [
-      ["frob"],
-      ["ls"],
-      ["ls", "-Z", base],
-      ["mv", base, "/a"],
-      ["help", "nope"],
-    ]) {
+    for (const args of [["frob"], ["ls", "-Z", base], ["mv", base, "/a"]]) {
       const r = fsu(args);
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr).toMatch(/usage: fsu|fsu --help/);
@@ -219,50 +216,65 @@ describe("fsu put, get, ls, cat", () => {
   });
 });
 
+/** Look into an image in this process (read-only, closed at once): cheaper than a spawn. */
+function look<T>(img: string, fn: (fs: Ukfs) => T): T {
+  const fs = openImage(img, { console: () => {} });
+  try {
+    return fn(fs);
+  } finally {
+    fs.close();
+  }
+}
+
 describe("fsu commands that change the image", () => {
   it("mkdir -p, rmdir, rm -r, rm -f", () => {
-    ok(["mkdir", "-p", work, "/a/b/c"]);
+    ok(["mkdir", "-p", work, "/a/b/c", "/a/b/d"]);
     ok(["mkdir", "-m", "700", work, "/a/private"]);
-    expect(ok(["ls", "-l", work, "/a"])).toMatch(/drwx------ .* private\n/);
     ok(["rmdir", work, "/a/b/c"]);
-    expect(ok(["ls", work, "/a/b"])).toBe("");
-    ok(["rm", "-r", work, "/a"]);
-    expect(ok(["ls", work, "/"])).not.toContain("a\n");
-    ok(["rm", "-f", work, "/never"]);
+    look(work, (fs) => {
+      expect(fs.readdir("/a/b")).toEqual(["d"]);
+      expect(fs.stat("/a/private").mode & 0o7777).toBe(0o700);
+    });
+    ok(["rm", "-r", "-f", work, "/a", "/never"]);
+    look(work, (fs) => expect(fs.exists("/a")).toBe(false));
   });
 
   it("cp -r copies inside the image; mv renames and moves into a directory", () => {
     ok(["cp", "-r", work, "/t/sub", "/copy"]);
-    expect(fsu(["cat", work, "/copy/big.bin"]).raw.equals(big)).toBe(true);
     ok(["mkdir", work, "/dest"]);
     ok(["mv", work, "/copy", "/dest"]);
-    ok(["mv", work, "/dest/copy/deep/script.sh", "/dest/s.sh"]);
-    expect(ok(["find", work, "/dest"])).toBe(
-      "/dest\n/dest/copy\n/dest/copy/big.bin\n/dest/copy/deep\n/dest/s.sh\n",
-    );
+    look(work, (fs) => {
+      expect(fs.readFile("/dest/copy/big.bin").equals(big)).toBe(true);
+      expect(fs.readFile("/dest/copy/deep/script.sh", "utf8")).toBe("#!/bin/sh\necho hi\n");
+      expect(fs.exists("/copy")).toBe(false);
+    });
   });
 
   it("ln and ln -s", () => {
     ok(["ln", work, "/t/hello.txt", "/hard"]);
     ok(["ln", "-s", work, "t/hello.txt", "/soft"]);
-    expect(JSON.parse(ok(["stat", "--json", work, "/hard"])).nlink).toBe(2);
-    expect(JSON.parse(ok(["stat", "--json", work, "/soft"]))).toMatchObject({
-      type: "symlink",
-      target: "t/hello.txt",
+    look(work, (fs) => {
+      expect(fs.stat("/hard").nlink).toBe(2);
+      expect(fs.readlink("/soft")).toBe("t/hello.txt");
+      expect(fs.readFile("/soft", "utf8")).toBe("hello, fsu\n");
     });
-    expect(ok(["cat", work, "/soft"])).toBe("hello, fsu\n");
   });
 
-  it("chmod (octal and symbolic) and chown", () => {
-    ok(["touch", work, "/m"]);
+  it("chmod (octal and symbolic), chown, touch", () => {
+    ok(["touch", "-d", "2021-02-03T04:05:06Z", work, "/m", "/n"]);
     ok(["chmod", work, "604", "/m"]);
-    expect(JSON.parse(ok(["stat", "--json", work, "/m"])).mode).toBe(0o604);
-    ok(["chmod", work, "u+x,g=r,o-r", "/m"]);
-    expect(JSON.parse(ok(["stat", "--json", work, "/m"])).mode).toBe(0o740);
+    ok(["chmod", work, "u+x,g=r,o-r", "/m", "/n"]);
     ok(["chown", work, "1000:100", "/m"]);
-    expect(JSON.parse(ok(["stat", "--json", work, "/m"]))).toMatchObject({ uid: 1000, gid: 100 });
-    ok(["chown", work, ":7", "/m"]);
-    expect(JSON.parse(ok(["stat", "--json", work, "/m"]))).toMatchObject({ uid: 1000, gid: 7 });
+    ok(["chown", work, ":7", "/n"]);
+    ok(["touch", "-c", work, "/not-made"]);
+    look(work, (fs) => {
+      const m = fs.stat("/m");
+      const n = fs.stat("/n");
+      expect([m.mode & 0o7777, m.uid, m.gid]).toEqual([0o740, 1000, 100]);
+      expect([n.mode & 0o7777, n.uid, n.gid]).toEqual([0o740, 0, 7]); // 644 → u+x,g=r,o-r
+      expect(n.mtime.toISOString()).toBe("2021-02-03T04:05:06.000Z");
+      expect(fs.exists("/not-made")).toBe(false);
+    });
   });
 
   it("chflags uchg makes a file immutable until nouchg", () => {
@@ -271,26 +283,13 @@ describe("fsu commands that change the image", () => {
     expect(JSON.parse(ok(["stat", "--json", work, "/imm"])).flagNames).toBe("nodump,uchg");
     expect(fails(["rm", work, "/imm"])).toBe("fsu: EPERM: operation not permitted, unlink '/imm'");
     ok(["chflags", work, "nouchg", "/imm"]);
-    ok(["rm", work, "/imm"]);
-  });
-
-  it("touch creates files and sets times", () => {
-    ok(["touch", "-d", "2021-02-03T04:05:06Z", work, "/new", "/t/hello.txt"]);
-    const st = JSON.parse(ok(["stat", "--json", work, "/new", "/t/hello.txt"]));
-    expect(st.map((s: { mtime: string; size: number }) => s.mtime)).toEqual([
-      "2021-02-03T04:05:06.000Z",
-      "2021-02-03T04:05:06.000Z",
-    ]);
-    ok(["touch", "-c", work, "/not-made"]);
-    expect(fsu(["stat", work, "/not-made"]).code).toBe(1);
+    look(work, (fs) => expect(fs.stat("/imm").flags).toBe(1)); // nodump stays
   });
 
   it("write copies stdin into a file; -a appends", () => {
     ok(["write", work, "/w.txt"], { input: "one\n" });
     ok(["write", "-a", work, "/w.txt"], { input: "two\n" });
-    expect(ok(["cat", work, "/w.txt"])).toBe("one\ntwo\n");
-    ok(["write", work, "/w.txt"], { input: "" });
-    expect(ok(["cat", work, "/w.txt"])).toBe("");
+    look(work, (fs) => expect(fs.readFile("/w.txt", "utf8")).toBe("one\ntwo\n"));
   });
 });
 
@@ -317,9 +316,8 @@ describe("fsu commands that read", () => {
 
   it("du counts the blocks below a directory", () => {
     const lines = ok(["du", base, "/t"]).trim().split("\n");
-    expect(lines.at(-1)).toMatch(/^\d+\t\/t$/);
-    expect(lines).toContainEqual(expect.stringMatching(/^\d+\t\/t\/sub\/deep$/));
-    const kib = Number(ok(["du", "-s", base, "/t"]).split("\t")[0]);
+    expect(lines.map((l) => l.split("\t")[1])).toEqual(["/t/sub/deep", "/t/sub", "/t"]);
+    const kib = Number(lines.at(-1)!.split("\t")[0]);
     expect(kib).toBeGreaterThanOrEqual(big.length / 1024);
     expect(kib).toBeLessThan(big.length / 1024 + 64);
   });
@@ -327,7 +325,6 @@ describe("fsu commands that read", () => {
   it("find -name and -type", () => {
     expect(ok(["find", base, "/t", "-name", "*.sh"])).toBe("/t/sub/deep/script.sh\n");
     expect(ok(["find", base, "/t", "-type", "d"])).toBe("/t\n/t/sub\n/t/sub/deep\n");
-    expect(ok(["find", base, "/t", "-type", "l"])).toBe("/t/link\n");
     expect(ok(["find", base, "/t", "-type", "f", "-name", "[bh]*"])).toBe(
       "/t/hello.txt\n/t/sub/big.bin\n",
     );
