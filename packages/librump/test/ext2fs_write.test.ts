@@ -98,7 +98,7 @@ const SPECS: (E2Spec & { name: string })[] = [
 
 /** Images made by our own newfs_ext2fs. */
 const NEWFS: { name: string; opts: Parameters<typeof newfs_ext2fs>[1] }[] = [
-  { name: "newfs-rev1-2k", opts: { rev: 1, bsize: 2048, time: 1_700_000_000 } },
+  { name: "newfs-rev1-2k", opts: { rev: 1, bsize: 2048, isize: 128, time: 1_700_000_000 } },
   { name: "newfs-rev0-1k", opts: { rev: 0, bsize: 1024, time: 1_700_000_000 } },
 ];
 

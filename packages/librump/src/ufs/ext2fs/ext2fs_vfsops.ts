@@ -285,6 +285,20 @@ function ext2fs_mountfs(
     }
     brelse(bpp.v!, 0);
   }
+  // the superblock's free counts are a summary Linux lets go stale: the
+  // descriptors' counts are the truth (as e2fsck and Linux take them)
+  let nbfree = 0;
+  let nifree = 0;
+  for (const g of gds) {
+    nbfree += g.ext2bgd_nbfree;
+    nifree += g.ext2bgd_nifree;
+  }
+  if (nbfree > fs.e2fs_bcount || nifree > fs.e2fs_icount) {
+    k.printf(`ext2fs ${fspec}: group descriptors count more free blocks or inodes than exist\n`);
+    return EFTYPE;
+  }
+  fs.e2fs_fbcount = nbfree;
+  fs.e2fs_ficount = nifree;
 
   const [vnodeop, specop, fifoop] = vectorsOf(mp.mnt_op);
   const ump = new Ext2Mount(mp, k, devvp, fs, gds, vnodeop, specop, fifoop, fspec, ronly);
