@@ -49,6 +49,8 @@ export class Rumpblk {
   /** completion slots of the current transfer (bio calls back synchronously) */
   private done = 0;
   private err = 0;
+  /** byte count of a scatter/gather transfer */
+  private readonly retv = { v: 0 };
   private readonly biodone = (_arg: null, count: number, error: number): void => {
     this.done = count;
     this.err = error;
@@ -174,6 +176,23 @@ export class Rumpblk {
       bp.b_error = EIO;
       return;
     }
+    const iov = bp.b_iov;
+    if (iov !== null) {
+      // a cluster: one scatter/gather hypercall; it must fit the window whole
+      if (n !== len) {
+        bp.b_error = EIO;
+        return;
+      }
+      const host = this.kernel.host;
+      const retv = this.retv;
+      retv.v = 0;
+      const error = read
+        ? host.iovread(d.fd, iov, d.begin + off, retv)
+        : host.iovwrite(d.fd, iov, d.begin + off, retv);
+      bp.b_error = error;
+      bp.b_resid = error === 0 ? len - retv.v : len;
+      return;
+    }
     const op = read ? RUMPUSER_BIO_READ : RUMPUSER_BIO_WRITE | (sync ? RUMPUSER_BIO_SYNC : 0);
     this.done = 0;
     this.err = 0;
@@ -229,6 +248,7 @@ export function rumpblk_cdevsw(k: Kernel): import("./devsw.js").Cdevsw {
         b_data: chunk.subarray(0, n),
         b_error: 0,
         b_resid: 0,
+        b_iov: null,
       } as unknown as Buf;
       // UIO_WRITE moves the caller's data into chunk, UIO_READ the reverse
       if (write) uiomove(chunk, 0, n, uio);

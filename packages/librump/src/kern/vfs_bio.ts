@@ -8,7 +8,7 @@
  * I/O is synchronous (DESIGN.md answer 1): VOP_STRATEGY completes the
  * transfer before it returns, so bread never waits.
  */
-import { ENOMEM } from "../gen/constants.js";
+import { EIO, ENOMEM } from "../gen/constants.js";
 import { VOP_STRATEGY } from "../gen/vnode_if.js";
 import type { Kernel } from "../rump/kernel.js";
 import {
@@ -279,6 +279,75 @@ export function bread(vp: Vnode, lblkno: number, size: number, bpp: Out<Buf | nu
 }
 
 /**
+ * breadcluster: bread of block `blkno` of device vnode `vp`; when it is not
+ * cached, the `n - 1` blocks that follow it on the device (each `size`
+ * bytes, contiguous) come in with the same transfer, up to the first one
+ * already cached and at most MAXPHYS bytes: one scatter/gather hypercall
+ * into the members' own buffers. A failed or short cluster read falls back
+ * to reading the one block asked for.
+ */
+export function breadcluster(
+  vp: Vnode,
+  blkno: number,
+  size: number,
+  n: number,
+  bpp: Out<Buf | null>,
+): number {
+  const bp = getblk(vp, blkno, size);
+  bpp.v = null;
+  if (bp === null) return ENOMEM;
+  if ((bp.b_oflags & BO_DONE) === 0) {
+    const step = size >> DEV_BSHIFT;
+    const max = Math.min(n, Math.floor(MAXPHYS / size));
+    const members = clusterScratch;
+    members.length = 0;
+    for (let i = 1; i < max; i++) {
+      const b = blkno + i * step;
+      if (incore(vp, b) !== null) break;
+      const mbp = getblk(vp, b, size);
+      if (mbp === null) break;
+      members.push(mbp);
+    }
+    let ok = false;
+    if (members.length > 0 && (size & ((1 << DEV_BSHIFT) - 1)) === 0) {
+      const iov: Uint8Array[] = [
+        bp.b_data.length === size ? bp.b_data : bp.b_data.subarray(0, size),
+      ];
+      for (const m of members)
+        iov.push(m.b_data.length === size ? m.b_data : m.b_data.subarray(0, size));
+      const cbp = new Buf(vp, blkno, size * iov.length, bp.b_data);
+      cbp.b_iov = iov;
+      cbp.b_blkno = blkno;
+      cbp.b_cflags = BC_BUSY;
+      ok = strategy(cbp, true) === 0 && cbp.b_resid === 0;
+    }
+    for (const m of members) {
+      if (ok) {
+        m.b_oflags |= BO_DONE;
+        brelse(m, 0);
+      } else {
+        brelse(m, BC_INVAL);
+      }
+    }
+    members.length = 0;
+    if (!ok) {
+      const error = strategy(bp, true);
+      if (error === 0 && bp.b_resid > 0) bp.b_data.fill(0, bp.b_bcount - bp.b_resid, bp.b_bcount);
+      if (error !== 0) {
+        brelse(bp, BC_INVAL);
+        return error;
+      }
+    }
+    bp.b_oflags |= BO_DONE;
+  }
+  bpp.v = bp;
+  return 0;
+}
+
+/** The members of the cluster being read (single CPU: never used re-entrantly). */
+const clusterScratch: Buf[] = [];
+
+/**
  * breadn: bread plus read-ahead of the blocks in `rablks` (sizes in
  * `rasizes`) that are not cached yet; read-ahead failures are ignored.
  */
@@ -418,7 +487,10 @@ function writeOne(bc: BufCache, bp: Buf): number {
   return bwrite(bp, true);
 }
 
-/** Write dirty[i..j) of a device vnode with one transfer through a cluster buffer. */
+/**
+ * Write dirty[i..j) of a device vnode with one transfer: a cluster buffer
+ * whose b_iov lists the members' data (gathered by the host, not copied here).
+ */
 function writeRun(
   bc: BufCache,
   vp: Vnode,
@@ -427,19 +499,23 @@ function writeRun(
   j: number,
   bytes: number,
 ): number {
-  const data = new Uint8Array(bytes);
-  let off = 0;
+  const iov: Uint8Array[] = [];
   for (let n = i; n < j; n++) {
     const bp = dirty[n]!;
-    data.set(bp.b_data.subarray(0, bp.b_bcount), off);
-    off += bp.b_bcount;
+    iov.push(bp.b_bcount === bp.b_data.length ? bp.b_data : bp.b_data.subarray(0, bp.b_bcount));
   }
-  const cbp = new Buf(vp, dirty[i]!.b_lblkno, bytes, data);
+  const cbp = new Buf(vp, dirty[i]!.b_lblkno, bytes, iov[0]!);
+  cbp.b_iov = iov;
   cbp.b_blkno = cbp.b_lblkno;
   cbp.b_cflags = BC_BUSY;
-  const error = strategy(cbp, false);
+  let error = strategy(cbp, false);
+  if (error === 0 && cbp.b_resid !== 0) error = EIO;
   if (error !== 0) return error; // the members stay dirty
-  for (let n = i; n < j; n++) setDirty(bc, dirty[n]!, false);
+  for (let n = i; n < j; n++) {
+    const bp = dirty[n]!;
+    setDirty(bc, bp, false);
+    bp.b_oflags |= BO_DONE;
+  }
   return 0;
 }
 

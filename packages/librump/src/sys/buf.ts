@@ -40,6 +40,11 @@ export class Buf {
   b_iodone: ((bp: Buf) => void) | null = null;
   /** private data of the driver or file system */
   b_private: unknown = null;
+  /**
+   * A cluster transfer (vfs_bio): the member buffers' data, in order, that
+   * the driver moves with one scatter/gather hypercall instead of b_data.
+   */
+  b_iov: Uint8Array[] | null = null;
   constructor(
     public b_vp: Vnode | null,
     public b_lblkno: number,

@@ -167,6 +167,7 @@ export function ffs_truncate(ip: Inode, length: number, cred: Kauth_cred | null)
   if (length > ump.um_maxfilesize) return EFBIG;
   const osize = din.di_size;
   if (length < osize) ufs_dirhash_free(ip);
+  ip.i_runlen = 0; // the block map changes
   if (ip.i_shortlink !== null) {
     if (length !== 0) return EINVAL;
     din.di_db.fill(0);

@@ -66,7 +66,7 @@ import {
   vop_whiteout_desc,
   vop_write_desc,
 } from "../../gen/vnode_if.js";
-import { bdwrite, bread, breadn, brelse, bwrite, vflushbuf } from "../../kern/vfs_bio.js";
+import { bdwrite, bread, breadcluster, brelse, bwrite, vflushbuf } from "../../kern/vfs_bio.js";
 import { genfs_islocked, genfs_lock, genfs_unlock, vn_lock } from "../../kern/vfs_vnode.js";
 import { fifo_vnodeop_entries } from "../../miscfs/fifofs/fifo_vnops.js";
 import {
@@ -114,15 +114,17 @@ import {
 import { ufs_rename } from "../ufs/ufs_rename.js";
 import { fsbtodb, sblksize } from "./fs.js";
 
-/** Read-ahead of the next logical block when reading sequentially. */
-const rablk = [0];
-const rasize = [0];
+/** Longest run of blocks looked up (and read as one cluster) at a time. */
+const MAXRUN = 64;
 
 /**
  * VOP_READ: file data through the device's buffer cache, a block at a
- * time; holes read as zeros. Directories and links may be read too (the
- * kernel does for long symlinks); directories answer EISDIR to callers
- * other than the kernel itself only through vn_read.
+ * time; holes read as zeros. A sequential reader (or one read spanning
+ * blocks) gets the blocks that follow contiguously on disk in the same
+ * transfer (breadcluster, up to MAXPHYS). The run of contiguous blocks is
+ * looked up once per run, not per block. Directories and links may be read
+ * too (the kernel does for long symlinks); directories answer EISDIR to
+ * callers other than the kernel itself only through vn_read.
  */
 export function ffs_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_cred): number {
   const type = vp.v_type;
@@ -136,10 +138,12 @@ export function ffs_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_cred
   if (uio.uio_offset >= size) return 0;
   if (uio.uio_offset > ump.um_maxfilesize) return EFBIG;
   const bsize = fs.fs_bsize;
-  const bn = { v: 0 };
+  const frag = fs.fs_frag;
+  const bnp = ump.um_bn;
   const nbn = { v: 0 };
   const bpp = ump.um_bpp;
   const devvp = ump.um_devvp;
+  const endlbn = Math.ceil(size / bsize);
   let error = 0;
   while (uio.uio_resid > 0 && uio.uio_offset < size) {
     const off = uio.uio_offset;
@@ -149,28 +153,38 @@ export function ffs_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_cred
     let n = bsz - on;
     if (n > uio.uio_resid) n = uio.uio_resid;
     if (n > size - off) n = size - off;
-    error = ufs_bmap(ip, lbn, bn);
-    if (error !== 0) break;
-    if (bn.v === 0) {
+    // sequential: this block follows the last one read, or this read goes on past it
+    const seq = lbn === ip.i_nextr || uio.uio_resid > n;
+    let bn: number;
+    if (lbn >= ip.i_runlbn && lbn < ip.i_runlbn + ip.i_runlen) {
+      bn = ip.i_runbn === 0 ? 0 : ip.i_runbn + (lbn - ip.i_runlbn) * frag;
+    } else {
+      error = ufs_bmap(ip, lbn, bnp);
+      if (error !== 0) break;
+      bn = bnp.v;
+      let len = 1;
+      // a sequential reader: extend over the full-size blocks that follow contiguously
+      if (seq && bn !== 0 && bsz === bsize) {
+        const last = Math.min(endlbn, lbn + MAXRUN);
+        for (let l = lbn + 1; l < last; l++) {
+          if (sblksize(fs, size, l) !== bsize) break;
+          if (ufs_bmap(ip, l, nbn) !== 0 || nbn.v !== bn + (l - lbn) * frag) break;
+          len++;
+        }
+      }
+      ip.i_runlbn = lbn;
+      ip.i_runbn = bn;
+      ip.i_runlen = len;
+    }
+    if (bn === 0) {
       uiozero(n, uio);
       continue;
     }
-    // read ahead the next block when this read runs to the end of this one
-    let nextlbn = lbn + 1;
-    if (
-      on + n === bsz &&
-      nextlbn * bsize < size &&
-      ufs_bmap(ip, nextlbn, nbn) === 0 &&
-      nbn.v !== 0
-    ) {
-      rablk[0] = fsbtodb(fs, nbn.v);
-      rasize[0] = sblksize(fs, size, nextlbn);
-      error = breadn(devvp, fsbtodb(fs, bn.v), bsz, rablk, rasize, bpp);
-    } else {
-      nextlbn = -1;
-      error = bread(devvp, fsbtodb(fs, bn.v), bsz, bpp);
-    }
+    const ahead = ip.i_runlbn + ip.i_runlen - lbn;
+    if (ahead > 1 && seq) error = breadcluster(devvp, fsbtodb(fs, bn), bsz, ahead, bpp);
+    else error = bread(devvp, fsbtodb(fs, bn), bsz, bpp);
     if (error !== 0) break;
+    ip.i_nextr = lbn + 1;
     const bp = bpp.v!;
     uiomove(bp.b_data, on, n, uio);
     brelse(bp, 0);
@@ -203,6 +217,7 @@ export function ffs_write(vp: Vnode, uio: Uio, ioflag: number, cred: Kauth_cred)
   const bsize = fs.fs_bsize;
   const bpp = ump.um_wbpp;
   const resid = uio.uio_resid;
+  ip.i_runlen = 0; // ffs_balloc may change the block map
   let error = 0;
   while (uio.uio_resid > 0) {
     const off = uio.uio_offset;

@@ -43,6 +43,14 @@ export class Inode {
   i_dirhashsize = 0;
   /** the logical block a sequential reader reads next (read clustering) */
   i_nextr = 0;
+  /**
+   * ffs_read's last contiguous run: logical blocks [i_runlbn, i_runlbn +
+   * i_runlen) at fragments i_runbn + k * fs_frag (a hole: i_runbn 0, one
+   * block). Any change of the block map (ffs_write, ffs_truncate) empties it.
+   */
+  i_runlbn = 0;
+  i_runlen = 0;
+  i_runbn = 0;
   constructor(
     readonly i_ump: UfsMount,
     readonly i_number: number,

@@ -19,16 +19,25 @@ const TWO32 = 4294967296;
 /** Largest high word whose value stays an exact JS number (2^53 / 2^32). */
 const HI_SAFE = 0x200000;
 
-/** The last array ufs_dv was asked for, and its view (loops parse one block many times). */
-let dvArray: Uint8Array | null = null;
-let dvView: DataView | null = null;
+/**
+ * The last arrays ufs_dv was asked for and their views: loops parse one
+ * block many times, and a bmap walk alternates between a few indirect
+ * blocks (a fresh view per call was the largest cost of directory scans).
+ */
+const dvArrays: (Uint8Array | null)[] = [null, null, null, null];
+const dvViews: (DataView | null)[] = [null, null, null, null];
+let dvNext = 0;
 
-/** A DataView over exactly the bytes of `b` (the same view again for the same array). */
+/** A DataView over exactly the bytes of `b` (the same view again for a recent array). */
 export function ufs_dv(b: Uint8Array): DataView {
-  if (b === dvArray) return dvView!;
+  if (b === dvArrays[0]) return dvViews[0]!;
+  if (b === dvArrays[1]) return dvViews[1]!;
+  if (b === dvArrays[2]) return dvViews[2]!;
+  if (b === dvArrays[3]) return dvViews[3]!;
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  dvArray = b;
-  dvView = dv;
+  dvArrays[dvNext] = b;
+  dvViews[dvNext] = dv;
+  dvNext = (dvNext + 1) & 3;
   return dv;
 }
 
