@@ -75,6 +75,7 @@ import { errnoOf, listdir, release } from "./helpers/kernel.js";
 import {
   DEBUGFS,
   E2FSCK as E2FSCK_PATH,
+  buildE2Tree,
   e2fsck,
   e2pattern as pattern,
   mke2fs,
@@ -916,9 +917,15 @@ d("ext2fs read-write: limits, features and the real tools", () => {
     const ino = t0.sys.rump_sys_stat("/mnt/many").st_ino;
     t0.sys.rump_sys_unmount("/mnt", 0);
     expect(diskInode(image, ino).e2di_flags & EXT2_INDEX).toBe(EXT2_INDEX);
+    // removals keep the index valid: the flag stays
+    const t1 = mountAt(image);
+    for (let i = 0; i < 300; i += 3)
+      t1.sys.rump_sys_unlink(`/mnt/many/entry-with-a-longish-name-${i}`);
+    unmountAndCheck(t1, image);
+    expect(diskInode(image, ino).e2di_flags & EXT2_INDEX).toBe(EXT2_INDEX);
+    // an insertion drops it
     const t = mountAt(image);
     const s = t.sys;
-    for (let i = 0; i < 300; i += 3) s.rump_sys_unlink(`/mnt/many/entry-with-a-longish-name-${i}`);
     for (let i = 0; i < 150; i++) writeFile(s, `/mnt/many/new-${i}`, pattern(3, i));
     s.rump_sys_rename("/mnt/many/new-0", "/mnt/many/renamed");
     const expected = listdir(s, "/mnt/many").sort();
@@ -928,6 +935,35 @@ d("ext2fs read-write: limits, features and the real tools", () => {
     expect(listdir(t2.sys, "/mnt/many").sort()).toEqual(expected);
     expect(expected.length).toBe(2 + 200 + 150);
     t2.sys.rump_sys_unmount("/mnt", 0);
+  });
+
+  it("removing a whole mke2fs tree gives back every block and inode an empty mke2fs image has", () => {
+    const spec: E2Spec = { rev: 1, bsize: 1024 };
+    const empty = mke2fsImage(spec, () => {});
+    const full = mke2fsImage(spec, (root) => void buildE2Tree(root));
+    const te = mountAt(empty, MNT_RDONLY);
+    const want = te.sys.rump_sys_statvfs1("/mnt", 1);
+    te.sys.rump_sys_unmount("/mnt", 0);
+    const t = mountAt(full);
+    const s = t.sys;
+    expect(s.rump_sys_statvfs1("/mnt", 1).f_bfree).toBeLessThan(want.f_bfree - 3000);
+    const rmrf = (p: string): void => {
+      for (const n of listdir(s, p)) {
+        if (n === "." || n === ".." || (p === "/mnt" && n === "lost+found")) continue;
+        const q = `${p}/${n}`;
+        if ((s.rump_sys_lstat(q).st_mode & S_IFMT) === S_IFDIR) {
+          rmrf(q);
+          s.rump_sys_rmdir(q);
+        } else s.rump_sys_unlink(q);
+      }
+    };
+    rmrf("/mnt");
+    const got = s.rump_sys_statvfs1("/mnt", 1);
+    // the root directory keeps the blocks it grew to
+    const rootExtra = s.rump_sys_stat("/mnt").st_size / 1024 - 1;
+    expect(got.f_bfree + rootExtra).toBe(want.f_bfree);
+    expect(got.f_ffree).toBe(want.f_ffree);
+    unmountAndCheck(t, full);
   });
 
   it("debugfs lists the names we wrote, with their inode numbers", () => {

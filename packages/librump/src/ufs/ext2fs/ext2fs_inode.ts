@@ -110,6 +110,8 @@ function newbuf(ump: Ext2Mount, bn: number, full: boolean, bpp: Out<Buf | null>)
 
 /** Allocate one block for `ip` after its last one; counted in i_blocks. */
 function allocOne(ip: E2Inode, cred: Kauth_cred | null, bnp: Out<number>): number {
+  // i_blocks is 32 bits of 512-byte units without huge_file
+  if (ip.i_din.e2di_nblock + ip.i_ump.um_e2fs.e2fs_bsize / 512 > 0xffffffff) return EFBIG;
   const pref = ip.i_lastalloc !== 0 ? ip.i_lastalloc + 1 : 0;
   const error = ext2fs_alloc(ip, pref, cred, bnp);
   if (error !== 0) return error;
