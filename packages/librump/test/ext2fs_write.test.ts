@@ -700,15 +700,61 @@ d.each([...SPECS.map((s) => s.name), ...NEWFS.map((n) => n.name)])(
         }
       }
       const shadow = snapshot(s, "/shadow/w");
+      expect(Object.keys(shadow).length).toBeGreaterThan(20);
       expect(snapshot(s, "/mnt/w")).toEqual(shadow);
       unmountAndCheck(t, image);
       // a fresh kernel reads the same tree
       const t2 = mountAt(image, MNT_RDONLY);
       expect(snapshot(t2.sys, "/mnt/w")).toEqual(shadow);
       t2.sys.rump_sys_unmount("/mnt", 0);
+      // and so does debugfs: names, types, modes, owners, sizes
+      expect(debugfsTree(image, shadow)).toEqual(attrsOf(shadow));
     }, 120_000);
   },
 );
+
+/** The debugfs-visible part of a snapshot: type, permissions, owner, size (not of directories). */
+function attrsOf(snap: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(snap)) {
+    const [type, perm, , owner, size] = v.split(" ");
+    out[k] = `${type} ${perm} ${owner} ${size}`;
+  }
+  return out;
+}
+
+/**
+ * The tree under /w as `debugfs -R "ls -p"` lists it, one debugfs run for
+ * every directory the snapshot knows (a directory it does not know shows
+ * up as an entry and makes the comparison fail).
+ */
+function debugfsTree(image: string, snap: Record<string, string>): Record<string, string> {
+  const dirs = [""];
+  for (const [k, v] of Object.entries(snap)) if (v.startsWith("40000 ")) dirs.push(k);
+  const cmds = join(dir, `cmds-${serial++}`);
+  writeFileSync(cmds, dirs.map((d) => `ls -p /w${d}\n`).join(""));
+  onTestFinished(() => rmSync(cmds, { force: true }));
+  const out = execFileSync(DEBUGFS, ["-f", cmds, image], { encoding: "latin1", stdio: "pipe" });
+  const res: Record<string, string> = {};
+  let cur = "";
+  for (const line of out.split("\n")) {
+    const m = /^debugfs: ls -p \/w(.*)$/.exec(line);
+    if (m !== null) {
+      cur = m[1]!;
+      continue;
+    }
+    const f = line.split("/");
+    if (f.length !== 8 || f[0] !== "") continue;
+    const name = f[5]!;
+    if (name === "." || name === "..") continue;
+    const mode = parseInt(f[2]!, 8);
+    const type = mode & 0o170000;
+    const size = type === 0o040000 ? "" : f[6]!;
+    res[`${cur}/${name}`] =
+      `${type.toString(8)} ${(mode & 0o7777).toString(8)} ${f[3]}:${f[4]} ${size}`;
+  }
+  return res;
+}
 
 /** Every path under `root` with type, mode, size, link count and contents. */
 function snapshot(s: RumpSyscalls, root: string): Record<string, string> {
