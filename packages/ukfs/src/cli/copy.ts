@@ -42,6 +42,7 @@ import {
 } from "@rump/syscalls";
 import { readDirents, type Ukfs } from "../api.js";
 import { FsuError } from "./errors.js";
+import { InoStat } from "./inostat.js";
 import { Progress, progressWanted } from "./progress.js";
 
 export const CHUNK = 1 << 20;
@@ -60,7 +61,8 @@ export interface Side {
   lstat(p: string): Meta;
   /** lstat, or null when nothing is there */
   stat(p: string): Meta | null;
-  readdir(p: string): string[];
+  /** the entries of directory `p`, sorted by name, with their lstat */
+  list(p: string): { name: string; meta: Meta }[];
   readlink(p: string): string;
   openRead(p: string): number;
   read(fd: number, buf: Uint8Array, pos: number): number;
@@ -90,7 +92,10 @@ export const hostSide: Side = {
     const st = statSync(p, { throwIfNoEntry: false });
     return st === undefined ? null : nodeMeta(st);
   },
-  readdir: (p) => readdirSync(p).sort(),
+  list: (p) =>
+    readdirSync(p)
+      .sort()
+      .map((name) => ({ name, meta: nodeMeta(lstatSync(hostJoin(p, name))) })),
   readlink: (p) => readlinkSync(p),
   openRead: (p) => openSync(p, "r"),
   read: (fd, buf, pos) => readSync(fd, buf, 0, buf.length, pos),
@@ -116,6 +121,7 @@ const ts = (ms: number): Timespec => {
 /** The image side: every call in the handle's persistent (chrooted) descriptor process. */
 export function imageSide(fs: Ukfs): Side {
   const p = <T>(name: string, fn: (sys: Ukfs["sys"]) => T): T => fs.inFdProc(name, fn);
+  const byIno = new InoStat(fs);
   const meta = (st: ReturnType<Ukfs["sys"]["rump_sys_lstat"]>): Meta => ({
     mode: st.st_mode,
     size: st.st_size,
@@ -133,10 +139,16 @@ export function imageSide(fs: Ukfs): Side {
         throw e;
       }
     },
-    readdir: (path) =>
-      p("getdents", (s) => readDirents(s, path))
-        .map((e) => e.name)
-        .sort(),
+    // by inode number where the file system allows (no name lookup per entry)
+    list: (path) => {
+      const ents = p("getdents", (s) =>
+        readDirents(s, path).map((e) => {
+          const st = byIno.stat(e.ino) ?? s.rump_sys_lstat(posix.join(path, e.name));
+          return { name: e.name, meta: meta(st) };
+        }),
+      );
+      return ents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    },
     readlink: (path) =>
       p("readlink", (s) => {
         const buf = Buffer.allocUnsafe(4096);
@@ -181,15 +193,11 @@ export interface CopyStats {
 
 const isDir = (m: Meta): boolean => (m.mode & S_IFMT) === S_IFDIR;
 
-/** Bytes a copy of `path` would move (for the progress bar). */
-function treeBytes(side: Side, path: string, limit: number): number {
-  const m = side.lstat(path);
+/** Bytes a copy of `path` (status `m`) would move, for the progress bar. */
+function treeBytes(side: Side, path: string, m: Meta): number {
   if (!isDir(m)) return (m.mode & S_IFMT) === S_IFREG ? m.size : 0;
   let sum = 0;
-  for (const name of side.readdir(path)) {
-    sum += treeBytes(side, side.join(path, name), limit);
-    if (sum > limit && limit > 0) return sum;
-  }
+  for (const e of side.list(path)) sum += treeBytes(side, side.join(path, e.name), e.meta);
   return sum;
 }
 
@@ -211,7 +219,7 @@ export function copyTree(
   // walking the tree first costs a stat per file: only when a bar could be shown
   let total = 0;
   const maybeBar = process.env.FSU_PROGRESS === "1" || process.stderr.isTTY === true;
-  if (maybeBar && process.env.FSU_PROGRESS !== "0") total = treeBytes(src, srcPath, 0);
+  if (maybeBar && process.env.FSU_PROGRESS !== "0") total = treeBytes(src, srcPath, top);
   const progress = new Progress(total, progressWanted(total));
   const buf = new Uint8Array(CHUNK);
   const cur = { writing: null as string | null };
@@ -262,10 +270,7 @@ export function copyTree(
     if (type === S_IFDIR) {
       dst.mkdir(d, m.mode | 0o700);
       stats.dirs++;
-      for (const name of src.readdir(s)) {
-        const cs = src.join(s, name);
-        walk(cs, dst.join(d, name), src.lstat(cs));
-      }
+      for (const e of src.list(s)) walk(src.join(s, e.name), dst.join(d, e.name), e.meta);
       finishMeta(d, m, false);
     } else if (type === S_IFLNK) {
       dst.symlink(src.readlink(s), d);

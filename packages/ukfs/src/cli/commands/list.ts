@@ -387,6 +387,7 @@ export const du: Command = {
     const fs = ctx.open(img!, false);
     const out: string[] = [];
     const seen = new Set<number>();
+    const byIno = new InoStat(fs);
     fs.run("du", (sys) => {
       const visit = (p: string, st: Stat, depth: number): number => {
         if (st.st_nlink > 1 && (st.st_mode & S_IFMT) !== S_IFDIR) {
@@ -397,7 +398,7 @@ export const du: Command = {
         if ((st.st_mode & S_IFMT) === S_IFDIR) {
           for (const e of readDirents(sys, p)) {
             const cp = posix.join(p, e.name);
-            sum += visit(cp, sys.rump_sys_lstat(cp), depth + 1);
+            sum += visit(cp, byIno.stat(e.ino) ?? sys.rump_sys_lstat(cp), depth + 1);
           }
           if (!summary || depth === 0) out.push(`${fmt(sum)}\t${p}`);
         } else if ((files && !summary) || depth === 0) out.push(`${fmt(sum)}\t${p}`);
