@@ -29,6 +29,8 @@ export class E2Inode {
   i_lastalloc = 0;
   /** the on-disk inode, parsed */
   readonly i_din = new Ext2Dinode();
+  /** a large directory's name → inode hash (ext2fs_dirlookup), else null */
+  i_dirhash: Map<string, number> | null = null;
   /** a fast symlink's target (stored in i_block), else null */
   i_shortlink: Uint8Array | null = null;
   constructor(

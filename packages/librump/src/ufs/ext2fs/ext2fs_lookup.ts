@@ -121,11 +121,47 @@ export function ext2fs_dirblk_read(ip: E2Inode, lbn: number, bpp: Out<Buf | null
   return 0;
 }
 
+/** Directories of at least this many blocks get a name hash on their first full scan. */
+const DIRHASH_MINBLOCKS = 4;
+/** Bytes charged to RUMP_MEMLIMIT per hashed name (a Map entry and a short string). */
+export const DIRHASH_ENTRY_BYTES = 96;
+
+/** Forget the name hash of directory `ip` (its memory goes back). */
+export function ext2fs_dirhash_free(ip: E2Inode): void {
+  if (ip.i_dirhash === null) return;
+  ip.i_ump.um_kernel.memRelease(ip.i_dirhash.size * DIRHASH_ENTRY_BYTES);
+  ip.i_dirhash = null;
+}
+
+/** Keep the hash in step with an entry that now names `ino` (0: removed). */
+function dirhash_set(ip: E2Inode, name: string, ino: number): void {
+  const h = ip.i_dirhash;
+  if (h === null) return;
+  const k = ip.i_ump.um_kernel;
+  if (ino === 0) {
+    if (h.delete(name)) k.memRelease(DIRHASH_ENTRY_BYTES);
+  } else if (h.has(name)) {
+    h.set(name, ino);
+  } else if (k.memReserve(DIRHASH_ENTRY_BYTES)) {
+    h.set(name, ino);
+  } else {
+    ext2fs_dirhash_free(ip); // out of memory: back to scanning
+  }
+}
+
 /**
  * Find `name` in directory `ip`: slot.v = its inode (0 when absent).
  * Bounded by the directory's size; every block is checked on the way.
+ * A large directory's first full scan leaves a name → inode hash (as
+ * NetBSD's dirhash does for UFS), kept in step by every change of the
+ * directory and charged to RUMP_MEMLIMIT; later lookups are one probe.
  */
 export function ext2fs_dirlookup(ip: E2Inode, name: string, slot: Out<number>): number {
+  const h = ip.i_dirhash;
+  if (h !== null) {
+    slot.v = h.get(name) ?? 0;
+    return 0;
+  }
   const ump = ip.i_ump;
   const fs = ump.um_e2fs;
   const bsize = fs.e2fs_bsize;
@@ -133,6 +169,8 @@ export function ext2fs_dirlookup(ip: E2Inode, name: string, slot: Out<number>): 
   const bpp = ump.um_bpp;
   slot.v = 0;
   const nblk = Math.ceil(ip.i_din.e2di_size / bsize);
+  // build the hash on this scan when the directory is large enough
+  let build: Map<string, number> | null = nblk >= DIRHASH_MINBLOCKS ? new Map() : null;
   for (let lbn = 0; lbn < nblk; lbn++) {
     const error = ext2fs_dirblk_read(ip, lbn, bpp);
     if (error !== 0) return error;
@@ -141,14 +179,24 @@ export function ext2fs_dirlookup(ip: E2Inode, name: string, slot: Out<number>): 
     let off = 0;
     while (off < bsize) {
       e2fs_direct_parse(buf, off, ump.um_ftype, bsize, d);
-      if (d.e2d_ino !== 0 && e2fs_direct_namecmp(buf, off, d.e2d_namlen, name)) {
-        slot.v = d.e2d_ino;
-        brelse(bp, 0);
-        return 0;
+      if (d.e2d_ino !== 0) {
+        if (build !== null) {
+          const n = e2fs_direct_name(buf, off, d.e2d_namlen);
+          if (!build.has(n)) build.set(n, d.e2d_ino);
+          if (slot.v === 0 && n === name) slot.v = d.e2d_ino;
+        } else if (e2fs_direct_namecmp(buf, off, d.e2d_namlen, name)) {
+          slot.v = d.e2d_ino;
+          brelse(bp, 0);
+          return 0;
+        }
       }
       off += d.e2d_reclen; // checked: >= 8, inside the block
     }
     brelse(bp, 0);
+  }
+  if (build !== null) {
+    if (ump.um_kernel.memReserve(build.size * DIRHASH_ENTRY_BYTES)) ip.i_dirhash = build;
+    build = null;
   }
   return 0;
 }
@@ -498,6 +546,7 @@ export function ext2fs_direnter(
         bdwrite(bp);
         dp.i_diroff = lbn;
         dp.i_flag |= IN_CHANGE | IN_UPDATE;
+        dirhash_set(dp, name, ino);
         return 0;
       }
       off += d.e2d_reclen;
@@ -509,6 +558,7 @@ export function ext2fs_direnter(
       bdwrite(bp);
       dp.i_diroff = lbn;
       dp.i_flag |= IN_CHANGE | IN_UPDATE;
+      dirhash_set(dp, name, ino);
       return 0;
     }
     brelse(bp, 0);
@@ -527,6 +577,7 @@ export function ext2fs_direnter(
   dp.i_din.e2di_size = (lbn + 1) * bsize;
   if (dp.i_vnode !== null) dp.i_vnode.v_size = dp.i_din.e2di_size;
   dp.i_flag |= IN_CHANGE | IN_UPDATE;
+  dirhash_set(dp, name, ino);
   return 0;
 }
 
@@ -590,6 +641,7 @@ export function ext2fs_dirremove(dp: E2Inode, name: string, ino: number): number
   }
   bdwrite(bp);
   dp.i_flag |= IN_CHANGE | IN_UPDATE;
+  dirhash_set(dp, name, 0);
   return 0;
 }
 
@@ -609,6 +661,7 @@ export function ext2fs_dirrewrite(dp: E2Inode, name: string, ino: number, type: 
   bdwrite(bpp.v!);
   bpp.v = null;
   dp.i_flag |= IN_CHANGE | IN_UPDATE;
+  dirhash_set(dp, name, ino);
   return 0;
 }
 

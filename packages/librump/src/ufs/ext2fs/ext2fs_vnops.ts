@@ -191,6 +191,7 @@ import {
   ext2fs_direnter,
   ext2fs_dirlookup,
   ext2fs_dirremove,
+  ext2fs_dirhash_free,
   ext2fs_dirrewrite,
   ext2fs_lookup,
   ext2fs_readdir,
@@ -656,6 +657,7 @@ function ext2fs_freeinode(vp: Vnode, ip: E2Inode): void {
   const ump = ip.i_ump;
   if (din.e2di_mode === 0 || din.e2di_dtime !== 0 || ump.um_ronly) return;
   const t = vp.v_type;
+  ext2fs_dirhash_free(ip);
   if (t === VREG || t === VDIR || (t === VLNK && ip.i_shortlink === null))
     ext2fs_truncate(ip, 0, null);
   din.e2di_blocks.fill(0);
@@ -677,6 +679,7 @@ function ext2fs_freeinode(vp: Vnode, ip: E2Inode): void {
 export function ext2fs_reclaim(vp: Vnode): number {
   const ip = vp.v_data as E2Inode | null;
   if (ip !== null) {
+    ext2fs_dirhash_free(ip);
     if (ip.i_din.e2di_nlink <= 0) ext2fs_freeinode(vp, ip);
     else if (ip.i_flag !== 0) ext2fs_update(ip);
     ip.i_vnode = null;
