@@ -3,7 +3,10 @@
  * a fresh kernel over it (in memory: a MemoryHost file registered as an
  * etfs block device), mount it read-only and walk everything, then mount it
  * read-write and change things, fsync, unmount (and every fourth case mount
- * once more read-only and walk again).
+ * once more read-only and walk again). Every fourth case instead switches
+ * the read-only mount to read-write in place (MNT_UPDATE), changes things
+ * and switches back; one FFS case in eight also runs the checker (fsck_ffs)
+ * over the damaged image.
  *
  * A case passes when every system call returns or fails with a RumpError;
  * anything else (a TypeError, a RangeError, a kernel panic) is a failure.
@@ -19,6 +22,7 @@ import {
   EIO,
   MNT_FORCE,
   MNT_RDONLY,
+  MNT_UPDATE,
   O_CREAT,
   O_RDONLY,
   O_RDWR,
@@ -30,9 +34,11 @@ import {
   S_IFREG,
   type RumpSyscalls,
 } from "@rump/syscalls";
+import { memBlockDev } from "../../src/dev/blockdev.js";
 import { RUMP_ETFS_BLK } from "../../src/rump/etfs.js";
 import type { Kernel } from "../../src/rump/kernel.js";
 import { createKernel } from "../../src/rump/rump.js";
+import { fsck_ffs } from "../../src/ufs/ffs/ffs_fsck.js";
 import type { ImageMap, Region } from "./fuzz_images.js";
 
 /* ------------------------------------------------------------ the PRNG */
@@ -332,6 +338,8 @@ function installImage(host: MemoryHost, m: ImageMap, dmg: Damage): void {
 /** The mount/walk/write sequence over damaged bytes `img`. */
 export function runImage(m: ImageMap, dmg: Damage, seed: number): CaseStats {
   const type = m.type;
+  // the checker too (one case in eight, small images: it reads every inode)
+  if (type === "ffs" && seed % 8 === 2 && m.image.length <= 8 << 20) checkImage(m, dmg);
   const host = new MemoryHost({ log: false });
   installImage(host, m, dmg);
   const k = createKernel({ host, params: { RUMP_MEMLIMIT: "16m" } });
@@ -342,15 +350,31 @@ export function runImage(m: ImageMap, dmg: Damage, seed: number): CaseStats {
     k.rump_pub_etfs_register("/dev/fz", "/img", RUMP_ETFS_BLK);
     sys.rump_sys_mkdir("/mnt", 0o755);
     stats.roMounted = mountWalk(c, type, MNT_RDONLY);
-    if (stats.roMounted) c.call("unmount ro", () => sys.rump_sys_unmount("/mnt", 0));
     const rwflags = (seed & 1) === 0 ? 0 : MNT_FORCE;
-    stats.rwMounted = mountWalk(c, type, rwflags);
-    if (stats.rwMounted) {
-      writeOps(c);
-      const e = c.call("unmount rw", () => sys.rump_sys_unmount("/mnt", 0));
-      if (e !== 0) c.call("unmount rw forced", () => sys.rump_sys_unmount("/mnt", MNT_FORCE));
-      if (seed % 4 === 3 && mountWalk(c, type, MNT_RDONLY))
-        c.call("unmount ro again", () => sys.rump_sys_unmount("/mnt", 0));
+    if (stats.roMounted && seed % 4 === 1) {
+      // read-only → read-write in place, changes, then back to read-only
+      c.mark = host.output.length;
+      const fspec = { fspec: "/dev/fz" };
+      const e = c.call("update rw", () =>
+        sys.rump_sys_mount(type, "/mnt", MNT_UPDATE | rwflags, fspec),
+      );
+      if (e === 0) {
+        stats.rwMounted = true;
+        writeOps(c);
+        c.call("update ro", () => sys.rump_sys_mount(type, "/mnt", MNT_UPDATE | MNT_RDONLY, fspec));
+      }
+      const u = c.call("unmount updated", () => sys.rump_sys_unmount("/mnt", 0));
+      if (u !== 0) c.call("unmount updated forced", () => sys.rump_sys_unmount("/mnt", MNT_FORCE));
+    } else {
+      if (stats.roMounted) c.call("unmount ro", () => sys.rump_sys_unmount("/mnt", 0));
+      stats.rwMounted = mountWalk(c, type, rwflags);
+      if (stats.rwMounted) {
+        writeOps(c);
+        const e = c.call("unmount rw", () => sys.rump_sys_unmount("/mnt", 0));
+        if (e !== 0) c.call("unmount rw forced", () => sys.rump_sys_unmount("/mnt", MNT_FORCE));
+        if (seed % 4 === 3 && mountWalk(c, type, MNT_RDONLY))
+          c.call("unmount ro again", () => sys.rump_sys_unmount("/mnt", 0));
+      }
     }
   } finally {
     release(k);
@@ -358,6 +382,14 @@ export function runImage(m: ImageMap, dmg: Damage, seed: number): CaseStats {
   stats.calls = c.calls;
   stats.errnos = c.errnos;
   return stats;
+}
+
+/** The FFS checker over the damaged image: it reports, never throws or runs away. */
+function checkImage(m: ImageMap, dmg: Damage): void {
+  const img = m.image.slice(0, dmg.end);
+  for (const p of dmg.patches) if (p.off + p.bytes.length <= img.length) img.set(p.bytes, p.off);
+  const r = fsck_ffs(memBlockDev(img), { maxProblems: 50 });
+  if (r.problems.length > 51) throw new FuzzFailure(`fsck_ffs: ${r.problems.length} problems kept`);
 }
 
 function release(k: Kernel): void {
