@@ -1012,6 +1012,88 @@ d("ext2fs read-write: limits, features and the real tools", () => {
     unmountAndCheck(t, full);
   });
 
+  it("a large directory's lookups stay right through creates, removes, links and renames", () => {
+    const image = copyOf("mke2fs-rev1-1k");
+    const t = mountAt(image);
+    const s = t.sys;
+    s.rump_sys_mkdir("/mnt/big", 0o755);
+    s.rump_sys_mkdir("/mnt/other", 0o755);
+    const ino = new Map<string, number>();
+    const add = (n: string): void => {
+      writeFile(s, `/mnt/big/${n}`, pattern(1, n.length));
+      ino.set(n, s.rump_sys_stat(`/mnt/big/${n}`).st_ino);
+    };
+    for (let i = 0; i < 400; i++) add(`file-number-${i}`);
+    expect(s.rump_sys_stat("/mnt/big").st_size).toBeGreaterThan(8 * 1024);
+    let x = 99;
+    const rnd = (n: number): number => {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      return (x >>> 0) % n;
+    };
+    const check = (n: string): void => {
+      const want = ino.get(n);
+      if (want === undefined) expect(errnoOf(() => s.rump_sys_stat(`/mnt/big/${n}`))).toBe(ENOENT);
+      else expect(s.rump_sys_stat(`/mnt/big/${n}`).st_ino).toBe(want);
+    };
+    for (let step = 0; step < 600; step++) {
+      const a = `file-number-${rnd(500)}`;
+      const b = `file-number-${rnd(500)}`;
+      switch (rnd(5)) {
+        case 0:
+          if (!ino.has(a)) add(a);
+          break;
+        case 1:
+          if (ino.has(a)) {
+            s.rump_sys_unlink(`/mnt/big/${a}`);
+            ino.delete(a);
+          }
+          break;
+        case 2:
+          if (ino.has(a) && a !== b) {
+            s.rump_sys_rename(`/mnt/big/${a}`, `/mnt/big/${b}`);
+            ino.set(b, ino.get(a)!);
+            ino.delete(a);
+          }
+          break;
+        case 3:
+          if (ino.has(a) && !ino.has(b)) {
+            s.rump_sys_link(`/mnt/big/${a}`, `/mnt/big/${b}`);
+            ino.set(b, ino.get(a)!);
+          }
+          break;
+        case 4:
+          if (ino.has(a)) {
+            // out and back in: two directories change
+            s.rump_sys_rename(`/mnt/big/${a}`, "/mnt/other/x");
+            s.rump_sys_rename("/mnt/other/x", `/mnt/big/${b}`);
+            ino.set(b, ino.get(a)!);
+            if (a !== b) ino.delete(a);
+          }
+          break;
+      }
+      check(a);
+      check(b);
+    }
+    const names = [...ino.keys()].sort();
+    expect(
+      listdir(s, "/mnt/big")
+        .filter((n) => n !== "." && n !== "..")
+        .sort(),
+    ).toEqual(names);
+    unmountAndCheck(t, image);
+    const t2 = mountAt(image, MNT_RDONLY);
+    for (let i = 0; i < 500; i++) {
+      const n = `file-number-${i}`;
+      const want = ino.get(n);
+      if (want === undefined)
+        expect(errnoOf(() => t2.sys.rump_sys_stat(`/mnt/big/${n}`))).toBe(ENOENT);
+      else expect(t2.sys.rump_sys_stat(`/mnt/big/${n}`).st_ino).toBe(want);
+    }
+    t2.sys.rump_sys_unmount("/mnt", 0);
+  });
+
   it("debugfs lists the names we wrote, with their inode numbers", () => {
     const image = copyOf("mke2fs-rev1-4k");
     const t = mountAt(image);
