@@ -4,10 +4,12 @@
  * what was put in. One image (`base`) is only read; mutating tests share
  * `work`, each in paths of its own.
  */
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import {
   chmodSync,
   copyFileSync,
+  existsSync,
   lstatSync,
   mkdirSync,
   mkdtempSync,
@@ -132,6 +134,9 @@ describe("fsu mkfs and info", () => {
     if (typeof librump.newfs_ext2fs === "function") {
       expect(r.code).toBe(0);
       expect(probeImage(img).fs?.type).toBe("ext2fs");
+      const e2fsck = ["/usr/sbin/e2fsck", "/sbin/e2fsck"].find((f) => existsSync(f));
+      if (e2fsck === undefined) console.log("e2fsck check skipped: e2fsck is not installed");
+      else execFileSync(e2fsck, ["-fn", img], { stdio: "pipe" }); // throws unless clean
     } else {
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/^fsu: EOPNOTSUPP: .*newfs .*use mke2fs\)\n$/);

@@ -56,7 +56,7 @@ export const mkfs: Command = {
   name: "mkfs",
   summary: "make a file system (newfs), creating the image file with -s",
   usage:
-    "[-t ffs|ext2] [-s SIZE] [-O 1|2] [-b BSIZE] [-f FSIZE] [-i BYTES] [-m PCT] [-L LABEL] [-B be|le] IMAGE",
+    "[-t ffs|ext2] [-s SIZE] [-O N] [-b BSIZE] [-f FSIZE] [-i BYTES] [-m PCT] [-L LABEL] [-B be|le] IMAGE",
   options: [
     { name: "t", value: true, arg: "TYPE", help: "ffs (default) or ext2" },
     {
@@ -65,7 +65,12 @@ export const mkfs: Command = {
       arg: "SIZE",
       help: "file-system size (16m, 1g, …); a missing image file is created this big",
     },
-    { name: "O", value: true, arg: "1|2", help: "FFS: UFS1 or UFS2 (default 2)" },
+    {
+      name: "O",
+      value: true,
+      arg: "N",
+      help: "FFS: UFS1 or UFS2 (1|2, default 2); ext2: revision (0|1, default 1)",
+    },
     { name: "b", value: true, arg: "BSIZE", help: "block size" },
     { name: "f", value: true, arg: "FSIZE", help: "FFS: fragment size" },
     { name: "i", value: true, arg: "BYTES", help: "bytes of data per inode" },
@@ -152,6 +157,10 @@ export const mkfs: Command = {
           e = newfs_ffs(dev, o, why);
         } else {
           const o: Record<string, unknown> = {};
+          const rev = num("O");
+          if (rev !== undefined && rev !== 0 && rev !== 1)
+            throw ctx.usage("ext2: -O must be 0 or 1");
+          if (rev !== undefined) o.rev = rev;
           if (num("b") !== undefined) o.bsize = num("b");
           if (num("i") !== undefined) o.density = num("i");
           if (num("m") !== undefined) o.minfree = num("m");
