@@ -519,6 +519,42 @@ function writeRun(
   return 0;
 }
 
+/**
+ * Write-behind: the `n` blocks of device vnode `vp` at `blkno`, `size`
+ * bytes each and adjacent (one per `size` bytes), go out now with one
+ * gather transfer when all of them are cached, dirty and idle; then they
+ * leave the cache, their storage going back to the pool for the writer's
+ * next blocks (a big sequential write recycles a few clusters' worth of
+ * memory instead of holding the whole file until fsync). Nothing happens
+ * otherwise: fsync and the syncer write whatever is left. Returns the
+ * error of the transfer (the blocks then stay dirty and cached).
+ */
+export function vwritebehind(vp: Vnode, blkno: number, size: number, n: number): number {
+  const m = vp.v_bufs;
+  if (m === null || n < 2 || n * size > MAXPHYS || (size & ((1 << DEV_BSHIFT) - 1)) !== 0) return 0;
+  const step = size >> DEV_BSHIFT;
+  const run = clusterScratch;
+  run.length = 0;
+  for (let i = 0; i < n; i++) {
+    const bp = m.get(blkno + i * step);
+    if (
+      bp === undefined ||
+      bp.b_bcount !== size ||
+      (bp.b_oflags & BO_DELWRI) === 0 ||
+      (bp.b_cflags & BC_BUSY) !== 0
+    ) {
+      run.length = 0;
+      return 0;
+    }
+    run.push(bp);
+  }
+  const bc = bcOf(vp);
+  const error = writeRun(bc, vp, run, 0, n, n * size);
+  if (error === 0) for (let i = 0; i < n; i++) bufFree(bc, run[i]!);
+  run.length = 0;
+  return error;
+}
+
 /** Write every dirty buffer of every vnode (sync). */
 export function bufcache_flushall(bc: BufCache): number {
   let first = 0;

@@ -66,7 +66,16 @@ import {
   vop_whiteout_desc,
   vop_write_desc,
 } from "../../gen/vnode_if.js";
-import { bdwrite, bread, breadcluster, brelse, bwrite, vflushbuf } from "../../kern/vfs_bio.js";
+import {
+  bdwrite,
+  bread,
+  breadcluster,
+  brelse,
+  bwrite,
+  MAXPHYS,
+  vflushbuf,
+  vwritebehind,
+} from "../../kern/vfs_bio.js";
 import { genfs_islocked, genfs_lock, genfs_unlock, vn_lock } from "../../kern/vfs_vnode.js";
 import { fifo_vnodeop_entries } from "../../miscfs/fifofs/fifo_vnops.js";
 import {
@@ -85,7 +94,15 @@ import type { VnodeOpvEntry } from "../../sys/mount.js";
 import { uiomove, uiozero, type Uio } from "../../sys/uio.js";
 import { LK_EXCLUSIVE, LK_RETRY, VDIR, VLNK, VREG, type Vnode } from "../../sys/vnode.js";
 import { IFMT } from "../ufs/dinode.js";
-import { APPEND, IMMUTABLE, IN_ACCESS, IN_CHANGE, IN_UPDATE, VTOI } from "../ufs/inode.js";
+import {
+  APPEND,
+  IMMUTABLE,
+  IN_ACCESS,
+  IN_CHANGE,
+  IN_UPDATE,
+  VTOI,
+  type Inode,
+} from "../ufs/inode.js";
 import { ffs_balloc } from "./ffs_balloc.js";
 import { ffs_update } from "./ffs_inode.js";
 import { ufs_bmap } from "../ufs/ufs_bmap.js";
@@ -217,6 +234,7 @@ export function ffs_write(vp: Vnode, uio: Uio, ioflag: number, cred: Kauth_cred)
   const bsize = fs.fs_bsize;
   const bpp = ump.um_wbpp;
   const resid = uio.uio_resid;
+  const clblocks = Math.floor(MAXPHYS / bsize);
   ip.i_runlen = 0; // ffs_balloc may change the block map
   let error = 0;
   while (uio.uio_resid > 0) {
@@ -233,8 +251,15 @@ export function ffs_write(vp: Vnode, uio: Uio, ioflag: number, cred: Kauth_cred)
       din.di_size = off + n;
       vp.v_size = off + n;
     }
-    if (ioflag & IO_SYNC) bwrite(bp);
-    else bdwrite(bp);
+    if (ioflag & IO_SYNC) {
+      bwrite(bp);
+    } else {
+      bdwrite(bp);
+      // a full cluster of blocks written in order: write it behind now
+      const lbn = Math.floor(off / bsize);
+      if (on + n === bsize && (lbn + 1) % clblocks === 0 && lbn + 1 >= clblocks)
+        ffs_writebehind(ip, lbn + 1 - clblocks, clblocks);
+    }
   }
   if (uio.uio_resid < resid) {
     din.di_mode = (din.di_mode & IFMT) | genfs_write_clear_suid(din.di_mode & ~IFMT, cred);
@@ -247,6 +272,21 @@ export function ffs_write(vp: Vnode, uio: Uio, ioflag: number, cred: Kauth_cred)
     if (error === 0) error = e !== 0 ? e : e2;
   }
   return error;
+}
+
+/**
+ * Write-behind of logical blocks [lbn, lbn + n) of `ip` when they lie
+ * contiguously on disk (vwritebehind: one transfer, then out of the cache).
+ * A failure is not the writer's: the blocks stay dirty for fsync to report.
+ */
+function ffs_writebehind(ip: Inode, lbn: number, n: number): void {
+  const ump = ip.i_ump;
+  const fs = ump.um_fs;
+  const first = ump.um_bn;
+  if (ufs_bmap(ip, lbn, first) !== 0 || first.v === 0) return;
+  const b0 = first.v;
+  if (ufs_bmap(ip, lbn + n - 1, first) !== 0 || first.v !== b0 + (n - 1) * fs.fs_frag) return;
+  vwritebehind(ump.um_devvp, fsbtodb(fs, b0), fs.fs_bsize, n);
 }
 
 /** VOP_FSYNC: the inode, every dirty block of the device, then the device itself. */
