@@ -1185,6 +1185,21 @@ d("ext2fs read-write: limits, features and the real tools", () => {
     const r2 = tryMountRw(flex);
     expect(r2.errno).toBe(EROFS);
     expect(r2.t.console.join("")).toMatch(/force read-only: huge_file/);
+    r2.t.k.shutdown();
+    // sparse_super2 moves the backups; an orphan list waits for e2fsck
+    dv.setUint32(100, dv.getUint32(100, true) & ~0x8, true);
+    dv.setUint32(92, dv.getUint32(92, true) | 0x200, true);
+    writeFileSync(flex, b);
+    const r3 = tryMountRw(flex);
+    expect(r3.errno).toBe(EROFS);
+    expect(r3.t.console.join("")).toMatch(/read-only only: sparse_super2/);
+    r3.t.k.shutdown();
+    dv.setUint32(92, dv.getUint32(92, true) & ~0x200, true);
+    dv.setUint32(232, 12, true); // s_last_orphan
+    writeFileSync(flex, b);
+    const r4 = tryMountRw(flex);
+    expect(r4.errno).toBe(EROFS);
+    expect(r4.t.console.join("")).toMatch(/orphan inodes/);
   });
 
   it("superblock and descriptor backups follow the primary (sparse_super groups only)", () => {

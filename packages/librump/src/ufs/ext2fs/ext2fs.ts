@@ -71,6 +71,12 @@ export const EXT2F_COMPAT_HAS_JOURNAL = 0x0004;
 export const EXT2F_COMPAT_EXT_ATTR = 0x0008;
 export const EXT2F_COMPAT_RESIZE = 0x0010;
 export const EXT2F_COMPAT_DIR_INDEX = 0x0020;
+export const EXT2F_COMPAT_LAZY_BG = 0x0040;
+export const EXT2F_COMPAT_EXCLUDE_BITMAP = 0x0100;
+export const EXT2F_COMPAT_SPARSESUPER2 = 0x0200;
+export const EXT2F_COMPAT_FAST_COMMIT = 0x0400;
+export const EXT2F_COMPAT_STABLE_INODES = 0x0800;
+export const EXT2F_COMPAT_ORPHAN_FILE = 0x1000;
 
 /** Read-only compatible features: unknown ones allow reading only. */
 export const EXT2F_ROCOMPAT_SPARSESUPER = 0x0001;
@@ -119,6 +125,12 @@ const COMPAT_NAMES: [number, string][] = [
   [EXT2F_COMPAT_EXT_ATTR, "ext_attr"],
   [EXT2F_COMPAT_RESIZE, "resize_inode"],
   [EXT2F_COMPAT_DIR_INDEX, "dir_index"],
+  [EXT2F_COMPAT_LAZY_BG, "lazy_bg"],
+  [EXT2F_COMPAT_EXCLUDE_BITMAP, "exclude_bitmap"],
+  [EXT2F_COMPAT_SPARSESUPER2, "sparse_super2"],
+  [EXT2F_COMPAT_FAST_COMMIT, "fast_commit"],
+  [EXT2F_COMPAT_STABLE_INODES, "stable_inodes"],
+  [EXT2F_COMPAT_ORPHAN_FILE, "orphan_file"],
 ];
 const ROCOMPAT_NAMES: [number, string][] = [
   [EXT2F_ROCOMPAT_SPARSESUPER, "sparse_super"],
@@ -214,6 +226,8 @@ export class Ext2Fs {
   e2fs_vname = "";
   e2fs_reserved_ngdb = 0;
   e2fs_journal_inum = 0;
+  /** s_last_orphan: the head of the orphan-inode list (0: none) */
+  e2fs_last_orphan = 0;
   e2fs_desc_size = 0;
   e2fs_blocks_count_hi = 0;
 
@@ -283,6 +297,7 @@ export function ext2fs_sbparse(b: Uint8Array, off = 0): Ext2Fs {
     s.e2fs_vname = v;
     s.e2fs_reserved_ngdb = r16(206);
     s.e2fs_journal_inum = r32(224);
+    s.e2fs_last_orphan = r32(232);
     s.e2fs_desc_size = r16(254);
     s.e2fs_blocks_count_hi = r32(336);
   } else {
@@ -786,38 +801,37 @@ export const E2FS_WANT_EXTRA_ISIZE = 32;
  * when i_extra_isize covers them.
  */
 export function e2fs_dinode_serialize(d: Ext2Dinode, b: Uint8Array, off: number, s: Ext2Fs): void {
-  const w16 = (o: number, v: number): void => e2_wr16(b, off + o, v);
-  const w32 = (o: number, v: number): void => e2_wr32(b, off + o, v);
-  w16(0, d.e2di_mode);
-  w16(2, d.e2di_uid & 0xffff);
-  w32(4, d.e2di_size % 4294967296);
-  w32(8, d.e2di_atime);
-  w32(12, d.e2di_ctime);
-  w32(16, d.e2di_mtime);
-  w32(20, d.e2di_dtime);
-  w16(24, d.e2di_gid & 0xffff);
-  w16(26, d.e2di_nlink);
-  w32(28, d.e2di_nblock % 4294967296);
-  w32(32, d.e2di_flags);
-  for (let i = 0; i < EXT2_N_BLOCKS; i++) w32(40 + i * 4, d.e2di_blocks[i]!);
-  w32(100, d.e2di_gen);
-  w32(104, d.e2di_facl);
+  e2_wr16(b, off, d.e2di_mode);
+  e2_wr16(b, off + 2, d.e2di_uid & 0xffff);
+  e2_wr32(b, off + 4, d.e2di_size % 4294967296);
+  e2_wr32(b, off + 8, d.e2di_atime);
+  e2_wr32(b, off + 12, d.e2di_ctime);
+  e2_wr32(b, off + 16, d.e2di_mtime);
+  e2_wr32(b, off + 20, d.e2di_dtime);
+  e2_wr16(b, off + 24, d.e2di_gid & 0xffff);
+  e2_wr16(b, off + 26, d.e2di_nlink);
+  e2_wr32(b, off + 28, d.e2di_nblock % 4294967296);
+  e2_wr32(b, off + 32, d.e2di_flags);
+  const blocks = d.e2di_blocks;
+  for (let i = 0; i < EXT2_N_BLOCKS; i++) e2_wr32(b, off + 40 + i * 4, blocks[i]!);
+  e2_wr32(b, off + 100, d.e2di_gen);
+  e2_wr32(b, off + 104, d.e2di_facl);
   if (s.e2fs_rev >= E2FS_REV1 && (d.e2di_mode & EXT2_IFMT) === EXT2_IFREG)
-    w32(108, Math.floor(d.e2di_size / 4294967296));
+    e2_wr32(b, off + 108, Math.floor(d.e2di_size / 4294967296));
   if (s.e2fs_creator !== E2FS_OS_HURD) {
-    w16(120, (d.e2di_uid >>> 16) & 0xffff);
-    w16(122, (d.e2di_gid >>> 16) & 0xffff);
+    e2_wr16(b, off + 120, (d.e2di_uid >>> 16) & 0xffff);
+    e2_wr16(b, off + 122, (d.e2di_gid >>> 16) & 0xffff);
   }
   if (s.e2fs_isize > 128) {
-    const extra = e2_rd16(b, off + 128);
-    if (extra >= 4 && 128 + extra <= s.e2fs_isize) {
-      const fits = (fieldEnd: number): boolean => 128 + extra >= fieldEnd;
-      if (fits(136)) w32(132, xtime_extra(d.e2di_ctime, d.e2di_ctimensec));
-      if (fits(140)) w32(136, xtime_extra(d.e2di_mtime, d.e2di_mtimensec));
-      if (fits(144)) w32(140, xtime_extra(d.e2di_atime, d.e2di_atimensec));
-      if (fits(152)) {
-        w32(144, d.e2di_crtime);
-        w32(148, xtime_extra(d.e2di_crtime, d.e2di_crtimensec));
+    // i_extra_isize says which of the large-inode fields exist
+    const end = 128 + e2_rd16(b, off + 128);
+    if (end >= 132 && end <= s.e2fs_isize) {
+      if (end >= 136) e2_wr32(b, off + 132, xtime_extra(d.e2di_ctime, d.e2di_ctimensec));
+      if (end >= 140) e2_wr32(b, off + 136, xtime_extra(d.e2di_mtime, d.e2di_mtimensec));
+      if (end >= 144) e2_wr32(b, off + 140, xtime_extra(d.e2di_atime, d.e2di_atimensec));
+      if (end >= 152) {
+        e2_wr32(b, off + 144, d.e2di_crtime);
+        e2_wr32(b, off + 148, xtime_extra(d.e2di_crtime, d.e2di_crtimensec));
       }
     }
   }
@@ -934,8 +948,27 @@ export function e2fs_mode_to_ft(mode: number): number {
  */
 export const EXT2F_INCOMPAT_SUPP_RW = EXT2F_INCOMPAT_FTYPE;
 export const EXT2F_ROCOMPAT_SUPP_RW = EXT2F_ROCOMPAT_SPARSESUPER | EXT2F_ROCOMPAT_LARGEFILE;
+/**
+ * Compatible features a writer may ignore; the others (sparse_super2
+ * moves the backups, the orphan file and fast commits need their own
+ * upkeep, exclude bitmaps and lazy groups change the group layout) keep
+ * the mount read-only.
+ */
+export const EXT2F_COMPAT_SUPP_RW =
+  EXT2F_COMPAT_PREALLOC |
+  EXT2F_COMPAT_IMAGIC |
+  EXT2F_COMPAT_HAS_JOURNAL |
+  EXT2F_COMPAT_EXT_ATTR |
+  EXT2F_COMPAT_RESIZE |
+  EXT2F_COMPAT_DIR_INDEX |
+  EXT2F_COMPAT_STABLE_INODES;
 export function ext2fs_rw_check(s: Ext2Fs): string | null {
   if (s.e2fs_rev < E2FS_REV1) return null;
+  const compat = s.e2fs_features_compat & ~EXT2F_COMPAT_SUPP_RW;
+  if (compat !== 0)
+    return `compatible features supported read-only only: ${e2fs_compat_names(compat).join(" ")}`;
+  if (s.e2fs_last_orphan !== 0)
+    return `orphan inodes (from inode ${s.e2fs_last_orphan}) wait for e2fsck`;
   const inc = s.e2fs_features_incompat & ~EXT2F_INCOMPAT_SUPP_RW;
   if (inc !== 0)
     return `incompatible features supported read-only only: ${e2fs_incompat_names(inc).join(" ")}`;
