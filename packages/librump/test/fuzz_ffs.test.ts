@@ -20,7 +20,14 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildMakefsImages, makefsMissing } from "./helpers/fuzz_images.js";
+import { runImage } from "./helpers/fuzz_case.js";
+import {
+  buildFfsImage,
+  buildMakefsImages,
+  FFS_VARIANTS,
+  makefsMissing,
+  mapFfs,
+} from "./helpers/fuzz_images.js";
 import { describeFailures, fuzzSeeds, runFuzz, type FuzzReport } from "./helpers/fuzz_runner.js";
 
 const FILE = "packages/librump/test/fuzz_ffs.test.ts";
@@ -81,4 +88,20 @@ describe("ffs fuzz", () => {
     },
     180_000,
   );
+
+  it("a root inode with mode 0 is refused with a console message (each image)", () => {
+    for (const v of FFS_VARIANTS) {
+      const m = mapFfs(v.name, buildFfsImage(v));
+      const root = m.regions.find((r) => r.kind === "inode")!; // inode 2 comes first
+      const dmg = {
+        patches: [{ off: root.off, bytes: new Uint8Array(2) }],
+        end: m.image.length,
+        what: [],
+      };
+      // runImage throws when a refused mount printed nothing
+      const st = runImage(m, dmg, 0);
+      expect(st.roMounted).toBe(false);
+      expect(st.rwMounted).toBe(false);
+    }
+  });
 });

@@ -311,6 +311,8 @@ function ffs_mountfs(
   if (error === 0 && rvp.vp!.v_type !== VDIR) {
     k.printf(`ffs ${fspec}: root inode is not a directory\n`);
     error = EFTYPE;
+  } else if (error === ENOENT) {
+    k.printf(`ffs ${fspec}: root inode is not allocated (mode 0)\n`);
   }
   if (rvp.vp !== null) vrele(rvp.vp);
   if (error !== 0) {
