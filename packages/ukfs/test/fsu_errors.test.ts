@@ -3,14 +3,14 @@
  * and a failed command never leaves the image unclean. Also images made by
  * the real tools (makefs, mke2fs), skipped with the reason when missing.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openImage } from "../src/open.js";
 import { probeImage } from "../src/probe.js";
-import { fails, fsu, ok } from "./fsu_helpers.js";
+import { BIN, fails, fsu, ok } from "./fsu_helpers.js";
 import { buildTree, makeFfs, makefsMissing } from "./helpers.js";
 
 let dir: string;
@@ -106,6 +106,30 @@ describe("fsu bad input", () => {
     }
     expect(ok(["cat", img, "/held"])).toBe("by the test process");
     expect(clean(img)).toBe(true);
+  });
+});
+
+describe("fsu interrupted", () => {
+  it("Ctrl-C during put: stops, removes the partial file, unmounts cleanly", async () => {
+    const big = join(dir, "big.img");
+    ok(["mkfs", "-s", "96m", big]);
+    const host = join(dir, "64m.bin");
+    writeFileSync(host, Buffer.alloc(64 << 20, 1));
+    const child = spawn(process.execPath, [BIN, "put", big, host, "/64m.bin"], {
+      env: { ...process.env, FSU_PROGRESS: "1" },
+    });
+    let stderr = "";
+    child.stderr.on("data", (b: Buffer) => {
+      if (stderr === "") child.kill("SIGINT"); // the first progress report: copying has begun
+      stderr += b.toString();
+    });
+    const code = await new Promise<number | null>((r) => child.on("close", r));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /\nfsu: EINTR: interrupted system call, put '\/64m\.bin': interrupted; the image was unmounted cleanly; removed the partial \/64m\.bin\n$/,
+    );
+    expect(clean(big)).toBe(true);
+    expect(ok(["ls", big, "/"])).toBe("");
   });
 });
 

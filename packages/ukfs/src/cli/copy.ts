@@ -27,6 +27,7 @@ import {
   AT_FDCWD,
   AT_SYMLINK_NOFOLLOW,
   EDQUOT,
+  EINTR,
   EISDIR,
   ENOSPC,
   O_CREAT,
@@ -43,6 +44,7 @@ import {
 import { readDirents, type Ukfs } from "../api.js";
 import { FsuError } from "./errors.js";
 import { InoStat } from "./inostat.js";
+import { checkpoint } from "./interrupt.js";
 import { Progress, progressWanted } from "./progress.js";
 
 export const CHUNK = 1 << 20;
@@ -205,13 +207,13 @@ function treeBytes(side: Side, path: string, m: Meta): number {
  * Copy `srcPath` of `src` to `dstPath` of `dst` (the final name: callers
  * resolve "into an existing directory" themselves).
  */
-export function copyTree(
+export async function copyTree(
   src: Side,
   srcPath: string,
   dst: Side,
   dstPath: string,
   o: CopyOptions,
-): CopyStats {
+): Promise<CopyStats> {
   const stats: CopyStats = { files: 0, dirs: 0, links: 0, bytes: 0 };
   const top = src.lstat(srcPath);
   if (isDir(top) && !o.recursive)
@@ -224,9 +226,9 @@ export function copyTree(
   const buf = new Uint8Array(CHUNK);
   const cur = { writing: null as string | null };
 
-  const copyFile = (s: string, d: string, m: Meta): void => {
+  const copyFile = async (s: string, d: string, m: Meta): Promise<void> => {
     try {
-      copyFileBytes(s, d, m);
+      await copyFileBytes(s, d, m);
     } catch (e) {
       // descriptor calls (pread, pwrite) name no path: name the file
       if (e instanceof RumpError && e.path === undefined)
@@ -234,7 +236,7 @@ export function copyTree(
       throw e;
     }
   };
-  const copyFileBytes = (s: string, d: string, m: Meta): void => {
+  const copyFileBytes = async (s: string, d: string, m: Meta): Promise<void> => {
     const ifd = src.openRead(s);
     try {
       cur.writing = d;
@@ -248,6 +250,7 @@ export function copyTree(
           pos += n;
           stats.bytes += n;
           progress.add(n);
+          await checkpoint(o.command, d);
         }
       } finally {
         dst.close(ofd);
@@ -265,12 +268,13 @@ export function copyTree(
     dst.utimes(d, m.atimeMs, m.mtimeMs, isLink);
   };
 
-  const walk = (s: string, d: string, m: Meta): void => {
+  const walk = async (s: string, d: string, m: Meta): Promise<void> => {
+    await checkpoint(o.command, d);
     const type = m.mode & S_IFMT;
     if (type === S_IFDIR) {
       dst.mkdir(d, m.mode | 0o700);
       stats.dirs++;
-      for (const e of src.list(s)) walk(src.join(s, e.name), dst.join(d, e.name), e.meta);
+      for (const e of src.list(s)) await walk(src.join(s, e.name), dst.join(d, e.name), e.meta);
       finishMeta(d, m, false);
     } else if (type === S_IFLNK) {
       dst.symlink(src.readlink(s), d);
@@ -281,7 +285,7 @@ export function copyTree(
         /* link times are best effort (not every host can set them) */
       }
     } else if (type === S_IFREG) {
-      copyFile(s, d, m);
+      await copyFile(s, d, m);
       finishMeta(d, m, false);
     } else {
       process.stderr.write(`fsu: ${o.command}: skipping ${s}: not a file, directory or link\n`);
@@ -289,8 +293,21 @@ export function copyTree(
   };
 
   try {
-    walk(srcPath, dstPath, top);
+    await walk(srcPath, dstPath, top);
   } catch (e) {
+    if (e instanceof FsuError && e.errno === EINTR && cur.writing !== null) {
+      try {
+        dst.unlink(cur.writing);
+      } catch {
+        /* leave it */
+      }
+      throw new FsuError(
+        EINTR,
+        e.syscall,
+        e.path,
+        `${e.reason}; removed the partial ${cur.writing}`,
+      );
+    }
     const full =
       (e instanceof RumpError && (e.errno === ENOSPC || e.errno === EDQUOT)) ||
       (e as NodeJS.ErrnoException).code === "ENOSPC";

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The fsu command (bin of @rump/ukfs): see main.ts and `fsu --help`. */
+import { catchInterrupts } from "./interrupt.js";
 import { main } from "./main.js";
 
 // a closed pipe (fsu cat … | head) ends the output quietly
@@ -8,6 +9,7 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
+catchInterrupts();
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

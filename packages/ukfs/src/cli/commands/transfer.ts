@@ -44,13 +44,13 @@ export const get: Command = {
     ["fsu get disk.img /etc/motd", "copy /etc/motd to ./motd"],
     ["fsu get -r disk.img /etc etc-copy", "copy the tree /etc to ./etc-copy"],
   ],
-  run(ctx) {
+  async run(ctx) {
     const [img, src, dest = "."] = ctx.operands as [string, string, string?];
     imagePath(src, "get");
     const fs = ctx.open(img, false);
     const name = posix.basename(src) || "root";
     const to = target(hostSide, dest, name);
-    const stats = copyTree(imageSide(fs), src, hostSide, to, {
+    const stats = await copyTree(imageSide(fs), src, hostSide, to, {
       recursive: ctx.flag("r"),
       preserve: true,
       command: "get",
@@ -69,13 +69,13 @@ export const put: Command = {
     ["fsu put disk.img motd /etc/motd", "copy ./motd to /etc/motd"],
     ["fsu put -r disk.img ./site /var/www", "copy the tree ./site into /var/www"],
   ],
-  run(ctx) {
+  async run(ctx) {
     const [img, src, dest] = ctx.operands as [string, string, string];
     imagePath(dest, "put");
     const fs = ctx.open(img, true);
     const side = imageSide(fs);
     const to = target(side, dest, hostBasename(src));
-    const stats = copyTree(hostSide, src, side, to, {
+    const stats = await copyTree(hostSide, src, side, to, {
       recursive: ctx.flag("r"),
       preserve: true,
       command: "put",
@@ -96,14 +96,14 @@ export const cp: Command = {
   ],
   operands: [3, 3],
   examples: [["fsu cp -r disk.img /etc /etc.orig", "a copy of the tree /etc"]],
-  run(ctx) {
+  async run(ctx) {
     const [img, src, dest] = ctx.operands as [string, string, string];
     imagePath(src, "cp");
     imagePath(dest, "cp");
     const fs = ctx.open(img, true);
     const side = imageSide(fs);
     const to = target(side, dest, posix.basename(src));
-    const stats = copyTree(side, src, side, to, {
+    const stats = await copyTree(side, src, side, to, {
       recursive: ctx.flag("r") || ctx.flag("R"),
       preserve: ctx.flag("p"),
       command: "cp",

@@ -1,0 +1,34 @@
+/**
+ * Ctrl-C (SIGINT) and SIGTERM during a long command: the work stops at the
+ * next checkpoint and the command fails the usual way, so the image is
+ * unmounted cleanly instead of the process dying with it mounted. A second
+ * signal ends the process at once.
+ */
+import { EINTR } from "@rump/syscalls";
+import { FsuError } from "./errors.js";
+
+let requested = false;
+let lastYield = 0;
+
+export function catchInterrupts(): void {
+  const on = (): void => {
+    if (requested) process.exit(130);
+    requested = true;
+  };
+  process.on("SIGINT", on);
+  process.on("SIGTERM", on);
+}
+
+/**
+ * Let signals in (a turn of the event loop, at most every 50 ms) and throw
+ * if one asked to stop.
+ */
+export async function checkpoint(syscall: string, path: string): Promise<void> {
+  const now = performance.now();
+  if (now - lastYield >= 50) {
+    lastYield = now;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  if (requested)
+    throw new FsuError(EINTR, syscall, path, "interrupted; the image was unmounted cleanly");
+}
