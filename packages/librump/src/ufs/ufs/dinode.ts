@@ -55,11 +55,16 @@ export class Dinode {
   di_kernflags = 0;
   di_flags = 0;
   di_extsize = 0;
+  /*
+   * Plain arrays of doubles (PACKED_DOUBLE elements on the JS heap), not
+   * Float64Arrays: a typed array this size gets a backing store of its own,
+   * and an inode is loaded for nearly every metadata operation on a big tree.
+   */
   /** direct block pointers (fragment numbers; 0 = hole) */
-  readonly di_db = new Float64Array(NDADDR);
+  readonly di_db: number[] = [0.5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0].fill(0);
   /** single, double, triple indirect */
-  readonly di_ib = new Float64Array(NIADDR);
-  readonly di_extb = new Float64Array(NXADDR);
+  readonly di_ib: number[] = [0.5, 0, 0].fill(0);
+  readonly di_extb: number[] = [0.5, 0].fill(0);
   di_modrev = 0;
   /**
    * A short symlink's target lives where the block pointers would; its
