@@ -14,6 +14,8 @@ export function catchInterrupts(): void {
   const on = (): void => {
     if (requested) process.exit(130);
     requested = true;
+    // a command waiting for stdin (write) sees its end, then the checkpoint
+    process.stdin.destroy();
   };
   process.on("SIGINT", on);
   process.on("SIGTERM", on);
@@ -31,4 +33,9 @@ export async function checkpoint(syscall: string, path: string): Promise<void> {
   }
   if (requested)
     throw new FsuError(EINTR, syscall, path, "interrupted; the image was unmounted cleanly");
+}
+
+/** True once a signal asked to stop. */
+export function interrupted(): boolean {
+  return requested;
 }

@@ -16,6 +16,7 @@ import {
 import { readDirents, type Ukfs } from "../../api.js";
 import { CHUNK } from "../copy.js";
 import { InoStat } from "../inostat.js";
+import { checkpoint } from "../interrupt.js";
 import { imagePath, type Command } from "../context.js";
 import { columns, flagsString, humanSize, lsTime, modeString, typeName } from "../format.js";
 
@@ -176,6 +177,7 @@ async function catFile(fs: Ukfs, path: string): Promise<void> {
       const n = fs.inFdProc("read", (sys) => sys.rump_sys_pread(fd, buf, CHUNK, pos));
       if (n === 0) break;
       pos += n;
+      await checkpoint("read", path);
       if (!process.stdout.write(buf.subarray(0, n)))
         await new Promise<void>((r) => process.stdout.once("drain", r));
     }

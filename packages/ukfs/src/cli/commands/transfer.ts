@@ -2,6 +2,7 @@
 import { posix, basename as hostBasename } from "node:path";
 import {
   EDQUOT,
+  EINTR,
   ENOSPC,
   O_APPEND,
   O_CREAT,
@@ -14,6 +15,7 @@ import {
 import { copyTree, hostSide, imageSide, type CopyStats, type Side } from "../copy.js";
 import { imagePath, type Command, type Ctx } from "../context.js";
 import { FsuError } from "../errors.js";
+import { checkpoint, interrupted } from "../interrupt.js";
 
 const isDirMeta = (side: Side, p: string): boolean => {
   const m = side.stat(p);
@@ -155,9 +157,13 @@ export const write: Command = {
           while (done < chunk.length) done += sys.rump_sys_write(fd, chunk.subarray(done));
         });
         bytes += chunk.length;
+        await checkpoint("write", path);
       }
+      await checkpoint("write", path);
       fs.inFdProc("fsync", (sys) => sys.rump_sys_fsync(fd));
     } catch (e) {
+      if (interrupted() && !(e instanceof FsuError))
+        throw new FsuError(EINTR, "write", path, `interrupted after ${bytes} bytes`);
       if (e instanceof RumpError && (e.errno === ENOSPC || e.errno === EDQUOT))
         throw new FsuError(e.errno, "write", path, `the image is full after ${bytes} bytes`);
       throw e;
