@@ -30,8 +30,8 @@ import { panic } from "./subr_prf.js";
 export const MAXPHYS = 1 << 20;
 /** Default bound when RUMP_MEMLIMIT is not set. */
 const DEFAULT_BUFMEM = 512 * 1024 * 1024;
-/** Bytes of freed buffer storage kept for reuse (still counted in bufmem). */
-const POOL_MAX = 16 * 1024 * 1024;
+/** Bytes of freed buffer storage kept for reuse (still counted in bufmem), at most a quarter of the cache. */
+const POOL_MAX = 64 * 1024 * 1024;
 /** Seconds a delayed write may wait for the syncer (syncdelay). */
 export const SYNCDELAY_MS = 2000;
 
@@ -57,11 +57,13 @@ export class BufCache {
    */
   readonly pool = new Map<number, Uint8Array[]>();
   poolBytes = 0;
+  readonly poolMax: number;
   constructor(readonly kernel: Kernel) {
     const lim = kernel.params.memlimit;
     this.bufmax = Number.isFinite(lim)
       ? Math.max(4 * 1024 * 1024, Math.floor(lim / 2))
       : DEFAULT_BUFMEM;
+    this.poolMax = Math.min(POOL_MAX, Math.floor(this.bufmax / 4));
   }
 }
 
@@ -117,7 +119,7 @@ function bufFree(bc: BufCache, bp: Buf): void {
 /** Give back buffer storage: into the pool while it has room, else to the kernel. */
 function dataFree(bc: BufCache, data: Uint8Array): void {
   const n = data.length;
-  if (bc.poolBytes + n <= POOL_MAX) {
+  if (bc.poolBytes + n <= bc.poolMax) {
     let list = bc.pool.get(n);
     if (list === undefined) bc.pool.set(n, (list = []));
     list.push(data);
