@@ -52,6 +52,9 @@ function requireImage(s: ImageSpec): void {
   if (!existsSync(s.image)) throw new FsuError(ENOENT, "open", s.image, "no such image");
 }
 
+/** The kernel memory of an fsu run (half of it is the buffer cache). */
+export const FSU_MEMLIMIT = 128 << 20;
+
 /** Mount the image: read-only unless `writable`. */
 export function openFsuImage(spec: string, writable: boolean, console: string[]): Ukfs {
   const s = parseImageSpec(spec);
@@ -59,6 +62,11 @@ export function openFsuImage(spec: string, writable: boolean, console: string[])
   try {
     return openImage(s.pathForOpen, {
       readonly: !writable,
+      // a bounded buffer cache keeps big copies in bounded memory (and faster); the
+      // environment's RUMP_MEMLIMIT, if set, decides instead
+      ...(process.env.RUMP_MEMLIMIT === undefined
+        ? { params: { RUMP_MEMLIMIT: FSU_MEMLIMIT } }
+        : {}),
       ...(s.partName !== null ? { partition: s.partName } : {}),
       console: (line) => {
         console.push(line);
