@@ -488,11 +488,9 @@ export class Ext2Dinode {
   static readonly I_BLOCK = 40;
 }
 
-/** Extra-inode timestamp: low 2 bits extend the epoch, the rest is nanoseconds. */
-function xtime(sec: number, extra: number, out: { s: number; ns: number }): void {
-  // sec is signed 32-bit on disk; epoch bits extend it
-  out.s = (sec | 0) + (extra & 3) * 4294967296;
-  out.ns = extra >>> 2;
+/** Extra-inode timestamp: the low 2 bits of `extra` extend the (signed 32-bit) seconds. */
+function xtime_sec(sec: number, extra: number): number {
+  return (sec | 0) + (extra & 3) * 4294967296;
 }
 
 /**
@@ -505,59 +503,56 @@ export function e2fs_dinode_parse(
   s: Ext2Fs,
   d: Ext2Dinode,
 ): Ext2Dinode {
-  const r16 = (o: number): number => e2_rd16(b, off + o);
-  const r32 = (o: number): number => e2_rd32(b, off + o);
-  d.e2di_mode = r16(0);
+  d.e2di_mode = e2_rd16(b, off);
   // osd2 holds the high 16 bits of the ids, except in the Hurd's layout
   const hurd = s.e2fs_creator === E2FS_OS_HURD;
-  d.e2di_uid = (r16(2) | (hurd ? 0 : r16(120) << 16)) >>> 0;
-  d.e2di_gid = (r16(24) | (hurd ? 0 : r16(122) << 16)) >>> 0;
-  let size = r32(4);
+  d.e2di_uid = (e2_rd16(b, off + 2) | (hurd ? 0 : e2_rd16(b, off + 120) << 16)) >>> 0;
+  d.e2di_gid = (e2_rd16(b, off + 24) | (hurd ? 0 : e2_rd16(b, off + 122) << 16)) >>> 0;
+  let size = e2_rd32(b, off + 4);
   if (s.e2fs_rev >= E2FS_REV1 && (d.e2di_mode & EXT2_IFMT) === EXT2_IFREG)
-    size += r32(108) * 4294967296;
+    size += e2_rd32(b, off + 108) * 4294967296;
   d.e2di_size = size;
-  d.e2di_atime = r32(8) | 0;
-  d.e2di_ctime = r32(12) | 0;
-  d.e2di_mtime = r32(16) | 0;
-  d.e2di_dtime = r32(20);
-  d.e2di_nlink = r16(26);
-  d.e2di_flags = r32(32);
-  let nblock = r32(28);
+  d.e2di_atime = e2_rd32(b, off + 8) | 0;
+  d.e2di_ctime = e2_rd32(b, off + 12) | 0;
+  d.e2di_mtime = e2_rd32(b, off + 16) | 0;
+  d.e2di_dtime = e2_rd32(b, off + 20);
+  d.e2di_nlink = e2_rd16(b, off + 26);
+  d.e2di_flags = e2_rd32(b, off + 32);
+  let nblock = e2_rd32(b, off + 28);
   if (s.e2fs_features_rocompat & EXT2F_ROCOMPAT_HUGE_FILE) {
-    nblock += r16(116) * 4294967296;
+    nblock += e2_rd16(b, off + 116) * 4294967296;
     if (d.e2di_flags & EXT2_HUGE_FILE) nblock *= s.e2fs_bsize / 512;
   }
   d.e2di_nblock = nblock;
-  for (let i = 0; i < EXT2_N_BLOCKS; i++) d.e2di_blocks[i] = r32(40 + i * 4);
-  d.e2di_gen = r32(100);
-  d.e2di_facl = r32(104);
+  const blocks = d.e2di_blocks;
+  for (let i = 0; i < EXT2_N_BLOCKS; i++) blocks[i] = e2_rd32(b, off + 40 + i * 4);
+  d.e2di_gen = e2_rd32(b, off + 100);
+  d.e2di_facl = e2_rd32(b, off + 104);
   d.e2di_atimensec = d.e2di_ctimensec = d.e2di_mtimensec = 0;
   d.e2di_crtime = d.e2di_crtimensec = 0;
   // the large-inode part: i_extra_isize says how much of it is valid
   if (s.e2fs_isize > 128) {
-    const extra = r16(128);
-    if (extra >= 4 && 128 + extra <= s.e2fs_isize) {
-      const t = { s: 0, ns: 0 };
-      const fits = (fieldEnd: number): boolean => 128 + extra >= fieldEnd;
-      if (fits(136)) {
-        xtime(d.e2di_ctime, r32(132), t);
-        d.e2di_ctime = t.s;
-        d.e2di_ctimensec = t.ns;
+    const end = 128 + e2_rd16(b, off + 128);
+    if (end >= 132 && end <= s.e2fs_isize) {
+      if (end >= 136) {
+        const x = e2_rd32(b, off + 132);
+        d.e2di_ctime = xtime_sec(d.e2di_ctime, x);
+        d.e2di_ctimensec = x >>> 2;
       }
-      if (fits(140)) {
-        xtime(d.e2di_mtime, r32(136), t);
-        d.e2di_mtime = t.s;
-        d.e2di_mtimensec = t.ns;
+      if (end >= 140) {
+        const x = e2_rd32(b, off + 136);
+        d.e2di_mtime = xtime_sec(d.e2di_mtime, x);
+        d.e2di_mtimensec = x >>> 2;
       }
-      if (fits(144)) {
-        xtime(d.e2di_atime, r32(140), t);
-        d.e2di_atime = t.s;
-        d.e2di_atimensec = t.ns;
+      if (end >= 144) {
+        const x = e2_rd32(b, off + 140);
+        d.e2di_atime = xtime_sec(d.e2di_atime, x);
+        d.e2di_atimensec = x >>> 2;
       }
-      if (fits(152)) {
-        xtime(r32(144), r32(148), t);
-        d.e2di_crtime = t.s;
-        d.e2di_crtimensec = t.ns;
+      if (end >= 152) {
+        const x = e2_rd32(b, off + 148);
+        d.e2di_crtime = xtime_sec(e2_rd32(b, off + 144), x);
+        d.e2di_crtimensec = x >>> 2;
       }
     }
   }
