@@ -50,7 +50,7 @@ const REGRESSIONS = [
 /** cases per CI run over our newfs images (4: UFS1/UFS2 × little/big endian) */
 const CASES = 2000;
 /** and over the makefs images (2: UFS1 little-endian, UFS2 big-endian) */
-const MAKEFS_CASES = 600;
+const MAKEFS_CASES = 400;
 
 const missing = makefsMissing();
 if (missing !== null) console.log(`fuzz_ffs.test.ts: makefs images skipped: ${missing}`);

@@ -16,16 +16,20 @@ import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 
 export interface FuzzJob {
-  type: "ffs" | "ext2fs";
+  /** "selftest": cases that hang or exhaust the heap on purpose (the runner's test) */
+  type: "ffs" | "ext2fs" | "selftest";
   /** base images (ext2: made by mke2fs; FFS: by makefs, or none: the worker makes its own with newfs) */
   images: { name: string; bytes: Uint8Array }[];
   seeds: number[];
+  /** the worker's heap limit (default 384 MiB) */
+  heapMb?: number;
 }
 
 export type FuzzMessage =
   | { t: "start"; seed: number }
   | { t: "fail"; seed: number; image: string; message: string }
-  | { t: "done"; roMounted: number; rwMounted: number; calls: number };
+  | { t: "end"; seed: number; ro: boolean; rw: boolean; calls: number }
+  | { t: "done" };
 
 export interface FuzzFailureReport {
   seed: number;
@@ -90,7 +94,7 @@ function runWorker(job: FuzzJob, stallMs: number, report: FuzzReport): Promise<n
       eval: true,
       workerData: job,
       execArgv: ["--conditions=@rump/source"],
-      resourceLimits: { maxOldGenerationSizeMb: 384 },
+      resourceLimits: { maxOldGenerationSizeMb: job.heapMb ?? 384 },
       stdout: false,
       stderr: false,
     });
@@ -98,7 +102,7 @@ function runWorker(job: FuzzJob, stallMs: number, report: FuzzReport): Promise<n
     let index = -1;
     let finished = false;
     // the first message waits for the worker's start-up (loading sources, making images)
-    let timer = setTimeout(onStall, stallMs * 3);
+    let timer = setTimeout(onStall, Math.max(stallMs * 3, 120_000));
     const finish = (rest: number[]): void => {
       if (finished) return;
       finished = true;
@@ -124,10 +128,11 @@ function runWorker(job: FuzzJob, stallMs: number, report: FuzzReport): Promise<n
         report.cases++;
       } else if (m.t === "fail") {
         report.failures.push({ seed: m.seed, image: m.image, message: m.message });
-      } else {
-        report.roMounted += m.roMounted;
-        report.rwMounted += m.rwMounted;
+      } else if (m.t === "end") {
+        if (m.ro) report.roMounted++;
+        if (m.rw) report.rwMounted++;
         report.calls += m.calls;
+      } else {
         void w.terminate();
         finish([]);
       }
