@@ -45,12 +45,15 @@ function isGroupMeta(fs: Ext2Fs, gd: Ext2Gd, b: number): boolean {
   );
 }
 
-/** Find a clear bit in map[0…nbits) from `start` on, wrapping once; -1 if none. */
-function findClear(map: Uint8Array, nbits: number, start: number): number {
-  if (start >= nbits || start < 0) start = 0;
+/**
+ * Find a clear bit in map[lo…nbits) from `start` on, wrapping once to
+ * `lo`; -1 if none.
+ */
+function findClear(map: Uint8Array, nbits: number, start: number, lo0 = 0): number {
+  if (start >= nbits || start < lo0) start = lo0;
   // the rest of start's byte bit by bit, then whole bytes, then wrap
   for (let pass = 0; pass < 2; pass++) {
-    const lo = pass === 0 ? start : 0;
+    const lo = pass === 0 ? start : lo0;
     const hi = pass === 0 ? nbits : Math.min(start + 8, nbits);
     let i = lo;
     while (i < hi && i & 7) {
@@ -213,13 +216,8 @@ function nodealloccg(ump: Ext2Mount, g: number, isdir: boolean): number {
   const map = bp.b_data;
   const ipg = fs.e2fs_ipg;
   // the reserved inodes below first_ino are never handed out
-  let i = g === 0 ? fs.e2fs_first_ino - 1 : 0;
-  i = findClear(map, ipg, i);
-  while (i >= 0 && g * ipg + i + 1 < fs.e2fs_first_ino) {
-    // a reserved inode marked free: skip it (e2fsck fixes such maps)
-    const j = findClear(map, ipg, i + 1);
-    i = j > i ? j : -1;
-  }
+  const lo = Math.max(0, Math.min(fs.e2fs_first_ino - 1 - g * ipg, ipg));
+  const i = findClear(map, ipg, lo, lo);
   if (i < 0) {
     brelse(bp, 0);
     return -ext2fs_corrupt(

@@ -396,7 +396,7 @@ export function ext2fs_sbupdate(ump: Ext2Mount): number {
   ext2fs_sbserialize(fs, raw, 0);
   const bpp = ump.um_ibpp;
   // the primary: its own 1024-byte buffer at byte 1024
-  let bp = getblk(devvp, SBOFF / DEV_BSIZE, SBSIZE);
+  const bp = getblk(devvp, SBOFF / DEV_BSIZE, SBSIZE);
   if (bp === null) return ENOMEM;
   bp.b_data.set(raw);
   let error = bwrite(bp);
@@ -435,7 +435,6 @@ export function ext2fs_sbupdate(ump: Ext2Mount): number {
       if (e2 !== 0 && error === 0) error = e2;
     }
   }
-  bp = null;
   if (error === 0) ump.um_fmod = false;
   return error;
 }
