@@ -325,24 +325,27 @@ d.each([...SPECS.map((s) => s.name), ...NEWFS.map((n) => n.name)])(
       unmountAndCheck(t, image);
     }, 60_000);
 
-    it("an open file survives its unlink and gives its blocks and inode back at last close", () => {
-      const image = copyOf(name);
-      const t = mountAt(image);
-      const s = t.sys;
-      const free0 = bfree(s);
-      const files0 = s.rump_sys_statvfs1("/mnt", 1).f_ffree;
-      const fd = s.rump_sys_open("/mnt/tmp", O_RDWR | O_CREAT, 0o600);
-      s.rump_sys_unlink("/mnt/tmp");
-      s.rump_sys_write(fd, pattern(300_000, 5));
-      const back = new Uint8Array(300_000);
-      expect(s.rump_sys_pread(fd, back, back.length, 0)).toBe(300_000);
-      expectBytes(back, pattern(300_000, 5));
-      expect(bfree(s)).toBeLessThan(free0);
-      s.rump_sys_close(fd);
-      expect(bfree(s)).toBe(free0);
-      expect(s.rump_sys_statvfs1("/mnt", 1).f_ffree).toBe(files0);
-      unmountAndCheck(t, image);
-    });
+    it.runIf(EVERY.has(name))(
+      "an open file survives its unlink and gives its blocks and inode back at last close",
+      () => {
+        const image = copyOf(name);
+        const t = mountAt(image);
+        const s = t.sys;
+        const free0 = bfree(s);
+        const files0 = s.rump_sys_statvfs1("/mnt", 1).f_ffree;
+        const fd = s.rump_sys_open("/mnt/tmp", O_RDWR | O_CREAT, 0o600);
+        s.rump_sys_unlink("/mnt/tmp");
+        s.rump_sys_write(fd, pattern(300_000, 5));
+        const back = new Uint8Array(300_000);
+        expect(s.rump_sys_pread(fd, back, back.length, 0)).toBe(300_000);
+        expectBytes(back, pattern(300_000, 5));
+        expect(bfree(s)).toBeLessThan(free0);
+        s.rump_sys_close(fd);
+        expect(bfree(s)).toBe(free0);
+        expect(s.rump_sys_statvfs1("/mnt", 1).f_ffree).toBe(files0);
+        unmountAndCheck(t, image);
+      },
+    );
 
     it("mkdir/rmdir keep link counts; rename in every case", () => {
       const image = copyOf(name);
