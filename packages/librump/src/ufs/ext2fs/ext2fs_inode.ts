@@ -121,6 +121,30 @@ function allocOne(ip: E2Inode, cred: Kauth_cred | null, bnp: Out<number>): numbe
   return 0;
 }
 
+/**
+ * Allocate one block and get its fresh buffer (zeroed unless `full`);
+ * bnp.v = the block. If no buffer can be had the block goes back, so no
+ * pointer ever names a block whose contents were not set.
+ */
+function allocBuf(
+  ip: E2Inode,
+  full: boolean,
+  cred: Kauth_cred | null,
+  bnp: Out<number>,
+  bpp: Out<Buf | null>,
+): number {
+  let error = allocOne(ip, cred, bnp);
+  if (error !== 0) return error;
+  error = newbuf(ip.i_ump, bnp.v, full, bpp);
+  if (error !== 0) {
+    ext2fs_blkfree(ip.i_ump, bnp.v, ip.i_number);
+    ip.i_din.e2di_nblock -= ip.i_ump.um_e2fs.e2fs_bsize / 512;
+    ip.i_lastalloc = 0;
+    bnp.v = 0;
+  }
+  return error;
+}
+
 /** Is `b` a block number inside the file system (0 is a hole)? */
 function badptr(ump: Ext2Mount, b: number): boolean {
   const fs = ump.um_e2fs;
@@ -149,14 +173,12 @@ export function ext2fs_balloc(
   bpp.v = null;
   if (lbn < 0) return EINVAL;
   if (lbn < EXT2_NDADDR) {
-    let b = din.e2di_blocks[lbn]!;
+    const b = din.e2di_blocks[lbn]!;
     if (badptr(ump, b)) return ext2fs_corrupt(ump, `inode ${ip.i_number}: direct pointer ${b}`);
     if (b === 0) {
-      const error = allocOne(ip, cred, bn);
-      if (error !== 0) return error;
-      b = bn.v;
-      din.e2di_blocks[lbn] = b;
-      return newbuf(ump, b, full, bpp);
+      const error = allocBuf(ip, full, cred, bn, bpp);
+      if (error === 0) din.e2di_blocks[lbn] = bn.v;
+      return error;
     }
     if (full) return newbuf(ump, b, true, bpp);
     return bread(devvp, e2_fsbtodb(ump, b), bsize, bpp);
@@ -176,14 +198,13 @@ export function ext2fs_balloc(
   if (badptr(ump, ib)) return ext2fs_corrupt(ump, `inode ${ip.i_number}: indirect pointer ${ib}`);
   const ibpp = ump.um_ibpp;
   if (ib === 0) {
-    const error = allocOne(ip, cred, bn);
+    // a new indirect block: zeroed before anything points at it
+    const error = allocBuf(ip, false, cred, bn, ibpp);
     if (error !== 0) return error;
     ib = bn.v;
-    din.e2di_blocks[EXT2_NDADDR + level] = ib;
-    const e = newbuf(ump, ib, false, ibpp);
-    if (e !== 0) return e;
     bdwrite(ibpp.v!);
     ibpp.v = null;
+    din.e2di_blocks[EXT2_NDADDR + level] = ib;
   }
   for (let l = level; l >= 0; l--) {
     span /= nindir;
@@ -207,20 +228,21 @@ export function ext2fs_balloc(
       ib = nb;
       continue;
     }
-    error = allocOne(ip, cred, bn);
+    // the new block (data, or an indirect block zeroed), then the pointer to it
+    const nbpp = l === 0 ? bpp : ibpp;
+    error = allocBuf(ip, l === 0 && full, cred, bn, nbpp);
     if (error !== 0) {
       brelse(ibp, 0);
       return error;
     }
     nb = bn.v;
+    if (l > 0) {
+      bdwrite(ibpp.v!);
+      ibpp.v = null;
+    }
     e2_wr32(ibp.b_data, idx * 4, nb);
     bdwrite(ibp);
-    if (l === 0) return newbuf(ump, nb, full, bpp);
-    // a new indirect block: zeroed on disk before anything points into it
-    error = newbuf(ump, nb, false, ibpp);
-    if (error !== 0) return error;
-    bdwrite(ibpp.v!);
-    ibpp.v = null;
+    if (l === 0) return 0;
     ib = nb;
   }
   return EINVAL; // not reached
