@@ -1,9 +1,13 @@
 /**
  * Directories (ext2fs_lookup.c): reading directory blocks with every entry
  * checked (ext2fs_dirbadentry), finding a name, VOP_LOOKUP with the name
- * cache, and VOP_READDIR. Indexed (dir_index) directories are read as the
- * linear directories they also are: the index blocks look like one empty
- * entry spanning the block.
+ * cache, VOP_READDIR, and changing directories (ext2fs_direnter,
+ * ext2fs_dirremove, ext2fs_dirrewrite, ext2fs_dirempty, ext2fs_checkpath).
+ * Indexed (dir_index) directories are read as the linear directories they
+ * also are: the index blocks look like one empty entry spanning the block.
+ * Removing or re-pointing an entry keeps an index valid; adding one drops
+ * the directory's index flag (ext2 allows that). Large directories get a
+ * name hash (i_dirhash) so that lookups there do not rescan them.
  */
 import {
   EFBIG,
@@ -203,8 +207,9 @@ export function ext2fs_dirlookup(ip: E2Inode, name: string, slot: Out<number>): 
 
 /**
  * VOP_LOOKUP: dvp locked; on success *vpp referenced and unlocked (dvp
- * itself for "."). The mount is read-only: a last component of
- * DELETE/RENAME, or a missing one of CREATE, answers EROFS.
+ * itself for "."). A missing last component of CREATE/RENAME answers
+ * EJUSTRETURN (EROFS on a read-only mount, as does a last component of
+ * DELETE/RENAME there).
  */
 export function ext2fs_lookup(dvp: Vnode, vpp: VnodeOut, cnp: ComponentName): number {
   vpp.vp = null;
