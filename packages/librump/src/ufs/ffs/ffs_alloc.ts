@@ -163,10 +163,30 @@ function mapsearch(
   const nblks = Math.floor(cg.cg_ndblk / fs.fs_frag);
   const frag = fs.fs_frag;
   const free = cg.cg_freeoff;
+  // blocks per byte of the free map (frag divides 8): a zero byte is that many full blocks
+  const bpb = 8 / frag;
   let any = -1;
   for (let n = 0; n < nblks; n++) {
     let h = startblk + n;
     if (h >= nblks) h -= nblks;
+    if (h % bpb === 0) {
+      // skip whole bytes of the map at once: zero bytes (full blocks: a group holding a
+      // big file is mostly these) and, when a shorter run is wanted, all-ones bytes (free
+      // blocks, whose only run is a whole block: the first one is remembered)
+      const limit = Math.min(nblks, h + (nblks - n));
+      let i = h;
+      let at = free + ((h * frag) >>> 3);
+      for (; i + bpb <= limit; i += bpb, at++) {
+        const byte = buf[at]!;
+        if (byte === 0) continue;
+        if (byte !== 0xff || exact >= frag) break;
+        if (any < 0) any = i * frag;
+      }
+      if (i !== h) {
+        n += i - h - 1;
+        continue;
+      }
+    }
     const m = blkmap(fs, buf, free, h);
     if (m === 0) continue;
     let run = 0;
@@ -244,7 +264,18 @@ function alloccg(
     // the smallest run the summary promises
     let exact = frags;
     while (exact < frag && cg.cg_frsum[exact] === 0) exact++;
-    const startblk = Math.floor((bpref >= 0 ? bpref : cg.cg_frotor) / frag);
+    let startblk = Math.floor((bpref >= 0 ? bpref : cg.cg_frotor) / frag);
+    // the preferred block is full: search from the rotor (where the last partial
+    // block was cut: its rest is the likeliest exact run) instead of scanning every
+    // full block after bpref again for each small file
+    const nblks = Math.floor(cg.cg_ndblk / frag);
+    if (
+      bpref >= 0 &&
+      startblk < nblks &&
+      blkmap(fs, buf, cg.cg_freeoff, startblk) === 0 &&
+      cg.cg_frotor < cg.cg_ndblk
+    )
+      startblk = Math.floor(cg.cg_frotor / frag);
     bno = exact < frag ? mapsearch(fs, cg, buf, startblk, frags, exact) : -1;
     if (bno < 0) {
       // split a whole block
