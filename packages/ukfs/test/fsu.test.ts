@@ -192,6 +192,11 @@ describe("fsu put, get, ls, cat", () => {
     expect(statSync(join(g, "sub/deep")).mtimeMs).toBe((T1 + 60) * 1000);
     expect(readlinkSync(join(g, "link"))).toBe("sub/deep/script.sh");
     expect(lstatSync(join(g, ".hidden")).size).toBe(1);
+    // the whole image into an existing directory: its entries land there
+    const all = join(dir, "all");
+    mkdirSync(all);
+    ok(["get", "-r", base, "/", all]);
+    expect(readFileSync(join(all, "t/sub/big.bin")).equals(big)).toBe(true);
     // a single file, to a new name
     ok(["get", base, "/t/hello.txt", join(out, "h2")]);
     expect(readFileSync(join(out, "h2"), "utf8")).toBe("hello, fsu\n");

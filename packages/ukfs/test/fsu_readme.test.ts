@@ -35,22 +35,23 @@ describe("README: the fsu example", () => {
     expect(lines.length).toBeGreaterThan(10);
   });
 
-  it("runs, each line printing what its comment says", () => {
-    const bin = join(dir, "bin");
-    mkdirSync(bin);
-    writeFileSync(join(bin, "fsu"), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
-    chmodSync(join(bin, "fsu"), 0o755);
-    const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, FSU_PROGRESS: "0" };
-    for (const line of lines) {
-      const at = line.indexOf("# →");
-      const cmd = (at < 0 ? line : line.slice(0, at)).trim();
-      const want = at < 0 ? null : line.slice(at + 3).trim();
+  const bin = join(dir, "bin");
+  mkdirSync(bin);
+  writeFileSync(join(bin, "fsu"), `#!/bin/sh\nexec "${process.execPath}" "${BIN}" "$@"\n`);
+  chmodSync(join(bin, "fsu"), 0o755);
+  const env = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, FSU_PROGRESS: "0" };
+  // one test per line, in order (each works on what the lines before made)
+  for (const line of lines) {
+    const at = line.indexOf("# →");
+    const cmd = (at < 0 ? line : line.slice(0, at)).trim();
+    const want = at < 0 ? null : line.slice(at + 3).trim();
+    it(cmd, () => {
       const r = spawnSync("sh", ["-c", cmd], { cwd: dir, env, encoding: "utf8" });
       const exit = want === null ? null : /^exit (\d+): (.*)$/.exec(want);
       if (exit !== null) {
         expect(r.status, cmd).toBe(Number(exit[1]));
         expect(r.stderr.trim(), cmd).toMatch(pattern(exit[2]!));
-        continue;
+        return;
       }
       expect(r.status, `${cmd}: ${r.stderr}`).toBe(0);
       if (want !== null)
@@ -62,6 +63,6 @@ describe("README: the fsu example", () => {
             .join("  "),
           cmd,
         ).toMatch(pattern(want));
-    }
-  });
+    });
+  }
 });

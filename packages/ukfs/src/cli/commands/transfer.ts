@@ -3,6 +3,7 @@ import { posix, basename as hostBasename } from "node:path";
 import {
   EDQUOT,
   EINTR,
+  EISDIR,
   ENOSPC,
   O_APPEND,
   O_CREAT,
@@ -45,19 +46,27 @@ export const get: Command = {
   examples: [
     ["fsu get disk.img /etc/motd", "copy /etc/motd to ./motd"],
     ["fsu get -r disk.img /etc etc-copy", "copy the tree /etc to ./etc-copy"],
+    ["fsu get -r disk.img / out", "everything in the image into the existing directory ./out"],
   ],
   async run(ctx) {
     const [img, src, dest = "."] = ctx.operands as [string, string, string?];
     imagePath(src, "get");
     const fs = ctx.open(img, false);
-    const name = posix.basename(src) || "root";
-    const to = target(hostSide, dest, name);
-    const stats = await copyTree(imageSide(fs), src, hostSide, to, {
-      recursive: ctx.flag("r"),
-      preserve: true,
-      command: "get",
-    });
-    report(ctx, "got", stats);
+    const side = imageSide(fs);
+    const o = { recursive: ctx.flag("r"), preserve: true, command: "get" };
+    if (posix.normalize(src) === "/" && isDirMeta(hostSide, dest)) {
+      // the whole image into an existing directory: its entries, not a directory "/"
+      if (!o.recursive) throw new FsuError(EISDIR, "get", src, "a directory: use -r to copy it");
+      const sum: CopyStats = { files: 0, dirs: 0, links: 0, bytes: 0 };
+      for (const e of side.list("/")) {
+        const st = await copyTree(side, "/" + e.name, hostSide, hostSide.join(dest, e.name), o);
+        for (const k of ["files", "dirs", "links", "bytes"] as const) sum[k] += st[k];
+      }
+      report(ctx, "got", sum);
+      return;
+    }
+    const to = target(hostSide, dest, posix.basename(src) || "root");
+    report(ctx, "got", await copyTree(side, src, hostSide, to, o));
   },
 };
 
