@@ -18,11 +18,11 @@ let img: string;
 
 const clean = (path: string): boolean | null | undefined => probeImage(path).fs?.clean;
 
-beforeAll(() => {
+beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "fsu-err-"));
   img = join(dir, "a.img");
-  ok(["mkfs", "-s", "4m", img]);
-  ok(["write", img, "/f"], { input: "a file" });
+  await ok(["mkfs", "-s", "4m", img]);
+  await ok(["write", img, "/f"], { input: "a file" });
 });
 
 afterAll(() => {
@@ -30,81 +30,81 @@ afterAll(() => {
 });
 
 describe("fsu bad input", () => {
-  it("a missing image", () => {
-    expect(fails(["ls", join(dir, "none.img"), "/"])).toBe(
+  it("a missing image", async () => {
+    expect(await fails(["ls", join(dir, "none.img"), "/"])).toBe(
       `fsu: ENOENT: no such file or directory, open '${join(dir, "none.img")}': no such image`,
     );
   });
 
-  it("an image of no known type", () => {
+  it("an image of no known type", async () => {
     const junk = join(dir, "junk.img");
     writeFileSync(junk, Buffer.alloc(1 << 20, 0x5a));
-    expect(fails(["ls", junk, "/"])).toBe(
+    expect(await fails(["ls", junk, "/"])).toBe(
       `fsu: EFTYPE: inappropriate file type or format, openImage '${junk}': no file system recognised (FFS, ext2, msdos, cd9660)`,
     );
   });
 
-  it("a partition that does not exist", () => {
-    expect(fails(["ls", `${img}%p3%`, "/"])).toBe(
+  it("a partition that does not exist", async () => {
+    expect(await fails(["ls", `${img}%p3%`, "/"])).toBe(
       `fsu: ENOENT: no such file or directory, openImage '${img}': no partition "p3" (partitions: none)`,
     );
-    expect(fails(["ls", `${img}%DISKLABEL:c%`, "/"])).toMatch(
+    expect(await fails(["ls", `${img}%DISKLABEL:c%`, "/"])).toMatch(
       /^fsu: ENOENT: .*, open '.*a\.img': partition %DISKLABEL:c%: no such partition \(or no disklabel\)$/,
     );
   });
 
-  it("a relative path, and a path leading outside the image", () => {
-    expect(fails(["cat", img, "f"])).toBe(
+  it("a relative path, and a path leading outside the image", async () => {
+    expect(await fails(["cat", img, "f"])).toBe(
       "fsu: EINVAL: invalid argument, open 'f': paths inside the image are absolute (start with /)",
     );
-    expect(fails(["get", img, "/../../etc/passwd", dir])).toBe(
+    expect(await fails(["get", img, "/../../etc/passwd", dir])).toBe(
       "fsu: EINVAL: invalid argument, get '/../../etc/passwd': the path leads outside the image",
     );
   });
 
-  it("a file where a directory is needed; the image stays clean", () => {
-    expect(fails(["ls", img, "/f/x"])).toBe("fsu: ENOTDIR: not a directory, lstat '/f/x'");
-    expect(fails(["mkdir", "-p", img, "/f/sub"])).toBe(
+  it("a file where a directory is needed; the image stays clean", async () => {
+    expect(await fails(["ls", img, "/f/x"])).toBe("fsu: ENOTDIR: not a directory, lstat '/f/x'");
+    expect(await fails(["mkdir", "-p", img, "/f/sub"])).toBe(
       "fsu: ENOTDIR: not a directory, mkdir '/f': a file is in the way",
     );
     const host = join(dir, "h.txt");
     writeFileSync(host, "x");
-    expect(fails(["put", img, host, "/f/h.txt"])).toBe(
+    expect(await fails(["put", img, host, "/f/h.txt"])).toBe(
       "fsu: ENOTDIR: not a directory, stat '/f/h.txt'",
     );
-    expect(fails(["get", img, "/f", join(dir, "no/such/dir/f")])).toMatch(
+    expect(await fails(["get", img, "/f", join(dir, "no/such/dir/f")])).toMatch(
       /^fsu: ENOENT: no such file or directory, open '.*no\/such\/dir\/f'$/,
     );
     expect(clean(img)).toBe(true);
   });
 
-  it("a full file system during put: stops, says so, removes the partial file, stays consistent", () => {
+  it("a full file system during put: stops, says so, removes the partial file, stays consistent", async () => {
     const src = join(dir, "fill");
     mkdirSync(src);
     for (let i = 0; i < 3; i++) writeFileSync(join(src, `part${i}`), Buffer.alloc(1536 << 10, i));
-    const line = fails(["put", "-r", img, src, "/fill"]);
+    const line = await fails(["put", "-r", img, src, "/fill"]);
     expect(line).toMatch(
       /^fsu: ENOSPC: no space left on device, pwrite '\/fill\/part2': the image is full: stopped after 2 files, \d+ bytes; removed the partial \/fill\/part2$/,
     );
-    expect(ok(["ls", img, "/fill"])).toBe("part0\npart1\n");
+    expect(await ok(["ls", img, "/fill"])).toBe("part0\npart1\n");
     expect(clean(img)).toBe(true);
-    expect(ok(["fsck", img])).toContain("no problems found");
-    ok(["rm", "-r", img, "/fill"]);
+    expect(await ok(["fsck", img])).toContain("no problems found");
+    await ok(["rm", "-r", img, "/fill"]);
   });
 
-  it("an image another process holds read-write is refused, naming the image", () => {
+  it("an image another process holds read-write is refused, naming the image", async () => {
     const held = openImage(img, { readonly: false, console: () => {} });
     try {
       held.writeFile("/held", "by the test process");
-      const w = fails(["mkdir", img, "/x"]);
+      const w = await fails(["mkdir", img, "/x"]);
       expect(w).toMatch(/^fsu: EAGAIN: resource temporarily unavailable, open '.*a\.img': /);
       expect(w).toContain(img);
-      expect(fails(["ls", img, "/"])).toMatch(/^fsu: EAGAIN: .*a\.img/);
-      expect(fails(["mkfs", img])).toMatch(/^fsu: EAGAIN: .*a\.img/);
+      expect(await fails(["ls", img, "/"])).toMatch(/^fsu: EAGAIN: .*a\.img/);
+      expect(await fails(["mkfs", img])).toMatch(/^fsu: EAGAIN: .*a\.img/);
     } finally {
       held.close();
     }
-    expect(ok(["cat", img, "/held"])).toBe("by the test process");
+    expect(await ok(["cat", img, "/held"])).toBe("by the test process");
     expect(clean(img)).toBe(true);
   });
 });
@@ -112,7 +112,7 @@ describe("fsu bad input", () => {
 describe("fsu interrupted", () => {
   it("Ctrl-C during put: stops, removes the partial file, unmounts cleanly", async () => {
     const big = join(dir, "big.img");
-    ok(["mkfs", "-s", "96m", big]);
+    await ok(["mkfs", "-s", "96m", big]);
     const host = join(dir, "64m.bin");
     writeFileSync(host, Buffer.alloc(64 << 20, 1));
     const child = spawn(process.execPath, [BIN, "put", big, host, "/64m.bin"], {
@@ -129,12 +129,12 @@ describe("fsu interrupted", () => {
       /\nfsu: EINTR: interrupted system call, put '\/64m\.bin': interrupted; the image was unmounted cleanly; removed the partial \/64m\.bin\n$/,
     );
     expect(clean(big)).toBe(true);
-    expect(ok(["ls", big, "/"])).toBe("");
+    expect(await ok(["ls", big, "/"])).toBe("");
   });
 });
 
 describe("fsu on images made by the real tools", () => {
-  it("an FFS image made by makefs: ls -l, cat, fsck", (ctx) => {
+  it("an FFS image made by makefs: ls -l, cat, fsck", async (ctx) => {
     const why = makefsMissing();
     if (why !== null) {
       console.log(`skipped: ${why}`);
@@ -145,12 +145,12 @@ describe("fsu on images made by the real tools", () => {
     buildTree(tree);
     const m = join(dir, "makefs.img");
     makeFfs(m, tree, 1);
-    expect(ok(["ls", "-l", m, "/docs/deep"])).toMatch(/-rw-r--r-- .* 70000 .* b\.bin\n$/);
-    expect(ok(["cat", m, "/link"])).toBe("# a\n");
-    expect(ok(["fsck", m])).toContain("FFS UFS1");
+    expect(await ok(["ls", "-l", m, "/docs/deep"])).toMatch(/-rw-r--r-- .* 70000 .* b\.bin\n$/);
+    expect(await ok(["cat", m, "/link"])).toBe("# a\n");
+    expect(await ok(["fsck", m])).toContain("FFS UFS1");
   });
 
-  it("an ext2 image made by mke2fs: read with ls and cat; fsck says to use e2fsck", (ctx) => {
+  it("an ext2 image made by mke2fs: read with ls and cat; fsck says to use e2fsck", async (ctx) => {
     if (!existsSync("/usr/sbin/mke2fs") && !existsSync("/sbin/mke2fs")) {
       console.log("skipped: mke2fs is not installed (apt-get install e2fsprogs)");
       ctx.skip();
@@ -170,10 +170,10 @@ describe("fsu on images made by the real tools", () => {
         },
       },
     );
-    expect(ok(["info", e])).toContain("label: e2test");
-    expect(ok(["ls", e, "/docs"])).toBe("a.md\ndeep\n");
-    expect(ok(["cat", e, "/hello.txt"])).toBe("hello from ffs\n");
-    const r = fsu(["fsck", e]);
+    expect(await ok(["info", e])).toContain("label: e2test");
+    expect(await ok(["ls", e, "/docs"])).toBe("a.md\ndeep\n");
+    expect(await ok(["cat", e, "/hello.txt"])).toBe("hello from ffs\n");
+    const r = await fsu(["fsck", e]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
       /^fsu: EOPNOTSUPP: .*fsck .*: no checker for ext2 yet \(use e2fsck -fn\)\n$/,

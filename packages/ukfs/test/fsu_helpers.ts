@@ -2,7 +2,7 @@
  * Running the real fsu binary (the built dist/cli/fsu.js) in a child
  * process, and host trees to copy. `pnpm test` builds first.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 
@@ -19,34 +19,44 @@ export interface Run {
 export function fsu(
   args: string[],
   opts: { input?: string | Buffer; env?: Record<string, string>; cwd?: string } = {},
-): Run {
+): Promise<Run> {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build first (pnpm build)`);
-  const r = spawnSync(process.execPath, [BIN, ...args], {
-    input: opts.input ?? "",
-    env: { ...process.env, FSU_PROGRESS: "0", ...opts.env },
-    cwd: opts.cwd,
-    maxBuffer: 64 << 20,
+  // asynchronous: the test worker's event loop keeps running (and tests may overlap)
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, FSU_PROGRESS: "0", ...opts.env },
+      cwd: opts.cwd,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => out.push(b));
+    child.stderr.on("data", (b: Buffer) => err.push(b));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const raw = Buffer.concat(out);
+      resolve({
+        code: code ?? -1,
+        stdout: raw.toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+        raw,
+      });
+    });
+    child.stdin.on("error", () => {}); // a command that does not read stdin may exit first
+    child.stdin.end(opts.input ?? "");
   });
-  if (r.error) throw r.error;
-  return {
-    code: r.status ?? -1,
-    stdout: r.stdout.toString("utf8"),
-    stderr: r.stderr.toString("utf8"),
-    raw: r.stdout,
-  };
 }
 
 /** fsu that must succeed; returns stdout. */
-export function ok(args: string[], opts: Parameters<typeof fsu>[1] = {}): string {
-  const r = fsu(args, opts);
+export async function ok(args: string[], opts: Parameters<typeof fsu>[1] = {}): Promise<string> {
+  const r = await fsu(args, opts);
   if (r.code !== 0)
     throw new Error(`fsu ${args.join(" ")} exited ${r.code}: ${r.stderr || r.stdout}`);
   return r.stdout;
 }
 
 /** fsu that must fail with exit 1 and exactly one line on stderr; returns that line. */
-export function fails(args: string[], opts: Parameters<typeof fsu>[1] = {}): string {
-  const r = fsu(args, opts);
+export async function fails(args: string[], opts: Parameters<typeof fsu>[1] = {}): Promise<string> {
+  const r = await fsu(args, opts);
   if (r.code !== 1)
     throw new Error(`fsu ${args.join(" ")}: exit ${r.code}, expected 1: ${r.stderr || r.stdout}`);
   const lines = r.stderr.split("\n").filter((l) => l !== "");
