@@ -150,7 +150,7 @@ describe("fsu on images made by the real tools", () => {
     expect(await ok(["fsck", m])).toContain("FFS UFS1");
   });
 
-  it("an ext2 image made by mke2fs: read with ls and cat; fsck says to use e2fsck", async (ctx) => {
+  it("an ext2 image made by mke2fs: read, written, e2fsck-clean; fsck says to use e2fsck", async (ctx) => {
     if (!existsSync("/usr/sbin/mke2fs") && !existsSync("/sbin/mke2fs")) {
       console.log("skipped: mke2fs is not installed (apt-get install e2fsprogs)");
       ctx.skip();
@@ -173,6 +173,13 @@ describe("fsu on images made by the real tools", () => {
     expect(await ok(["info", e])).toContain("label: e2test");
     expect(await ok(["ls", e, "/docs"])).toBe("a.md\ndeep\n");
     expect(await ok(["cat", e, "/hello.txt"])).toBe("hello from ffs\n");
+    // written by fsu, checked by e2fsck
+    await ok(["put", "-r", e, join(tree, "docs"), "/docs2"]);
+    await ok(["rm", "-r", e, "/docs"]);
+    execFileSync(existsSync("/usr/sbin/e2fsck") ? "/usr/sbin/e2fsck" : "e2fsck", ["-fn", e], {
+      stdio: "pipe",
+    });
+    expect(await ok(["cat", e, "/docs2/a.md"])).toBe("# a\n");
     const r = await fsu(["fsck", e]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(

@@ -1,13 +1,17 @@
 /**
- * mkfs (newfs_ffs, or newfs_ext2fs where librump has it) and fsck (fsck_ffs).
+ * mkfs (newfs_ffs or newfs_ext2fs) and fsck (fsck_ffs).
  * Both hold the image's host lock while they work (exclusive for mkfs,
  * shared for fsck), so an image a kernel elsewhere has open read-write is
  * refused, naming the image.
  */
 import { closeSync, existsSync, ftruncateSync, openSync, statSync } from "node:fs";
-import { resolve as hostResolve } from "node:path";
-import * as librump from "@rump/librump";
-import { fsck_ffs, newfs_ffs, type BlockDev, type NewfsOptions } from "@rump/librump";
+import {
+  fsck_ffs,
+  newfs_ext2fs,
+  newfs_ffs,
+  type NewfsExt2Options,
+  type NewfsOptions,
+} from "@rump/librump";
 import {
   NodeHost,
   RUMPUSER_OPEN_BIO,
@@ -47,10 +51,6 @@ function withImageLock<T>(image: string, exclusive: boolean, fn: () => T): T {
     host.close(fdp.v);
   }
 }
-
-/** newfs_ext2fs, if this librump has it (it is being written alongside fsu). */
-type Newfs = (dev: BlockDev, opts: Record<string, unknown>, why?: { v: string }) => number;
-const newfsExt2 = (librump as Record<string, unknown>).newfs_ext2fs as Newfs | undefined;
 
 export const mkfs: Command = {
   name: "mkfs",
@@ -92,13 +92,6 @@ export const mkfs: Command = {
       throw ctx.usage(`-t must be ffs or ext2, not "${type}"`);
     const sizeS = ctx.value("s");
     const size = sizeS === undefined ? undefined : parseSize("mkfs", sizeS);
-    if (type !== "ffs" && newfsExt2 === undefined)
-      throw new FsuError(
-        EOPNOTSUPP,
-        "newfs",
-        hostResolve(spec),
-        "making ext2 file systems is not supported by this librump yet (use mke2fs)",
-      );
     const s = parseImageSpec(spec);
     const whole = s.pathForOpen === spec && s.partName === null && !spec.includes("%");
     if (!existsSync(s.image)) {
@@ -156,17 +149,21 @@ export const mkfs: Command = {
           set("time", Math.floor(Date.now() / 1000));
           e = newfs_ffs(dev, o, why);
         } else {
-          const o: Record<string, unknown> = {};
+          const o: NewfsExt2Options = {};
           const rev = num("O");
           if (rev !== undefined && rev !== 0 && rev !== 1)
             throw ctx.usage("ext2: -O must be 0 or 1");
-          if (rev !== undefined) o.rev = rev;
-          if (num("b") !== undefined) o.bsize = num("b");
-          if (num("i") !== undefined) o.density = num("i");
-          if (num("m") !== undefined) o.minfree = num("m");
-          if (ctx.value("L") !== undefined) o.volname = ctx.value("L");
+          if (rev !== undefined) o.rev = rev as 0 | 1;
+          const b = num("b");
+          const i = num("i");
+          const m = num("m");
+          const label = ctx.value("L");
+          if (b !== undefined) o.bsize = b;
+          if (i !== undefined) o.density = i;
+          if (m !== undefined) o.minfree = m;
+          if (label !== undefined) o.volname = label;
           o.time = Math.floor(Date.now() / 1000);
-          e = newfsExt2!(dev, o, why);
+          e = newfs_ext2fs(dev, o, why);
         }
         if (e !== 0) throw new FsuError(e, "newfs", s.image, why.v || "newfs failed");
       } finally {
