@@ -6,25 +6,45 @@
  */
 import { bread, brelse } from "../../kern/vfs_bio.js";
 import type { Out } from "../../sys/out.js";
-import { e2_rd32, EXT2_NDADDR } from "./ext2fs.js";
+import { e2_rd32, EXT2_NDADDR, type Ext2Fs } from "./ext2fs.js";
 import { e2_fsbtodb, ext2fs_corrupt, type E2Inode } from "./ext2fs_extern.js";
+
+/** A nonzero block pointer outside the file system's data blocks. */
+function badptr(fs: Ext2Fs, b: number): boolean {
+  return b !== 0 && (b < fs.e2fs_first_dblock || b >= fs.e2fs_bcount);
+}
 
 /**
  * ext2fs_bmaparray: the block number of logical block `lbn` of `ip` (0 for
  * a hole) into `bnp.v`. Returns 0 or an errno (EIO on a pointer outside
- * the file system, or a read error).
+ * the file system, or a read error). With `runp`, also how many logical
+ * blocks from `lbn` on (at most `maxrun`, at least 1) lie at consecutive
+ * block numbers, as far as the same pointer block (the inode's direct
+ * pointers or one indirect block) tells: `runp.v` (1 for a hole).
  */
-export function ext2fs_bmap(ip: E2Inode, lbn: number, bnp: Out<number>): number {
+export function ext2fs_bmap(
+  ip: E2Inode,
+  lbn: number,
+  bnp: Out<number>,
+  runp: Out<number> | null = null,
+  maxrun = 1,
+): number {
   const ump = ip.i_ump;
   const fs = ump.um_e2fs;
   const blocks = ip.i_din.e2di_blocks;
   bnp.v = 0;
-  const bad = (b: number): boolean => b !== 0 && (b < fs.e2fs_first_dblock || b >= fs.e2fs_bcount);
+  if (runp !== null) runp.v = 1;
   if (!(lbn >= 0)) return ext2fs_corrupt(ump, `inode ${ip.i_number}: negative logical block`);
   if (lbn < EXT2_NDADDR) {
     const b = blocks[lbn]!;
-    if (bad(b)) return ext2fs_corrupt(ump, `inode ${ip.i_number}: direct pointer ${b}`);
+    if (badptr(fs, b)) return ext2fs_corrupt(ump, `inode ${ip.i_number}: direct pointer ${b}`);
     bnp.v = b;
+    if (runp !== null && b !== 0) {
+      const last = Math.min(EXT2_NDADDR, lbn + maxrun);
+      let n = 1;
+      while (lbn + n < last && blocks[lbn + n] === b + n && !badptr(fs, b + n)) n++;
+      runp.v = n;
+    }
     return 0;
   }
   const nindir = fs.e2fs_nindir;
@@ -39,7 +59,7 @@ export function ext2fs_bmap(ip: E2Inode, lbn: number, bnp: Out<number>): number 
     span *= nindir;
   }
   let b = blocks[EXT2_NDADDR + level]!;
-  if (bad(b)) return ext2fs_corrupt(ump, `inode ${ip.i_number}: indirect pointer ${b}`);
+  if (badptr(fs, b)) return ext2fs_corrupt(ump, `inode ${ip.i_number}: indirect pointer ${b}`);
   const bpp = ump.um_bpp;
   // walk down: at each level the index is rest / (span / nindir)
   for (let l = level; l >= 0; l--) {
@@ -50,9 +70,17 @@ export function ext2fs_bmap(ip: E2Inode, lbn: number, bnp: Out<number>): number 
     const error = bread(ump.um_devvp, e2_fsbtodb(ump, b), fs.e2fs_bsize, bpp);
     if (error !== 0) return error;
     const bp = bpp.v!;
-    const nb = e2_rd32(bp.b_data, idx * 4);
+    const data = bp.b_data;
+    const nb = e2_rd32(data, idx * 4);
+    if (l === 0 && runp !== null && nb !== 0 && !badptr(fs, nb)) {
+      // the pointers that follow in this indirect block
+      const last = Math.min(nindir, idx + maxrun);
+      let n = 1;
+      while (idx + n < last && e2_rd32(data, (idx + n) * 4) === nb + n && !badptr(fs, nb + n)) n++;
+      runp.v = n;
+    }
     brelse(bp, 0);
-    if (bad(nb))
+    if (badptr(fs, nb))
       return ext2fs_corrupt(ump, `inode ${ip.i_number}: pointer ${nb} in indirect block ${b}`);
     b = nb;
   }

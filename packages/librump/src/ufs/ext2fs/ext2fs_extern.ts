@@ -33,6 +33,16 @@ export class E2Inode {
   i_dirhash: Map<string, number> | null = null;
   /** a fast symlink's target (stored in i_block), else null */
   i_shortlink: Uint8Array | null = null;
+  /** the logical block a sequential reader reads next (read clustering) */
+  i_nextr = 0;
+  /**
+   * ext2fs_read's last contiguous run: logical blocks [i_runlbn, i_runlbn +
+   * i_runlen) at blocks i_runbn + k (a hole: i_runbn 0). Any change of the
+   * block map (ext2fs_balloc, ext2fs_truncate) empties it.
+   */
+  i_runlbn = 0;
+  i_runlen = 0;
+  i_runbn = 0;
   constructor(
     readonly i_ump: Ext2Mount,
     readonly i_number: number,

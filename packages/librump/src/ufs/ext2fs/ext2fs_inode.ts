@@ -172,6 +172,7 @@ export function ext2fs_balloc(
   const bn = ump.um_bn;
   bpp.v = null;
   if (lbn < 0) return EINVAL;
+  ip.i_runlen = 0; // the block map may change
   if (lbn < EXT2_NDADDR) {
     const b = din.e2di_blocks[lbn]!;
     if (badptr(ump, b)) return ext2fs_corrupt(ump, `inode ${ip.i_number}: direct pointer ${b}`);
@@ -318,6 +319,7 @@ export function ext2fs_truncate(ip: E2Inode, length: number, _cred: Kauth_cred |
   if (length < 0) return EINVAL;
   if (length > ump.um_maxfilesize) return EFBIG;
   const osize = din.e2di_size;
+  ip.i_runlen = 0; // the block map changes
   if (ip.i_shortlink !== null) {
     if (length !== 0) return EINVAL;
     din.e2di_blocks.fill(0);

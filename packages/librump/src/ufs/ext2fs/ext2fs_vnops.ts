@@ -84,7 +84,16 @@ import {
   vop_whiteout_desc,
   vop_write_desc,
 } from "../../gen/vnode_if.js";
-import { bdwrite, bread, breadn, brelse, bwrite, vflushbuf } from "../../kern/vfs_bio.js";
+import {
+  bdwrite,
+  bread,
+  breadcluster,
+  brelse,
+  bwrite,
+  MAXPHYS,
+  vflushbuf,
+  vwritebehind,
+} from "../../kern/vfs_bio.js";
 import { cache_purge, cache_purge1 } from "../../kern/vfs_cache.js";
 import { lf_advlock } from "../../kern/vfs_lockf.js";
 import { IO_APPEND, IO_SYNC } from "../../kern/vfs_vnops.js";
@@ -427,13 +436,15 @@ export function ext2fs_close(_vp: Vnode, _fflag: number, _cred: Kauth_cred): num
   return 0;
 }
 
-/** Read-ahead slots (single CPU: used by one read at a time). */
-const rablk = [0];
-const rasize = [0];
+/** The run of blocks ext2fs_bmap found (single CPU: used by one read at a time). */
+const runp = { v: 0 };
 
 /**
  * VOP_READ (ext2fs_read): file data through the device's buffer cache, a
- * block at a time; holes read as zeros.
+ * block at a time; holes read as zeros. A sequential reader (or one read
+ * spanning blocks) gets the blocks that follow contiguously on disk in the
+ * same transfer (breadcluster, up to MAXPHYS); the contiguous run is looked
+ * up once per run (from one pointer block), not per block.
  */
 export function ext2fs_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_cred): number {
   const type = vp.v_type;
@@ -447,10 +458,11 @@ export function ext2fs_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_c
   if (uio.uio_offset >= size) return 0;
   if (uio.uio_offset > fs.e2fs_maxfilesize) return EFBIG;
   const bsize = fs.e2fs_bsize;
-  const bn = { v: 0 };
-  const nbn = { v: 0 };
+  const maxrun = Math.max(1, Math.floor(MAXPHYS / bsize));
+  const bnp = ump.um_bn;
   const bpp = ump.um_bpp;
   const devvp = ump.um_devvp;
+  const endlbn = Math.ceil(size / bsize);
   let error = 0;
   while (uio.uio_resid > 0 && uio.uio_offset < size) {
     const off = uio.uio_offset;
@@ -459,27 +471,28 @@ export function ext2fs_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_c
     let n = bsize - on;
     if (n > uio.uio_resid) n = uio.uio_resid;
     if (n > size - off) n = size - off;
-    error = ext2fs_bmap(ip, lbn, bn);
-    if (error !== 0) break;
-    if (bn.v === 0) {
+    // sequential: this block follows the last one read, or this read goes on past it
+    const seq = lbn === ip.i_nextr || uio.uio_resid > n;
+    let bn: number;
+    if (lbn >= ip.i_runlbn && lbn < ip.i_runlbn + ip.i_runlen) {
+      bn = ip.i_runbn === 0 ? 0 : ip.i_runbn + (lbn - ip.i_runlbn);
+    } else {
+      error = ext2fs_bmap(ip, lbn, bnp, runp, seq ? Math.min(maxrun, endlbn - lbn) : 1);
+      if (error !== 0) break;
+      bn = bnp.v;
+      ip.i_runlbn = lbn;
+      ip.i_runbn = bn;
+      ip.i_runlen = bn === 0 ? 1 : runp.v;
+    }
+    if (bn === 0) {
       uiozero(n, uio);
       continue;
     }
-    // read ahead the next block when this read runs to the end of this one
-    if (
-      on + n === bsize &&
-      (lbn + 1) * bsize < size &&
-      ext2fs_bmap(ip, lbn + 1, nbn) === 0 &&
-      nbn.v !== 0 &&
-      nbn.v !== bn.v
-    ) {
-      rablk[0] = e2_fsbtodb(ump, nbn.v);
-      rasize[0] = bsize;
-      error = breadn(devvp, e2_fsbtodb(ump, bn.v), bsize, rablk, rasize, bpp);
-    } else {
-      error = bread(devvp, e2_fsbtodb(ump, bn.v), bsize, bpp);
-    }
+    const ahead = ip.i_runlbn + ip.i_runlen - lbn;
+    if (ahead > 1 && seq) error = breadcluster(devvp, e2_fsbtodb(ump, bn), bsize, ahead, bpp);
+    else error = bread(devvp, e2_fsbtodb(ump, bn), bsize, bpp);
     if (error !== 0) break;
+    ip.i_nextr = lbn + 1;
     const bp = bpp.v!;
     uiomove(bp.b_data, on, n, uio);
     brelse(bp, 0);
@@ -512,6 +525,7 @@ export function ext2fs_write(vp: Vnode, uio: Uio, ioflag: number, cred: Kauth_cr
   const bsize = fs.e2fs_bsize;
   const bpp = ump.um_wbpp;
   const resid = uio.uio_resid;
+  const clblocks = Math.floor(MAXPHYS / bsize);
   let error = 0;
   while (uio.uio_resid > 0) {
     const off = uio.uio_offset;
@@ -528,8 +542,14 @@ export function ext2fs_write(vp: Vnode, uio: Uio, ioflag: number, cred: Kauth_cr
       din.e2di_size = off + n;
       vp.v_size = off + n;
     }
-    if (ioflag & IO_SYNC) bwrite(bp);
-    else bdwrite(bp);
+    if (ioflag & IO_SYNC) {
+      bwrite(bp);
+    } else {
+      bdwrite(bp);
+      // a full cluster of blocks written in order: write it behind now
+      if (on + n === bsize && (lbn + 1) % clblocks === 0 && lbn + 1 >= clblocks)
+        ext2fs_writebehind(ip, lbn + 1 - clblocks, clblocks);
+    }
   }
   if (uio.uio_resid < resid) {
     din.e2di_mode =
@@ -544,6 +564,18 @@ export function ext2fs_write(vp: Vnode, uio: Uio, ioflag: number, cred: Kauth_cr
     if (error === 0) error = e !== 0 ? e : e2;
   }
   return error;
+}
+
+/**
+ * Write-behind of logical blocks [lbn, lbn + n) of `ip` when they lie
+ * contiguously on disk (vwritebehind: one transfer, then out of the cache).
+ * A failure is not the writer's: the blocks stay dirty for fsync to report.
+ */
+function ext2fs_writebehind(ip: E2Inode, lbn: number, n: number): void {
+  const ump = ip.i_ump;
+  const bnp = ump.um_bn;
+  if (ext2fs_bmap(ip, lbn, bnp, runp, n) !== 0 || bnp.v === 0 || runp.v < n) return;
+  vwritebehind(ump.um_devvp, e2_fsbtodb(ump, bnp.v), ump.um_e2fs.e2fs_bsize, n);
 }
 
 /** VOP_FSYNC: the inode, every dirty block of the device, then the device itself. */
