@@ -36,7 +36,6 @@ import {
 } from "./ffs_cg.js";
 import {
   cgbase,
-  cgdmin,
   cgtod,
   dtog,
   dtogd,
@@ -421,7 +420,9 @@ export function ffs_blkfree(ump: UfsMount, bno: number, size: number, inum: numb
     return ufs_corrupt(ump, `inode ${inum}: freeing bad block ${bno} (${size} bytes)`);
   }
   const cgx = dtog(fs, bno);
-  if (bno < cgdmin(fs, cgx) && fs.ufs2) {
+  // a group's superblock copy, group block and inodes (in groups past the
+  // first, the fragments before the superblock copy are data)
+  if (!ump.um_dataok(bno) || !ump.um_dataok(bno + frags - 1)) {
     return ufs_corrupt(ump, `inode ${inum}: freeing metadata block ${bno}`);
   }
   const err = ump.um_err;

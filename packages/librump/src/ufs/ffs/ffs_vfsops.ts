@@ -250,8 +250,10 @@ function ffs_mountfs(
     );
     return EFTYPE;
   }
-  if (cgdmin(fs, fs.fs_ncg - 1) >= fs.fs_size) {
-    k.printf(`ffs ${fspec}: last cylinder group has no data blocks\n`);
+  // newfs may leave the last group exactly its metadata (no data blocks);
+  // metadata running past the end is corrupt
+  if (cgdmin(fs, fs.fs_ncg - 1) > fs.fs_size) {
+    k.printf(`ffs ${fspec}: last cylinder group's metadata runs past the end\n`);
     return EFTYPE;
   }
   if (!ronly) {
