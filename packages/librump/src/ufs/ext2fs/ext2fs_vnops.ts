@@ -567,15 +567,22 @@ export function ext2fs_write(vp: Vnode, uio: Uio, ioflag: number, cred: Kauth_cr
 }
 
 /**
- * Write-behind of logical blocks [lbn, lbn + n) of `ip` when they lie
- * contiguously on disk (vwritebehind: one transfer, then out of the cache).
+ * Write-behind of logical blocks [lbn, lbn + n) of `ip`, each run of them
+ * that lies contiguously on disk as one transfer (vwritebehind: then out of
+ * the cache); an indirect block placed among the data splits the cluster.
  * A failure is not the writer's: the blocks stay dirty for fsync to report.
  */
 function ext2fs_writebehind(ip: E2Inode, lbn: number, n: number): void {
   const ump = ip.i_ump;
   const bnp = ump.um_bn;
-  if (ext2fs_bmap(ip, lbn, bnp, runp, n) !== 0 || bnp.v === 0 || runp.v < n) return;
-  vwritebehind(ump.um_devvp, e2_fsbtodb(ump, bnp.v), ump.um_e2fs.e2fs_bsize, n);
+  const bsize = ump.um_e2fs.e2fs_bsize;
+  const end = lbn + n;
+  while (lbn < end) {
+    if (ext2fs_bmap(ip, lbn, bnp, runp, end - lbn) !== 0) return;
+    const run = runp.v;
+    if (bnp.v !== 0 && run >= 2) vwritebehind(ump.um_devvp, e2_fsbtodb(ump, bnp.v), bsize, run);
+    lbn += run;
+  }
 }
 
 /** VOP_FSYNC: the inode, every dirty block of the device, then the device itself. */
