@@ -17,7 +17,7 @@ import { ENOSPC } from "../../gen/constants.js";
 import { bdwrite, binvalblk, bread, brelse } from "../../kern/vfs_bio.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
 import type { Out } from "../../sys/out.js";
-import type { Ext2Fs, Ext2Gd } from "./ext2fs.js";
+import { e2fs_cg_has_sb, type Ext2Fs, type Ext2Gd } from "./ext2fs.js";
 import { e2_fsbtodb, ext2fs_corrupt, type E2Inode, type Ext2Mount } from "./ext2fs_extern.js";
 
 /** The group of block `b`. */
@@ -43,6 +43,22 @@ function isGroupMeta(fs: Ext2Fs, gd: Ext2Gd, b: number): boolean {
     b === gd.ext2bgd_i_bitmap ||
     (b >= gd.ext2bgd_i_tables && b < gd.ext2bgd_i_tables + fs.e2fs_itpg)
   );
+}
+
+/**
+ * May block `b`, read from disk as a file's block pointer, be a file's
+ * block? Not outside the file system, not a group's bitmaps or inode table,
+ * and not a superblock copy or the (reserved) group-descriptor blocks after
+ * it: freeing or writing through such a pointer would corrupt metadata.
+ */
+export function ext2fs_dataok(ump: Ext2Mount, b: number): boolean {
+  const fs = ump.um_e2fs;
+  if (!(b >= fs.e2fs_first_dblock && b < fs.e2fs_bcount)) return false;
+  const g = e2_dtog(fs, b);
+  if (isGroupMeta(fs, ump.um_gd[g]!, b)) return false;
+  if (!e2fs_cg_has_sb(fs, g)) return true;
+  const sb = fs.e2fs_first_dblock + g * fs.e2fs_bpg;
+  return !(b >= sb && b <= sb + fs.e2fs_ngdb + fs.e2fs_reserved_ngdb);
 }
 
 /**
@@ -152,7 +168,7 @@ export function ext2fs_blkfree(ump: Ext2Mount, bn: number, inum: number): number
     return ext2fs_corrupt(ump, `inode ${inum}: freeing block ${bn} outside the file system`);
   const g = e2_dtog(fs, bn);
   const gd = ump.um_gd[g]!;
-  if (isGroupMeta(fs, gd, bn))
+  if (!ext2fs_dataok(ump, bn))
     return ext2fs_corrupt(ump, `inode ${inum}: freeing metadata block ${bn} of group ${g}`);
   binvalblk(ump.um_devvp, e2_fsbtodb(ump, bn));
   const bpp = ump.um_cgbpp;

@@ -18,7 +18,7 @@ import {
   EXT2_NIADDR,
   EXT2F_ROCOMPAT_LARGEFILE,
 } from "./ext2fs.js";
-import { ext2fs_alloc, ext2fs_blkfree } from "./ext2fs_alloc.js";
+import { ext2fs_alloc, ext2fs_blkfree, ext2fs_dataok } from "./ext2fs_alloc.js";
 import { ext2fs_bmap } from "./ext2fs_bmap.js";
 import {
   e2_fsbtodb,
@@ -145,10 +145,9 @@ function allocBuf(
   return error;
 }
 
-/** Is `b` a block number inside the file system (0 is a hole)? */
+/** Is `b` a pointer no file may hold (0 is a hole)? See ext2fs_dataok. */
 function badptr(ump: Ext2Mount, b: number): boolean {
-  const fs = ump.um_e2fs;
-  return b !== 0 && (b < fs.e2fs_first_dblock || b >= fs.e2fs_bcount);
+  return b !== 0 && !ext2fs_dataok(ump, b);
 }
 
 /**
@@ -262,6 +261,8 @@ function indirtrunc(
   base: number,
   lastblock: number,
   freed: Out<number>,
+  up1: number,
+  up2: number,
 ): number {
   const ump = ip.i_ump;
   const fs = ump.um_e2fs;
@@ -279,13 +280,14 @@ function indirtrunc(
     const p = e2_rd32(buf, i * 4);
     if (p === 0) continue;
     e2_wr32(buf, i * 4, 0);
-    if (badptr(ump, p)) {
+    if (badptr(ump, p) || p === bn || p === up1 || p === up2) {
+      // outside the data area, or the chain loops back on a block held busy here
       if (error === 0)
         error = ext2fs_corrupt(ump, `inode ${ip.i_number}: pointer ${p} in indirect block ${bn}`);
       continue;
     }
     if (level > 0) {
-      const e = indirtrunc(ip, p, level - 1, base + i * sub, lastblock, freed);
+      const e = indirtrunc(ip, p, level - 1, base + i * sub, lastblock, freed, bn, up1);
       if (e !== 0 && error === 0) error = e;
     }
     const e = ext2fs_blkfree(ump, p, ip.i_number);
@@ -296,8 +298,12 @@ function indirtrunc(
   if (level > 0 && i0 > 0 && i0 - 1 < nindir) {
     const i = i0 - 1;
     const p = e2_rd32(buf, i * 4);
-    if (p !== 0 && !badptr(ump, p) && base + (i + 1) * sub - 1 > lastblock) {
-      const e = indirtrunc(ip, p, level - 1, base + i * sub, lastblock, freed);
+    const loops = p !== 0 && (p === bn || p === up1 || p === up2);
+    if (loops) {
+      if (error === 0)
+        error = ext2fs_corrupt(ump, `inode ${ip.i_number}: indirect block ${bn} loops`);
+    } else if (p !== 0 && !badptr(ump, p) && base + (i + 1) * sub - 1 > lastblock) {
+      const e = indirtrunc(ip, p, level - 1, base + i * sub, lastblock, freed, bn, up1);
       if (e !== 0 && error === 0) error = e;
     }
   }
@@ -383,7 +389,7 @@ export function ext2fs_truncate(ip: E2Inode, length: number, _cred: Kauth_cred |
         if (error === 0)
           error = ext2fs_corrupt(ump, `inode ${ip.i_number}: indirect pointer ${ib}`);
       } else {
-        const e = indirtrunc(ip, ib, level, base, lastblock, fr);
+        const e = indirtrunc(ip, ib, level, base, lastblock, fr, 0, 0);
         if (e !== 0 && error === 0) error = e;
         if (lastblock < base) {
           blocks[EXT2_NDADDR + level] = 0;

@@ -316,6 +316,9 @@ function ext2fs_mountfs(
   if (error === 0 && rvp.vp!.v_type !== VDIR) {
     k.printf(`ext2fs ${fspec}: root inode is not a directory\n`);
     error = EFTYPE;
+  } else if (error === ENOENT) {
+    // loadvnode answers ENOENT, silently, for an inode not in use
+    k.printf(`ext2fs ${fspec}: root inode is not in use\n`);
   }
   if (rvp.vp !== null) vrele(rvp.vp);
   if (error !== 0) {
