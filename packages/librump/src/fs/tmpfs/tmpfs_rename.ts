@@ -14,20 +14,17 @@ import {
   EINVAL,
   EISDIR,
   EMLINK,
-  ENAMETOOLONG,
   ENOENT,
   ENOTDIR,
   ENOTEMPTY,
   EPERM,
-  EROFS,
-  EXDEV,
-  MNT_RDONLY,
 } from "../../gen/constants.js";
+import { genfs_rename_sanity } from "../../miscfs/genfs/genfs_rename.js";
 import { cache_purge, cache_purge1 } from "../../kern/vfs_cache.js";
 import { vput, vrele } from "../../kern/vfs_vnode.js";
 import { VWRITE } from "../../miscfs/genfs/genfs_vnops.js";
 import { LINK_MAX } from "../../sys/consts.js";
-import { ISDOTDOT, type ComponentName } from "../../sys/namei.js";
+import type { ComponentName } from "../../sys/namei.js";
 import { VDIR, type Vnode } from "../../sys/vnode.js";
 import {
   APPEND,
@@ -78,18 +75,11 @@ function tmpfs_do_rename(
   tvp: Vnode | null,
   tcnp: ComponentName,
 ): number {
+  const sane = genfs_rename_sanity(fdvp, fvp, fcnp, tdvp, tvp, tcnp, TMPFS_MAXNAMLEN);
+  if (sane !== 0) return sane;
   const mp = tdvp.v_mount!;
-  if (fdvp.v_mount !== mp || fvp.v_mount !== mp || (tvp !== null && tvp.v_mount !== mp)) {
-    return EXDEV;
-  }
   const fname = fcnp.cn_nameptr;
   const tname = tcnp.cn_nameptr;
-  // rename("x/.", …), rename("x/..", …) and the same as target
-  if ((fcnp.cn_flags | tcnp.cn_flags) & ISDOTDOT) return EINVAL;
-  if (fname === "." || fname === ".." || tname === "." || tname === "..") return EINVAL;
-  if (tname.length > TMPFS_MAXNAMLEN) return ENAMETOOLONG;
-  if (mp.mnt_flag & MNT_RDONLY) return EROFS;
-  if (fdvp.v_type !== VDIR || tdvp.v_type !== VDIR) return ENOTDIR;
 
   const tm = VFS_TO_TMPFS(mp);
   const fdnode = VP_TO_TMPFS_NODE(fdvp);

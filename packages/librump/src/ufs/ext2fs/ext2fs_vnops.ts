@@ -30,6 +30,7 @@ import {
   O_APPEND,
   S_ISTXT,
 } from "../../gen/constants.js";
+import { genfs_rename_sanity } from "../../miscfs/genfs/genfs_rename.js";
 import { VOP_FSYNC, VOP_UNLOCK } from "../../gen/vnode_if.js";
 import { FWRITE } from "../../kern/sys_file.js";
 import {
@@ -143,7 +144,7 @@ import {
 import type { Flock } from "../../sys/flock.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
 import type { VnodeOpvEntry } from "../../sys/mount.js";
-import { ISDOTDOT, type ComponentName } from "../../sys/namei.js";
+import type { ComponentName } from "../../sys/namei.js";
 import type { Out } from "../../sys/out.js";
 import { uiomove, uiozero, type Uio } from "../../sys/uio.js";
 import { VA_UTIMES_NULL, VNOVAL, type Vattr } from "../../sys/vattr.js";
@@ -1000,17 +1001,10 @@ function ext2fs_do_rename(
   tvp: Vnode | null,
   tcnp: ComponentName,
 ): number {
-  const mp = tdvp.v_mount!;
-  if (fdvp.v_mount !== mp || fvp.v_mount !== mp || (tvp !== null && tvp.v_mount !== mp)) {
-    return EXDEV;
-  }
+  const sane = genfs_rename_sanity(fdvp, fvp, fcnp, tdvp, tvp, tcnp, EXT2_MAXNAMLEN);
+  if (sane !== 0) return sane;
   const fname = fcnp.cn_nameptr;
   const tname = tcnp.cn_nameptr;
-  if ((fcnp.cn_flags | tcnp.cn_flags) & ISDOTDOT) return EINVAL;
-  if (fname === "." || fname === ".." || tname === "." || tname === "..") return EINVAL;
-  if (tname.length > EXT2_MAXNAMLEN) return ENAMETOOLONG;
-  if (mp.mnt_flag & MNT_RDONLY) return EROFS;
-  if (fdvp.v_type !== VDIR || tdvp.v_type !== VDIR) return ENOTDIR;
 
   const fdp = VTOE2I(fdvp);
   const fip = VTOE2I(fvp);

@@ -15,22 +15,19 @@ import {
   EINVAL,
   EISDIR,
   EMLINK,
-  ENAMETOOLONG,
   ENOENT,
   ENOTDIR,
   ENOTEMPTY,
   EPERM,
-  EROFS,
-  EXDEV,
-  MNT_RDONLY,
   S_ISTXT,
 } from "../../gen/constants.js";
+import { genfs_rename_sanity } from "../../miscfs/genfs/genfs_rename.js";
 import { cache_purge, cache_purge1 } from "../../kern/vfs_cache.js";
 import { vput, vrele } from "../../kern/vfs_vnode.js";
 import { genfs_can_sticky, VWRITE } from "../../miscfs/genfs/genfs_vnops.js";
 import { LINK_MAX } from "../../sys/consts.js";
 import { DT_DIR, vtype2dt } from "../../sys/dirent.js";
-import { ISDOTDOT, type ComponentName } from "../../sys/namei.js";
+import type { ComponentName } from "../../sys/namei.js";
 import { VDIR, type Vnode } from "../../sys/vnode.js";
 import { ffs_update } from "../ffs/ffs_inode.js";
 import { UFS_MAXNAMLEN } from "./dir.js";
@@ -79,17 +76,10 @@ function ufs_do_rename(
   tvp: Vnode | null,
   tcnp: ComponentName,
 ): number {
-  const mp = tdvp.v_mount!;
-  if (fdvp.v_mount !== mp || fvp.v_mount !== mp || (tvp !== null && tvp.v_mount !== mp)) {
-    return EXDEV;
-  }
+  const sane = genfs_rename_sanity(fdvp, fvp, fcnp, tdvp, tvp, tcnp, UFS_MAXNAMLEN);
+  if (sane !== 0) return sane;
   const fname = fcnp.cn_nameptr;
   const tname = tcnp.cn_nameptr;
-  if ((fcnp.cn_flags | tcnp.cn_flags) & ISDOTDOT) return EINVAL;
-  if (fname === "." || fname === ".." || tname === "." || tname === "..") return EINVAL;
-  if (tname.length > UFS_MAXNAMLEN) return ENAMETOOLONG;
-  if (mp.mnt_flag & MNT_RDONLY) return EROFS;
-  if (fdvp.v_type !== VDIR || tdvp.v_type !== VDIR) return ENOTDIR;
 
   const fdp = VTOI(fdvp);
   const fip = VTOI(fvp);
