@@ -150,10 +150,15 @@ function reclaimSpace(bc: BufCache, need: number): boolean {
   while (bp !== null && (bc.bufmem + need > bc.bufmax || !k.memReserve(0))) {
     const next = bp.b_next;
     if (bp.b_oflags & BO_DELWRI) {
-      // write it now; a failed write stays dirty (no data loss) and is skipped
-      lruRemove(bc, bp);
-      bp.b_cflags |= BC_BUSY;
-      bwrite(bp, true);
+      if (writeNeighbours(bc, bp)) {
+        // written with its dirty neighbours on the device: clean now, so it goes
+        bufFree(bc, bp);
+      } else {
+        // write it now; a failed write stays dirty (no data loss) and is skipped
+        lruRemove(bc, bp);
+        bp.b_cflags |= BC_BUSY;
+        bwrite(bp, true);
+      }
     } else {
       bufFree(bc, bp);
     }
@@ -161,6 +166,50 @@ function reclaimSpace(bc: BufCache, need: number): boolean {
     if (bc.bufmem + need <= bc.bufmax) break;
   }
   return bc.bufmem + need <= bc.bufmax;
+}
+
+/** The run reclaimSpace writes (not clusterScratch: it may run inside breadcluster). */
+const reclaimScratch: Buf[] = [];
+
+/**
+ * Write dirty idle buffer `bp` of a block device together with the dirty
+ * idle buffers of the same size adjacent to it (up to MAXPHYS) in one
+ * gather transfer, as vflushbuf would: a cache full of a writer's blocks
+ * drains in clusters, not a block per hypercall. False when there is no
+ * neighbour to write with it or the transfer failed (all stay dirty).
+ */
+function writeNeighbours(bc: BufCache, bp: Buf): boolean {
+  const vp = bp.b_vp!;
+  const m = vp.v_bufs;
+  const size = bp.b_bcount;
+  if (m === null || vp.v_type !== 3 /* VBLK */ || (size & ((1 << DEV_BSHIFT) - 1)) !== 0)
+    return false;
+  const step = size >> DEV_BSHIFT;
+  const max = Math.floor(MAXPHYS / size);
+  let lo = bp.b_lblkno;
+  let n = 1;
+  while (n < max && writable(m.get(lo - step), size)) {
+    lo -= step;
+    n++;
+  }
+  while (n < max && writable(m.get(lo + n * step), size)) n++;
+  if (n === 1) return false;
+  const run = reclaimScratch;
+  run.length = 0;
+  for (let i = 0; i < n; i++) run.push(m.get(lo + i * step)!);
+  const error = writeRun(bc, vp, run, 0, n, n * size);
+  run.length = 0;
+  return error === 0;
+}
+
+function writable(bp: Buf | undefined, size: number): boolean {
+  return (
+    bp !== undefined &&
+    bp.b_bcount === size &&
+    bp.b_data.length >= size &&
+    (bp.b_oflags & BO_DELWRI) !== 0 &&
+    (bp.b_cflags & BC_BUSY) === 0
+  );
 }
 
 /** allocbuf: data storage of `size` bytes, accounted against the limits. */
