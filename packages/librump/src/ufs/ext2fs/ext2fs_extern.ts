@@ -43,6 +43,8 @@ export class E2Inode {
   i_runlbn = 0;
   i_runlen = 0;
   i_runbn = 0;
+  /** written since the last close (ext2fs_close writes the last cluster behind) */
+  i_wrote = false;
   constructor(
     readonly i_ump: Ext2Mount,
     readonly i_number: number,

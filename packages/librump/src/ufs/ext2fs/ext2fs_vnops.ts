@@ -433,7 +433,19 @@ export function ext2fs_open(vp: Vnode, mode: number, _cred: Kauth_cred): number 
 }
 
 /** VOP_CLOSE */
-export function ext2fs_close(_vp: Vnode, _fflag: number, _cred: Kauth_cred): number {
+export function ext2fs_close(vp: Vnode, _fflag: number, _cred: Kauth_cred): number {
+  const ip = vp.v_data as E2Inode | null;
+  if (ip === null || !ip.i_wrote) return 0;
+  // the last, partial cluster of a file just written goes out like the full
+  // ones (a tree copied in leaves no dirty data behind to fill the cache)
+  ip.i_wrote = false;
+  const size = ip.i_din.e2di_size;
+  const bsize = ip.i_ump.um_e2fs.e2fs_bsize;
+  if (vp.v_type !== VREG || size <= bsize || ip.i_ump.um_ronly) return 0;
+  const clblocks = Math.floor(MAXPHYS / bsize);
+  const last = Math.floor((size - 1) / bsize);
+  const first = last - (last % clblocks);
+  if (last > first) ext2fs_writebehind(ip, first, last - first + 1);
   return 0;
 }
 
@@ -553,6 +565,7 @@ export function ext2fs_write(vp: Vnode, uio: Uio, ioflag: number, cred: Kauth_cr
     }
   }
   if (uio.uio_resid < resid) {
+    ip.i_wrote = true;
     din.e2di_mode =
       (din.e2di_mode & EXT2_IFMT) | genfs_write_clear_suid(din.e2di_mode & ~EXT2_IFMT, cred);
     ext2fs_setlargefile(ump, din.e2di_size);
