@@ -14,11 +14,17 @@
  * already free, is reported as corruption (EIO with a console message).
  */
 import { ENOSPC } from "../../gen/constants.js";
-import { bdwrite, binvalblk, bread, brelse } from "../../kern/vfs_bio.js";
+import { binvalblk, bread, brelse } from "../../kern/vfs_bio.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
 import type { Out } from "../../sys/out.js";
 import { e2fs_cg_has_sb, type Ext2Fs, type Ext2Gd } from "./ext2fs.js";
-import { e2_fsbtodb, ext2fs_corrupt, type E2Inode, type Ext2Mount } from "./ext2fs_extern.js";
+import {
+  e2_bdwrite,
+  e2_fsbtodb,
+  ext2fs_corrupt,
+  type E2Inode,
+  type Ext2Mount,
+} from "./ext2fs_extern.js";
 
 /** The group of block `b`. */
 export function e2_dtog(fs: Ext2Fs, b: number): number {
@@ -118,7 +124,7 @@ function alloccg(ump: Ext2Mount, g: number, pref: number): number {
     return -ext2fs_corrupt(ump, `group ${g}: block ${b} of its own metadata is marked free`);
   }
   map[i >>> 3]! |= 1 << (i & 7);
-  bdwrite(bp);
+  e2_bdwrite(bp);
   gd.ext2bgd_nbfree--;
   fs.e2fs_fbcount--;
   ump.um_fmod = true;
@@ -183,7 +189,7 @@ export function ext2fs_blkfree(ump: Ext2Mount, bn: number, inum: number): number
     return ext2fs_corrupt(ump, `inode ${inum}: freeing free block ${bn}`);
   }
   map[i >>> 3]! &= ~(1 << (i & 7));
-  bdwrite(bp);
+  e2_bdwrite(bp);
   gd.ext2bgd_nbfree++;
   fs.e2fs_fbcount++;
   ump.um_fmod = true;
@@ -242,7 +248,7 @@ function nodealloccg(ump: Ext2Mount, g: number, isdir: boolean): number {
     );
   }
   map[i >>> 3]! |= 1 << (i & 7);
-  bdwrite(bp);
+  e2_bdwrite(bp);
   gd.ext2bgd_nifree--;
   if (isdir) gd.ext2bgd_ndirs++;
   fs.e2fs_ficount--;
@@ -300,7 +306,7 @@ export function ext2fs_vfree(ump: Ext2Mount, ino: number, isdir: boolean): numbe
     return ext2fs_corrupt(ump, `freeing free inode ${ino}`);
   }
   map[i >>> 3]! &= ~(1 << (i & 7));
-  bdwrite(bp);
+  e2_bdwrite(bp);
   gd.ext2bgd_nifree++;
   if (isdir && gd.ext2bgd_ndirs > 0) gd.ext2bgd_ndirs--;
   fs.e2fs_ficount++;

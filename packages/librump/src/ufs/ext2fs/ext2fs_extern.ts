@@ -8,6 +8,7 @@
  */
 import { EIO } from "../../gen/constants.js";
 import type { Kernel } from "../../rump/kernel.js";
+import { bdwrite, bwrite } from "../../kern/vfs_bio.js";
 import type { Buf } from "../../sys/buf.js";
 import type { Mount } from "../../sys/mount.js";
 import type { Vnode, VnodeOpVector } from "../../sys/vnode.js";
@@ -120,4 +121,24 @@ export function e2_fsbtodb(ump: Ext2Mount, b: number): number {
 export function ext2fs_corrupt(ump: Ext2Mount, what: string): number {
   ump.um_kernel.printf(`ext2fs ${ump.um_fspec}: corrupt file system: ${what}\n`);
   return EIO;
+}
+
+/*
+ * ext2fs_dirblk_read checks a directory block once and marks its buffer
+ * (b_private = the mount); the directory code's own changes keep the mark.
+ * Every other write of a block drops it, so a block that is also something
+ * else on a damaged image (a cross-linked data block, an inode table) is
+ * checked again before it is walked as a directory.
+ */
+
+/** bdwrite of a block changed by anything but the directory code. */
+export function e2_bdwrite(bp: Buf): void {
+  bp.b_private = null;
+  bdwrite(bp);
+}
+
+/** bwrite of a block changed by anything but the directory code. */
+export function e2_bwrite(bp: Buf): number {
+  bp.b_private = null;
+  return bwrite(bp);
 }

@@ -6,7 +6,7 @@
  * length. i_blocks counts 512-byte units, indirect blocks included.
  */
 import { EFBIG, EINVAL, ENOMEM } from "../../gen/constants.js";
-import { bdwrite, bread, brelse, getblk } from "../../kern/vfs_bio.js";
+import { bread, brelse, getblk } from "../../kern/vfs_bio.js";
 import { BC_INVAL, BO_DONE, type Buf } from "../../sys/buf.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
 import type { Out } from "../../sys/out.js";
@@ -29,6 +29,7 @@ import {
   IN_UPDATE,
   type E2Inode,
   type Ext2Mount,
+  e2_bdwrite,
 } from "./ext2fs_extern.js";
 
 /** Apply pending IN_ACCESS/IN_CHANGE/IN_UPDATE as times (EXT2FS_ITIMES). */
@@ -83,7 +84,7 @@ export function ext2fs_update(ip: E2Inode): number {
   const error = bread(ump.um_devvp, e2_fsbtodb(ump, blk), fs.e2fs_bsize, bpp);
   if (error !== 0) return error;
   e2fs_dinode_serialize(ip.i_din, bpp.v!.b_data, off.v, fs);
-  bdwrite(bpp.v!);
+  e2_bdwrite(bpp.v!);
   bpp.v = null;
   ip.i_flag &= ~IN_MODIFIED;
   return 0;
@@ -104,6 +105,7 @@ function newbuf(ump: Ext2Mount, bn: number, full: boolean, bpp: Out<Buf | null>)
   if (bp === null) return ENOMEM;
   if (!full) bp.b_data.fill(0, 0, bsize);
   bp.b_oflags |= BO_DONE;
+  bp.b_private = null; // not a checked directory block any more (e2_bdwrite)
   bpp.v = bp;
   return 0;
 }
@@ -202,7 +204,7 @@ export function ext2fs_balloc(
     const error = allocBuf(ip, false, cred, bn, ibpp);
     if (error !== 0) return error;
     ib = bn.v;
-    bdwrite(ibpp.v!);
+    e2_bdwrite(ibpp.v!);
     ibpp.v = null;
     din.e2di_blocks[EXT2_NDADDR + level] = ib;
   }
@@ -237,11 +239,11 @@ export function ext2fs_balloc(
     }
     nb = bn.v;
     if (l > 0) {
-      bdwrite(ibpp.v!);
+      e2_bdwrite(ibpp.v!);
       ibpp.v = null;
     }
     e2_wr32(ibp.b_data, idx * 4, nb);
-    bdwrite(ibp);
+    e2_bdwrite(ibp);
     if (l === 0) return 0;
     ib = nb;
   }
@@ -308,7 +310,7 @@ function indirtrunc(
     }
   }
   if (i0 === 0) brelse(bp, BC_INVAL);
-  else bdwrite(bp);
+  else e2_bdwrite(bp);
   return error;
 }
 
@@ -359,7 +361,7 @@ export function ext2fs_truncate(ip: E2Inode, length: number, _cred: Kauth_cred |
       error = bread(devvp, e2_fsbtodb(ump, bn.v), bsize, bpp);
       if (error !== 0) return error;
       bpp.v!.b_data.fill(0, boff, bsize);
-      bdwrite(bpp.v!);
+      e2_bdwrite(bpp.v!);
     }
   }
   // the last block kept (−1: none)
@@ -440,7 +442,7 @@ export function ext2fs_eadrop(ip: E2Inode): number {
   const refs = e2_rd32(buf, 4);
   if (refs > 1) {
     e2_wr32(buf, 4, refs - 1);
-    bdwrite(bpp.v!);
+    e2_bdwrite(bpp.v!);
     return 0;
   }
   brelse(bpp.v!, 0);

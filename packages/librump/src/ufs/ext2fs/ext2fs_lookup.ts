@@ -21,11 +21,11 @@ import {
   MNT_RDONLY,
   S_ISTXT,
 } from "../../gen/constants.js";
-import { bdwrite, bread, brelse } from "../../kern/vfs_bio.js";
+import { bdwrite, bread, brelse, incore } from "../../kern/vfs_bio.js";
 import { cache_enter, cache_lookup, CACHE_HIT, CACHE_NEGATIVE } from "../../kern/vfs_cache.js";
 import { vcache_get, vref, vrele } from "../../kern/vfs_vnode.js";
 import { genfs_can_sticky, VEXEC, VWRITE } from "../../miscfs/genfs/genfs_vnops.js";
-import { BC_INVAL, type Buf } from "../../sys/buf.js";
+import { BC_INVAL, BO_DONE, type Buf } from "../../sys/buf.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
 import {
   DT_BLK,
@@ -107,8 +107,14 @@ export function ext2fs_dirblk_read(ip: E2Inode, lbn: number, bpp: Out<Buf | null
   if (error !== 0) return error;
   if (bn.v === 0)
     return ext2fs_corrupt(ump, `directory inode ${ip.i_number}: hole at block ${lbn}`);
-  error = bread(ump.um_devvp, e2_fsbtodb(ump, bn.v), fs.e2fs_bsize, bpp);
+  // a block checked before and changed since only by the directory code
+  // (which writes sane entries: e2_bdwrite drops the mark) is not checked again
+  const blkno = e2_fsbtodb(ump, bn.v);
+  const cached = incore(ump.um_devvp, blkno);
+  const checked = cached !== null && cached.b_private === ump && (cached.b_oflags & BO_DONE) !== 0;
+  error = bread(ump.um_devvp, blkno, fs.e2fs_bsize, bpp);
   if (error !== 0) return error;
+  if (checked) return 0;
   const why = e2fs_dirblk_check(
     bpp.v!.b_data,
     fs.e2fs_bsize,
@@ -122,6 +128,7 @@ export function ext2fs_dirblk_read(ip: E2Inode, lbn: number, bpp: Out<Buf | null
     bpp.v = null;
     return ext2fs_corrupt(ump, `directory inode ${ip.i_number} block ${lbn}: ${why}`);
   }
+  bpp.v!.b_private = ump;
   return 0;
 }
 

@@ -31,15 +31,7 @@ import {
 } from "../../gen/constants.js";
 import { VOP_CLOSE, VOP_OPEN, VOP_UNLOCK } from "../../gen/vnode_if.js";
 import { FREAD, FWRITE } from "../../kern/sys_file.js";
-import {
-  bdwrite,
-  bread,
-  brelse,
-  bwrite,
-  getblk,
-  vflushbuf,
-  vinvalbuf,
-} from "../../kern/vfs_bio.js";
+import { bread, brelse, getblk, vflushbuf, vinvalbuf } from "../../kern/vfs_bio.js";
 import { vfs_opv_build } from "../../kern/vfs_init.js";
 import { namei, Nameidata } from "../../kern/vfs_lookup.js";
 import { vcache_get, vcache_vnodes, vflush, vn_lock, vput, vrele } from "../../kern/vfs_vnode.js";
@@ -101,7 +93,15 @@ import {
   type Ext2Fs,
   type Ext2Gd,
 } from "./ext2fs.js";
-import { E2Inode, Ext2Mount, VFSTOE2MP, e2_fsbtodb, ext2fs_corrupt } from "./ext2fs_extern.js";
+import {
+  E2Inode,
+  Ext2Mount,
+  VFSTOE2MP,
+  e2_bdwrite,
+  e2_bwrite,
+  e2_fsbtodb,
+  ext2fs_corrupt,
+} from "./ext2fs_extern.js";
 import { ext2fs_valloc, ext2fs_vfree } from "./ext2fs_alloc.js";
 import { ext2fs_inoblk, ext2fs_update } from "./ext2fs_inode.js";
 import {
@@ -402,7 +402,7 @@ export function ext2fs_sbupdate(ump: Ext2Mount): number {
   const bp = getblk(devvp, SBOFF / DEV_BSIZE, SBSIZE);
   if (bp === null) return ENOMEM;
   bp.b_data.set(raw);
-  let error = bwrite(bp);
+  let error = e2_bwrite(bp);
   // the descriptors, block by block, in group 0 and every backup group
   const perblk = bsize / E2FS_GD_SIZE;
   const gdbuf = new Uint8Array(fs.e2fs_ngdb * bsize);
@@ -421,7 +421,7 @@ export function ext2fs_sbupdate(ump: Ext2Mount): number {
         continue;
       }
       bpp.v!.b_data.set(backup, 0);
-      const e2 = bwrite(bpp.v!);
+      const e2 = e2_bwrite(bpp.v!);
       bpp.v = null;
       if (e2 !== 0 && error === 0) error = e2;
     }
@@ -433,7 +433,7 @@ export function ext2fs_sbupdate(ump: Ext2Mount): number {
       }
       const n = Math.min(perblk, fs.e2fs_ncg - i * perblk) * E2FS_GD_SIZE;
       bpp.v!.b_data.set(gdbuf.subarray(i * bsize, i * bsize + n), 0);
-      const e2 = g === 0 ? bwrite(bpp.v!) : (bdwrite(bpp.v!), 0);
+      const e2 = g === 0 ? e2_bwrite(bpp.v!) : (e2_bdwrite(bpp.v!), 0);
       bpp.v = null;
       if (e2 !== 0 && error === 0) error = e2;
     }
@@ -723,7 +723,7 @@ function ext2fs_newvnode(
     vp.v_op = ump.um_vnodeop_p;
   }
   e2fs_dinode_serialize(din, buf, off.v, fs);
-  bdwrite(bpp.v!);
+  e2_bdwrite(bpp.v!);
   bpp.v = null;
   newkey.v = ino;
   return 0;

@@ -86,11 +86,9 @@ import {
   vop_write_desc,
 } from "../../gen/vnode_if.js";
 import {
-  bdwrite,
   bread,
   breadcluster,
   brelse,
-  bwrite,
   MAXPHYS,
   vflushbuf,
   vwritebehind,
@@ -186,6 +184,8 @@ import {
   IN_UPDATE,
   VTOE2I,
   type E2Inode,
+  e2_bdwrite,
+  e2_bwrite,
 } from "./ext2fs_extern.js";
 import {
   ext2fs_eadrop,
@@ -556,9 +556,9 @@ export function ext2fs_write(vp: Vnode, uio: Uio, ioflag: number, cred: Kauth_cr
       vp.v_size = off + n;
     }
     if (ioflag & IO_SYNC) {
-      bwrite(bp);
+      e2_bwrite(bp);
     } else {
-      bdwrite(bp);
+      e2_bdwrite(bp);
       // a full cluster of blocks written in order: write it behind now
       if (on + n === bsize && (lbn + 1) % clblocks === 0 && lbn + 1 >= clblocks)
         ext2fs_writebehind(ip, lbn + 1 - clblocks, clblocks);
@@ -791,7 +791,7 @@ function ext2fs_makeinode(
       buf.fill(0, 0, bsize);
       e2fs_direct_write(buf, 0, ump.um_ftype, ip.i_number, 12, EXT2_FT_DIR, ".");
       e2fs_direct_write(buf, 12, ump.um_ftype, dp.i_number, bsize - 12, EXT2_FT_DIR, "..");
-      bdwrite(bpp.v!);
+      e2_bdwrite(bpp.v!);
       bpp.v = null;
       din.e2di_size = bsize;
       vp.v_size = bsize;
@@ -812,7 +812,7 @@ function ext2fs_makeinode(
         const buf = bpp.v!.b_data;
         buf.fill(0);
         for (let i = 0; i < n; i++) buf[i] = target.charCodeAt(i) & 0xff;
-        bdwrite(bpp.v!);
+        e2_bdwrite(bpp.v!);
         bpp.v = null;
         din.e2di_size = n;
         vp.v_size = n;
