@@ -7,7 +7,14 @@
  */
 import { describe, expect, it, onTestFinished } from "vitest";
 import { MemoryHost } from "@rump/rumpuser";
-import { createSyscalls, O_CREAT, O_WRONLY, type RumpSyscalls } from "@rump/syscalls";
+import {
+  createSyscalls,
+  MNT_ASYNC,
+  MNT_RDONLY,
+  O_CREAT,
+  O_WRONLY,
+  type RumpSyscalls,
+} from "@rump/syscalls";
 import { memBlockDev } from "../src/dev/blockdev.js";
 import { createKernel } from "../src/rump/rump.js";
 import { RUMP_ETFS_BLK } from "../src/rump/etfs.js";
@@ -29,7 +36,7 @@ interface T {
   console: string[];
 }
 
-function mount(img: Uint8Array): T {
+function mount(img: Uint8Array, flags = 0): T {
   const console: string[] = [];
   const host = new MemoryHost({ log: false, console: (s: string) => void console.push(s) });
   host.files.writeFile("/img", img);
@@ -38,7 +45,7 @@ function mount(img: Uint8Array): T {
   k.rump_pub_etfs_register("/dev/ffs0", "/img", RUMP_ETFS_BLK);
   const sys = createSyscalls(k);
   sys.rump_sys_mkdir("/mnt", 0o755);
-  sys.rump_sys_mount("ffs", "/mnt", 0, { fspec: "/dev/ffs0" });
+  sys.rump_sys_mount("ffs", "/mnt", flags, { fspec: "/dev/ffs0" });
   return { sys, host, console };
 }
 
@@ -86,5 +93,41 @@ describe("small newfs_ffs images", () => {
     expect(t.sys.rump_sys_statvfs1("/mnt", 1).f_bfree).toBe(before);
     expect(t.console.join("")).not.toMatch(/corrupt/);
     expect(fsck_ffs(memBlockDev(unmountedImage(t))).problems).toEqual([]);
+  });
+
+  it("MNT_ASYNC: directory operations written at unmount keep their times and links", () => {
+    const t = mount(mkfs(16), MNT_ASYNC);
+    const s = t.sys;
+    s.rump_sys_mkdir("/mnt/d", 0o755);
+    s.rump_sys_mkdir("/mnt/gone", 0o700);
+    writeFile(s, "/mnt/d/a", 5000);
+    writeFile(s, "/mnt/d/b", 10);
+    s.rump_sys_link("/mnt/d/a", "/mnt/hard");
+    s.rump_sys_rename("/mnt/d/b", "/mnt/b2");
+    s.rump_sys_symlink("d/a", "/mnt/sym");
+    s.rump_sys_rmdir("/mnt/gone");
+    writeFile(s, "/mnt/tmp", 1);
+    s.rump_sys_unlink("/mnt/tmp");
+    const paths = ["/mnt", "/mnt/d", "/mnt/d/a", "/mnt/hard", "/mnt/b2"];
+    const before = paths.map((p) => s.rump_sys_stat(p));
+    const img = unmountedImage(t);
+    expect(fsck_ffs(memBlockDev(img)).problems).toEqual([]);
+    const t2 = mount(img, MNT_RDONLY);
+    const after = paths.map((p) => t2.sys.rump_sys_stat(p));
+    for (let i = 0; i < paths.length; i++) {
+      const [b, a] = [before[i]!, after[i]!];
+      expect([paths[i], a.st_ino, a.st_nlink, a.st_size, a.st_mode]).toEqual([
+        paths[i],
+        b.st_ino,
+        b.st_nlink,
+        b.st_size,
+        b.st_mode,
+      ]);
+      expect([a.st_mtim, a.st_ctim]).toEqual([b.st_mtim, b.st_ctim]);
+    }
+    expect(after[2]!.st_nlink).toBe(2);
+    expect(t2.sys.rump_sys_lstat("/mnt/sym").st_size).toBe(3); // "d/a"
+    expect(() => t2.sys.rump_sys_stat("/mnt/gone")).toThrow();
+    expect(() => t2.sys.rump_sys_stat("/mnt/tmp")).toThrow();
   });
 });

@@ -5,7 +5,7 @@
  * shrinks a last fragment run; growing allocates the block of the new last
  * byte, as NetBSD does.
  */
-import { EFBIG, EINVAL } from "../../gen/constants.js";
+import { EFBIG, EINVAL, MNT_ASYNC } from "../../gen/constants.js";
 import { bread, bdwrite, brelse, getblk } from "../../kern/vfs_bio.js";
 import { BC_INVAL } from "../../sys/buf.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
@@ -89,6 +89,22 @@ export function ffs_update(ip: Inode): number {
   bpp.v = null;
   ip.i_flag &= ~IN_MODIFIED;
   return 0;
+}
+
+/**
+ * The inode update of a directory operation (create, link, remove,
+ * rename). On an MNT_ASYNC mount it is left to the next sync, fsync,
+ * inactive or reclaim, which write every inode whose flags are set: the
+ * inode block would reach the disk only then anyway, and a create no
+ * longer serializes the same inode three times.
+ */
+export function ffs_update_dirop(ip: Inode): number {
+  if ((ip.i_ump.um_mountp.mnt_flag & MNT_ASYNC) !== 0) {
+    ufs_itimes(ip); // the times are the operation's, not the later write's
+    ip.i_flag |= IN_MODIFIED;
+    return 0;
+  }
+  return ffs_update(ip);
 }
 
 /**

@@ -72,7 +72,7 @@ import {
 import { IN_MODIFIED, Inode, ufs_corrupt, UfsMount, VFSTOUFS } from "../ufs/inode.js";
 import { ufs_newmode } from "../ufs/ufs_vnops.js";
 import { ffs_valloc, ffs_vfree } from "./ffs_alloc.js";
-import { ffs_update } from "./ffs_inode.js";
+import { ffs_update, ffs_update_dirop } from "./ffs_inode.js";
 import {
   cgdmin,
   DINODE_SIZE,
@@ -661,7 +661,7 @@ function ffs_newvnode(
     vp.v_op = ump.um_vnodeop_p;
   }
   ip.i_flag |= IN_MODIFIED;
-  error = ffs_update(ip);
+  error = ffs_update_dirop(ip);
   if (error !== 0) return error;
   newkey.v = ino;
   return 0;

@@ -29,7 +29,7 @@ import { LINK_MAX } from "../../sys/consts.js";
 import { DT_DIR, vtype2dt } from "../../sys/dirent.js";
 import type { ComponentName } from "../../sys/namei.js";
 import { VDIR, type Vnode } from "../../sys/vnode.js";
-import { ffs_update } from "../ffs/ffs_inode.js";
+import { ffs_update_dirop } from "../ffs/ffs_inode.js";
 import { UFS_MAXNAMLEN } from "./dir.js";
 import { APPEND, IMMUTABLE, IN_CHANGE, VTOI, type Inode } from "./inode.js";
 import {
@@ -186,9 +186,9 @@ function ufs_do_rename(
   cache_purge1(fdvp, fname);
   cache_purge1(tdvp, tname);
   if (isdir) cache_purge(fvp);
-  ffs_update(fip);
-  ffs_update(fdp);
-  ffs_update(tdp);
-  if (tip !== null) ffs_update(tip);
+  ffs_update_dirop(fip);
+  ffs_update_dirop(fdp);
+  ffs_update_dirop(tdp);
+  if (tip !== null) ffs_update_dirop(tip);
   return 0;
 }

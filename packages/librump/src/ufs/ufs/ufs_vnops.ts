@@ -69,7 +69,7 @@ import {
 } from "../../sys/vnode.js";
 import { ffs_vfree } from "../ffs/ffs_alloc.js";
 import { ffs_balloc } from "../ffs/ffs_balloc.js";
-import { ffs_truncate, ffs_update, ufs_itimes } from "../ffs/ffs_inode.js";
+import { ffs_truncate, ffs_update, ffs_update_dirop, ufs_itimes } from "../ffs/ffs_inode.js";
 import { fsbtodb } from "../ffs/fs.js";
 import { IFDIR, IFMT } from "./dinode.js";
 import { direct_name, direct_parse, DIRBLKSIZ, dirtemplate_write, UFS_MAXNAMLEN } from "./dir.js";
@@ -579,8 +579,8 @@ function ufs_makeinode(
     dp.i_flag |= IN_CHANGE;
   }
   ip.i_flag |= IN_CHANGE | IN_UPDATE;
-  ffs_update(ip);
-  ffs_update(dp);
+  ffs_update_dirop(ip);
+  ffs_update_dirop(dp);
   cache_purge1(dvp, name); // a negative entry
   return 0;
 }
@@ -649,7 +649,7 @@ function ufs_remove1(dvp: Vnode, vp: Vnode, cnp: ComponentName): number {
   ip.i_din.di_nlink--;
   ip.i_flag |= IN_CHANGE;
   cache_purge1(dvp, name);
-  ffs_update(dp);
+  ffs_update_dirop(dp);
   return 0;
 }
 
@@ -687,7 +687,7 @@ function ufs_rmdir1(dvp: Vnode, vp: Vnode, cnp: ComponentName): number {
   ip.i_flag |= IN_CHANGE;
   cache_purge1(dvp, name);
   cache_purge(vp);
-  ffs_update(dp);
+  ffs_update_dirop(dp);
   return 0;
 }
 
@@ -709,8 +709,8 @@ export function ufs_link(dvp: Vnode, vp: Vnode, cnp: ComponentName): number {
   if (error !== 0) return error;
   ip.i_din.di_nlink++;
   ip.i_flag |= IN_CHANGE;
-  ffs_update(ip);
-  ffs_update(dp);
+  ffs_update_dirop(ip);
+  ffs_update_dirop(dp);
   cache_purge1(dvp, name);
   return 0;
 }
