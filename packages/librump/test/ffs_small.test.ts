@@ -123,7 +123,7 @@ describe("small newfs_ffs images", () => {
         b.st_size,
         b.st_mode,
       ]);
-      expect([a.st_mtim, a.st_ctim]).toEqual([b.st_mtim, b.st_ctim]);
+      expect([a.st_mtimespec, a.st_ctimespec]).toEqual([b.st_mtimespec, b.st_ctimespec]);
     }
     expect(after[2]!.st_nlink).toBe(2);
     expect(t2.sys.rump_sys_lstat("/mnt/sym").st_size).toBe(3); // "d/a"
