@@ -52,8 +52,13 @@ function requireImage(s: ImageSpec): void {
   if (!existsSync(s.image)) throw new FsuError(ENOENT, "open", s.image, "no such image");
 }
 
-/** The kernel memory of an fsu run (half of it is the buffer cache). */
+/**
+ * The kernel memory of an fsu run (half of it is the buffer cache). Commands
+ * that only read get less: each block is read once, and filling a large
+ * cache with fresh memory costs more than the host reads it saves.
+ */
 export const FSU_MEMLIMIT = 128 << 20;
+export const FSU_MEMLIMIT_READONLY = 32 << 20;
 
 /** Mount the image: read-only unless `writable`. */
 export function openFsuImage(spec: string, writable: boolean, console: string[]): Ukfs {
@@ -65,7 +70,7 @@ export function openFsuImage(spec: string, writable: boolean, console: string[])
       // a bounded buffer cache keeps big copies in bounded memory (and faster); the
       // environment's RUMP_MEMLIMIT, if set, decides instead
       ...(process.env.RUMP_MEMLIMIT === undefined
-        ? { params: { RUMP_MEMLIMIT: FSU_MEMLIMIT } }
+        ? { params: { RUMP_MEMLIMIT: writable ? FSU_MEMLIMIT : FSU_MEMLIMIT_READONLY } }
         : {}),
       ...(s.partName !== null ? { partition: s.partName } : {}),
       console: (line) => {
