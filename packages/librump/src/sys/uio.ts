@@ -42,8 +42,12 @@ export function uiomove(buf: Uint8Array, off: number, n: number, uio: Uio): numb
       continue;
     }
     const cnt = avail < n - done ? avail : n - done;
+    // a whole buffer moves without a subarray view (one allocation per block saved)
+    const whole = off + done === 0 && cnt === buf.length;
     if (uio.uio_rw === UIO_READ) {
-      iov.set(buf.subarray(off + done, off + done + cnt), uio.uio_iovoff);
+      iov.set(whole ? buf : buf.subarray(off + done, off + done + cnt), uio.uio_iovoff);
+    } else if (whole && uio.uio_iovoff === 0 && cnt === iov.length) {
+      buf.set(iov, 0);
     } else {
       buf.set(iov.subarray(uio.uio_iovoff, uio.uio_iovoff + cnt), off + done);
     }
