@@ -58,6 +58,10 @@ export class BufCache {
   readonly pool = new Map<number, Uint8Array[]>();
   poolBytes = 0;
   readonly poolMax: number;
+  /** the members of a cluster being read or written behind (emptied after each use) */
+  readonly clusterRun: Buf[] = [];
+  /** the run reclaimSpace writes: not clusterRun, since it may run inside breadcluster */
+  readonly reclaimRun: Buf[] = [];
   constructor(readonly kernel: Kernel) {
     const lim = kernel.params.memlimit;
     this.bufmax = Number.isFinite(lim)
@@ -168,9 +172,6 @@ function reclaimSpace(bc: BufCache, need: number): boolean {
   return bc.bufmem + need <= bc.bufmax;
 }
 
-/** The run reclaimSpace writes (not clusterScratch: it may run inside breadcluster). */
-const reclaimScratch: Buf[] = [];
-
 /**
  * Write dirty idle buffer `bp` of a block device together with the dirty
  * idle buffers of the same size adjacent to it (up to MAXPHYS) in one
@@ -194,7 +195,7 @@ function writeNeighbours(bc: BufCache, bp: Buf): boolean {
   }
   while (n < max && writable(m.get(lo + n * step), size)) n++;
   if (n === 1) return false;
-  const run = reclaimScratch;
+  const run = bc.reclaimRun;
   run.length = 0;
   for (let i = 0; i < n; i++) run.push(m.get(lo + i * step)!);
   const error = writeRun(bc, vp, run, 0, n, n * size);
@@ -317,15 +318,25 @@ export function bread(vp: Vnode, lblkno: number, size: number, bpp: Out<Buf | nu
   bpp.v = null;
   if (bp === null) return ENOMEM;
   if ((bp.b_oflags & BO_DONE) === 0) {
-    const error = strategy(bp, true);
-    if (error === 0 && bp.b_resid > 0) bp.b_data.fill(0, bp.b_bcount - bp.b_resid, bp.b_bcount);
-    if (error !== 0) {
-      brelse(bp, BC_INVAL);
-      return error;
-    }
-    bp.b_oflags |= BO_DONE;
+    const error = readOne(bp);
+    if (error !== 0) return error;
   }
   bpp.v = bp;
+  return 0;
+}
+
+/**
+ * Read busy buffer `bp` from its device, zero-filling a short read, and
+ * mark it valid; on error it is released (invalid) and the errno returned.
+ */
+function readOne(bp: Buf): number {
+  const error = strategy(bp, true);
+  if (error !== 0) {
+    brelse(bp, BC_INVAL);
+    return error;
+  }
+  if (bp.b_resid > 0) bp.b_data.fill(0, bp.b_bcount - bp.b_resid, bp.b_bcount);
+  bp.b_oflags |= BO_DONE;
   return 0;
 }
 
@@ -350,7 +361,7 @@ export function breadcluster(
   if ((bp.b_oflags & BO_DONE) === 0) {
     const step = size >> DEV_BSHIFT;
     const max = Math.min(n, Math.floor(MAXPHYS / size));
-    const members = clusterScratch;
+    const members = bcOf(vp).clusterRun;
     members.length = 0;
     for (let i = 1; i < max; i++) {
       const b = blkno + i * step;
@@ -381,22 +392,16 @@ export function breadcluster(
       }
     }
     members.length = 0;
-    if (!ok) {
-      const error = strategy(bp, true);
-      if (error === 0 && bp.b_resid > 0) bp.b_data.fill(0, bp.b_bcount - bp.b_resid, bp.b_bcount);
-      if (error !== 0) {
-        brelse(bp, BC_INVAL);
-        return error;
-      }
+    if (ok) {
+      bp.b_oflags |= BO_DONE;
+    } else {
+      const error = readOne(bp);
+      if (error !== 0) return error;
     }
-    bp.b_oflags |= BO_DONE;
   }
   bpp.v = bp;
   return 0;
 }
-
-/** The members of the cluster being read (single CPU: never used re-entrantly). */
-const clusterScratch: Buf[] = [];
 
 /**
  * breadn: bread plus read-ahead of the blocks in `rablks` (sizes in
@@ -584,7 +589,7 @@ export function vwritebehind(vp: Vnode, blkno: number, size: number, n: number):
   const m = vp.v_bufs;
   if (m === null || n < 2 || n * size > MAXPHYS || (size & ((1 << DEV_BSHIFT) - 1)) !== 0) return 0;
   const step = size >> DEV_BSHIFT;
-  const run = clusterScratch;
+  const run = bcOf(vp).clusterRun;
   run.length = 0;
   for (let i = 0; i < n; i++) {
     const bp = m.get(blkno + i * step);

@@ -73,6 +73,8 @@ export class Ext2Mount {
   readonly um_cgbpp: { v: Buf | null } = { v: null };
   readonly um_wbpp: { v: Buf | null } = { v: null };
   readonly um_bn = { v: 0 };
+  /** scratch: the contiguous run ext2fs_bmap found (read, write-behind) */
+  readonly um_run = { v: 0 };
   /** scratch: a directory-entry search result */
   readonly um_slot = { ino: 0, off: 0, prev: -1 };
   /** the time stamps of the operation in progress */

@@ -449,9 +449,6 @@ export function ext2fs_close(vp: Vnode, _fflag: number, _cred: Kauth_cred): numb
   return 0;
 }
 
-/** The run of blocks ext2fs_bmap found (single CPU: used by one read at a time). */
-const runp = { v: 0 };
-
 /**
  * VOP_READ (ext2fs_read): file data through the device's buffer cache, a
  * block at a time; holes read as zeros. A sequential reader (or one read
@@ -473,6 +470,7 @@ export function ext2fs_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_c
   const bsize = fs.e2fs_bsize;
   const maxrun = Math.max(1, Math.floor(MAXPHYS / bsize));
   const bnp = ump.um_bn;
+  const runp = ump.um_run;
   const bpp = ump.um_bpp;
   const devvp = ump.um_devvp;
   const endlbn = Math.ceil(size / bsize);
@@ -589,6 +587,7 @@ export function ext2fs_write(vp: Vnode, uio: Uio, ioflag: number, cred: Kauth_cr
 function ext2fs_writebehind(ip: E2Inode, lbn: number, n: number): void {
   const ump = ip.i_ump;
   const bnp = ump.um_bn;
+  const runp = ump.um_run;
   const bsize = ump.um_e2fs.e2fs_bsize;
   const end = lbn + n;
   while (lbn < end) {
