@@ -24,6 +24,16 @@ export function vfs_opv_build(entries: readonly VnodeOpvEntry[]): VnodeOpVector 
   return vec;
 }
 
+/**
+ * The vnode, specfs and fifofs vectors of a file-system type (its first
+ * three opv descriptors), built on first use if vfs_attach did not.
+ */
+export function vfs_opv_vectors(ops: Vfsops): [VnodeOpVector, VnodeOpVector, VnodeOpVector] {
+  const d = ops.vfs_opv_descs as VnodeOpvDesc[];
+  for (const opv of d) if (opv.vector.length === 0) opv.vector = vfs_opv_build(opv.entries);
+  return [d[0]!.vector, d[1]!.vector, d[2]!.vector];
+}
+
 /** vfs_attach: register a file-system type with this kernel. */
 export function vfs_attach(vfs: VfsState, ops: Vfsops): number {
   if (vfs.vfslist.has(ops.vfs_name)) return EEXIST;

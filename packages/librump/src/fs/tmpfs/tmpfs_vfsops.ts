@@ -18,11 +18,11 @@ import {
   MNT_LOCAL,
   MNT_UPDATE,
 } from "../../gen/constants.js";
-import { vfs_opv_build } from "../../kern/vfs_init.js";
+import { vfs_opv_vectors } from "../../kern/vfs_init.js";
 import { vcache_get, vflush, vn_lock, vrele } from "../../kern/vfs_vnode.js";
 import type { Kernel } from "../../rump/kernel.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
-import type { Mount, Vfsops, VnodeOpvDesc } from "../../sys/mount.js";
+import type { Mount, Vfsops } from "../../sys/mount.js";
 import type { Out } from "../../sys/out.js";
 import type { Statvfs } from "../../sys/stat.js";
 import { VNOVAL, type Vattr } from "../../sys/vattr.js";
@@ -35,7 +35,6 @@ import {
   VREG,
   VSOCK,
   type Vnode,
-  type VnodeOpVector,
   type VnodeOut,
 } from "../../sys/vnode.js";
 import {
@@ -80,13 +79,6 @@ function isArgs(data: unknown): data is TmpfsArgs {
     typeof a.ta_root_gid === "number" &&
     typeof a.ta_root_mode === "number"
   );
-}
-
-/** The three vectors of a tmpfs Vfsops, built on first use if vfs_attach did not. */
-function vectorsOf(ops: Vfsops): [VnodeOpVector, VnodeOpVector, VnodeOpVector] {
-  const d = ops.vfs_opv_descs as VnodeOpvDesc[];
-  for (const opv of d) if (opv.vector.length === 0) opv.vector = vfs_opv_build(opv.entries);
-  return [d[0]!.vector, d[1]!.vector, d[2]!.vector];
 }
 
 /** VFS_MOUNT */
@@ -142,7 +134,7 @@ export function tmpfs_mount(mp: Mount, _path: string, data: unknown, dataLen: nu
     nodes,
     limited ? args.ta_size_max : 0,
     pagesMax,
-    vectorsOf(mp.mnt_op),
+    vfs_opv_vectors(mp.mnt_op),
   );
   const root = tmpfs_alloc_node(tm, VDIR, args.ta_root_mode & ALLPERMS, VNOVAL);
   if (root === null) return ENOSPC;

@@ -11,7 +11,6 @@
  */
 import {
   ALLPERMS,
-  EACCES,
   EBUSY,
   EFTYPE,
   EINVAL,
@@ -32,13 +31,14 @@ import {
 import { VOP_CLOSE, VOP_OPEN, VOP_UNLOCK } from "../../gen/vnode_if.js";
 import { FREAD, FWRITE } from "../../kern/sys_file.js";
 import { bread, brelse, getblk, vflushbuf, vinvalbuf } from "../../kern/vfs_bio.js";
-import { vfs_opv_build } from "../../kern/vfs_init.js";
+import { vfs_opv_vectors } from "../../kern/vfs_init.js";
 import { namei, Nameidata } from "../../kern/vfs_lookup.js";
 import { vcache_get, vcache_vnodes, vflush, vn_lock, vput, vrele } from "../../kern/vfs_vnode.js";
+import { genfs_dev_writable, genfs_mount_fspec } from "../../miscfs/genfs/genfs_mount.js";
 import type { Kernel } from "../../rump/kernel.js";
 import { BC_INVAL, DEV_BSIZE, type Buf } from "../../sys/buf.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
-import type { Mount, Vfsops, VnodeOpvDesc } from "../../sys/mount.js";
+import type { Mount, Vfsops } from "../../sys/mount.js";
 import { FOLLOW, LOCKLEAF, LOOKUP } from "../../sys/namei.js";
 import type { Out } from "../../sys/out.js";
 import type { Statvfs } from "../../sys/stat.js";
@@ -56,7 +56,6 @@ import {
   VSOCK,
   VV_ROOT,
   type Vnode,
-  type VnodeOpVector,
   type VnodeOut,
 } from "../../sys/vnode.js";
 import {
@@ -118,25 +117,6 @@ export interface Ext2fsArgs {
 /** sizeof(struct ufs_args) on LP64. */
 export const EXT2FS_ARGS_SIZE = 8;
 
-/** The three vectors, built on first use if vfs_attach did not. */
-function vectorsOf(ops: Vfsops): [VnodeOpVector, VnodeOpVector, VnodeOpVector] {
-  const d = ops.vfs_opv_descs as VnodeOpvDesc[];
-  for (const opv of d) if (opv.vector.length === 0) opv.vector = vfs_opv_build(opv.entries);
-  return [d[0]!.vector, d[1]!.vector, d[2]!.vector];
-}
-
-function fspecOf(data: unknown): string | null {
-  if (data === null || typeof data !== "object") return null;
-  const f = (data as { fspec?: unknown }).fspec;
-  if (typeof f === "string") return f;
-  if (f instanceof Uint8Array) {
-    let s = "";
-    for (let i = 0; i < f.length && f[i] !== 0; i++) s += String.fromCharCode(f[i]!);
-    return s;
-  }
-  return null;
-}
-
 /** VFS_MOUNT */
 export function ext2fs_mount(mp: Mount, _path: string, data: unknown, _dataLen: number): number {
   if (mp.mnt_flag & MNT_GETARGS) {
@@ -161,19 +141,9 @@ export function ext2fs_mount(mp: Mount, _path: string, data: unknown, _dataLen: 
     } else if (!wantRo && ump.um_ronly) {
       let error = ext2fs_checkrw(ump.um_kernel, fs, ump.um_fspec, (mp.mnt_flag & MNT_FORCE) !== 0);
       if (error !== 0) return error;
-      // can the device take writes? (opened read-only at mount)
-      const devvp = ump.um_devvp;
-      const cred = ump.um_kernel.lwp.l_cred;
-      vn_lock(devvp, LK_EXCLUSIVE | LK_RETRY);
-      error = VOP_OPEN(devvp, FREAD | FWRITE, cred);
-      if (error === 0) VOP_CLOSE(devvp, FREAD | FWRITE, cred);
-      VOP_UNLOCK(devvp);
-      if (error !== 0) {
-        ump.um_kernel.printf(
-          `ext2fs ${ump.um_fspec}: device cannot be reopened for writing (error ${error})\n`,
-        );
-        return error === EACCES ? EROFS : error;
-      }
+      // the device was opened read-only at mount: can it take writes?
+      error = genfs_dev_writable(ump.um_kernel, ump.um_devvp, "ext2fs", ump.um_fspec);
+      if (error !== 0) return error;
       ump.um_ronly = false;
       error = ext2fs_markdirty(ump);
       if (error !== 0) return error;
@@ -181,7 +151,7 @@ export function ext2fs_mount(mp: Mount, _path: string, data: unknown, _dataLen: 
     return 0;
   }
   const k = mp.mnt_kernel as Kernel;
-  const fspec = fspecOf(data);
+  const fspec = genfs_mount_fspec(data);
   if (fspec === null) return EINVAL;
   const ronly = (mp.mnt_flag & MNT_RDONLY) !== 0;
   const l = k.lwp;
@@ -300,7 +270,7 @@ function ext2fs_mountfs(
   fs.e2fs_fbcount = nbfree;
   fs.e2fs_ficount = nifree;
 
-  const [vnodeop, specop, fifoop] = vectorsOf(mp.mnt_op);
+  const [vnodeop, specop, fifoop] = vfs_opv_vectors(mp.mnt_op);
   const ump = new Ext2Mount(mp, k, devvp, fs, gds, vnodeop, specop, fifoop, fspec, ronly);
   ump.um_sbraw = sbraw;
   mp.mnt_data = ump;

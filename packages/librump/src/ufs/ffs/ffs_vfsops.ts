@@ -10,7 +10,6 @@
  * the device's buffers.
  */
 import {
-  EACCES,
   EBUSY,
   EFTYPE,
   EINVAL,
@@ -28,13 +27,14 @@ import { ALLPERMS, MNT_WAIT } from "../../gen/constants.js";
 import { VOP_CLOSE, VOP_OPEN, VOP_UNLOCK } from "../../gen/vnode_if.js";
 import { FREAD, FWRITE } from "../../kern/sys_file.js";
 import { bread, brelse, bwrite, getblk, vflushbuf, vinvalbuf } from "../../kern/vfs_bio.js";
-import { vfs_opv_build } from "../../kern/vfs_init.js";
+import { vfs_opv_vectors } from "../../kern/vfs_init.js";
 import { namei, Nameidata } from "../../kern/vfs_lookup.js";
 import { vcache_get, vcache_vnodes, vflush, vn_lock, vput, vrele } from "../../kern/vfs_vnode.js";
+import { genfs_dev_writable, genfs_mount_fspec } from "../../miscfs/genfs/genfs_mount.js";
 import type { Kernel } from "../../rump/kernel.js";
 import { BC_INVAL, DEV_BSIZE } from "../../sys/buf.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
-import type { Mount, Vfsops, VnodeOpvDesc } from "../../sys/mount.js";
+import type { Mount, Vfsops } from "../../sys/mount.js";
 import { FOLLOW, LOCKLEAF, LOOKUP } from "../../sys/namei.js";
 import type { Out } from "../../sys/out.js";
 import type { Statvfs } from "../../sys/stat.js";
@@ -52,7 +52,6 @@ import {
   VSOCK,
   VV_ROOT,
   type Vnode,
-  type VnodeOpVector,
   type VnodeOut,
 } from "../../sys/vnode.js";
 import {
@@ -104,25 +103,6 @@ export interface UfsArgs {
 /** sizeof(struct ufs_args) on LP64. */
 export const UFS_ARGS_SIZE = 8;
 
-/** The three vectors, built on first use if vfs_attach did not. */
-function vectorsOf(ops: Vfsops): [VnodeOpVector, VnodeOpVector, VnodeOpVector] {
-  const d = ops.vfs_opv_descs as VnodeOpvDesc[];
-  for (const opv of d) if (opv.vector.length === 0) opv.vector = vfs_opv_build(opv.entries);
-  return [d[0]!.vector, d[1]!.vector, d[2]!.vector];
-}
-
-function fspecOf(data: unknown): string | null {
-  if (data === null || typeof data !== "object") return null;
-  const f = (data as { fspec?: unknown }).fspec;
-  if (typeof f === "string") return f;
-  if (f instanceof Uint8Array) {
-    let s = "";
-    for (let i = 0; i < f.length && f[i] !== 0; i++) s += String.fromCharCode(f[i]!);
-    return s;
-  }
-  return null;
-}
-
 /** VFS_MOUNT */
 export function ffs_mount(mp: Mount, _path: string, data: unknown, _dataLen: number): number {
   if (mp.mnt_flag & MNT_GETARGS) {
@@ -149,19 +129,9 @@ export function ffs_mount(mp: Mount, _path: string, data: unknown, _dataLen: num
       // ro → rw: only a clean image (or forced), and the device must take writes
       let error = ffs_checkrw(ump.um_kernel, fs, ump.um_fspec, (mp.mnt_flag & MNT_FORCE) !== 0);
       if (error !== 0) return error;
-      // can the device take writes? (opened read-only at mount)
-      const devvp = ump.um_devvp;
-      const cred = ump.um_kernel.lwp.l_cred;
-      vn_lock(devvp, LK_EXCLUSIVE | LK_RETRY);
-      error = VOP_OPEN(devvp, FREAD | FWRITE, cred);
-      if (error === 0) VOP_CLOSE(devvp, FREAD | FWRITE, cred);
-      VOP_UNLOCK(devvp);
-      if (error !== 0) {
-        ump.um_kernel.printf(
-          `ffs ${ump.um_fspec}: device cannot be reopened for writing (error ${error})\n`,
-        );
-        return error === EACCES ? EROFS : error;
-      }
+      // the device was opened read-only at mount: can it take writes?
+      error = genfs_dev_writable(ump.um_kernel, ump.um_devvp, "ffs", ump.um_fspec);
+      if (error !== 0) return error;
       ump.um_ronly = false;
       fs.fs_ronly = 0;
       fs.fs_clean = 0;
@@ -171,7 +141,7 @@ export function ffs_mount(mp: Mount, _path: string, data: unknown, _dataLen: num
     return 0;
   }
   const k = mp.mnt_kernel as Kernel;
-  const fspec = fspecOf(data);
+  const fspec = genfs_mount_fspec(data);
   if (fspec === null) return EINVAL;
   const ronly = (mp.mnt_flag & MNT_RDONLY) !== 0;
   const l = k.lwp;
@@ -298,7 +268,7 @@ function ffs_mountfs(
   fs.fs_ronly = ronly ? 1 : 0;
   fs.fs_fmod = 0;
 
-  const [vnodeop, specop, fifoop] = vectorsOf(mp.mnt_op);
+  const [vnodeop, specop, fifoop] = vfs_opv_vectors(mp.mnt_op);
   const ump = new UfsMount(mp, k, devvp, fs, csum, vnodeop, specop, fifoop, fspec, ronly);
   mp.mnt_data = ump;
   mp.mnt_flag |= MNT_LOCAL;
