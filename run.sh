@@ -23,6 +23,16 @@ if ! command -v corepack >/dev/null 2>&1; then
   echo "run.sh: corepack not found; install Node.js >= 20 (it ships corepack)" >&2
   exit 2
 fi
+# turbo runs the package manager by name, so `pnpm` must be on PATH even where
+# corepack has not been enabled: put a small shim in front when it is missing.
+if ! command -v pnpm >/dev/null 2>&1; then
+  shim_dir="$PWD/.tmp/run-sh-bin"
+  mkdir -p "$shim_dir"
+  if corepack pnpm --version >/dev/null 2>&1; then keys=""; else keys="COREPACK_INTEGRITY_KEYS=0 "; fi
+  printf '#!/bin/sh\nexec env %scorepack pnpm "$@"\n' "$keys" >"$shim_dir/pnpm"
+  chmod +x "$shim_dir/pnpm"
+  export PATH="$shim_dir:$PATH"
+fi
 if [ "${RUN_SH_SKIP_INSTALL:-0}" != 1 ]; then
   pnpm_cmd install --frozen-lockfile --reporter=append-only --config.confirmModulesPurge=false
 fi
