@@ -14,6 +14,7 @@
  * size is 512, or 4096 when the header is found there instead. Counts and
  * LBAs are bounded before use (64-bit values beyond 2^53 bytes are refused).
  */
+import { crc32 } from "../libkern/crc.js";
 import { EFTYPE } from "../gen/constants.js";
 import { readFully, type ReadFn } from "./blockdev.js";
 import { partError, type DiskPartition, type PartitionProbe } from "./disk_types.js";
@@ -25,22 +26,7 @@ export const GPT_ENT_MINSIZE = 128;
 export const GPT_ARRAY_MAXBYTES = 1 << 20;
 export const GPT_NAME_UNITS = 36;
 
-const CRC_TABLE = ((): Uint32Array => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (IEEE 802.3, reflected, as zlib's crc32). */
-export function crc32(b: Uint8Array, start = 0, end = b.length): number {
-  let c = 0xffffffff;
-  for (let i = start; i < end; i++) c = CRC_TABLE[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+export { crc32 };
 
 /** A GUID in its usual text form (the first three fields are little-endian). */
 export function gpt_guid_string(b: Uint8Array, o: number): string {
