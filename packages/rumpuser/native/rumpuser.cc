@@ -1,7 +1,7 @@
 // @rump/rumpuser native addon: the few host calls Node's fs module lacks.
 //
 // Shape (STYLE.md §6-7): a flat list of synchronous functions, registered once.
-// Only numbers cross the boundary. Every function returns 0 (or a size) on
+// Only numbers cross the boundary, and one path (utimens). Every function returns 0 (or a size) on
 // success and -errno (host numbering) on failure; none throws for an
 // operating failure. Arguments were validated in src/native.ts, so the checks
 // here only keep a wrong type from turning into a JS exception.
@@ -14,11 +14,13 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
+#include <string>
 
 #ifndef _WIN32
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #endif
 
@@ -26,7 +28,7 @@
 #include <linux/fs.h>  // BLKGETSIZE64, BLKSSZGET
 #endif
 
-#define RUMPUSER_NATIVE_ABI 1
+#define RUMPUSER_NATIVE_ABI 2
 
 namespace {
 
@@ -151,6 +153,27 @@ Napi::Value BlkSectorSize(const Napi::CallbackInfo &info) {
 #endif
 }
 
+// utimens(path, asec, ansec, msec, mnsec, nofollow): utimensat(2) with the
+// nanoseconds Node's utimes cannot carry (it passes seconds as a double, which
+// at today's times is ~240 ns coarse). nofollow sets the times of a symbolic
+// link itself.
+Napi::Value Utimens(const Napi::CallbackInfo &info) {
+  int64_t as, an, ms, mn;
+  if (info.Length() < 6 || !info[0].IsString() || !ArgInt(info, 1, &as) ||
+      !ArgInt(info, 2, &an) || !ArgInt(info, 3, &ms) || !ArgInt(info, 4, &mn) || an < 0 ||
+      an > 999999999 || mn < 0 || mn > 999999999)
+    return Ret(info, -EINVAL);
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  struct timespec ts[2];
+  ts[0].tv_sec = static_cast<time_t>(as);
+  ts[0].tv_nsec = static_cast<long>(an);
+  ts[1].tv_sec = static_cast<time_t>(ms);
+  ts[1].tv_nsec = static_cast<long>(mn);
+  int flags = info[5].ToBoolean().Value() ? AT_SYMLINK_NOFOLLOW : 0;
+  int rv = utimensat(AT_FDCWD, path.c_str(), ts, flags);
+  return Ret(info, rv == -1 ? -errno : 0);
+}
+
 #else  // _WIN32: nothing here yet; src/native.ts treats -ENOSYS as "not available"
 
 Napi::Value Unsupported(const Napi::CallbackInfo &info) { return Ret(info, -ENOSYS); }
@@ -160,6 +183,7 @@ Napi::Value Unsupported(const Napi::CallbackInfo &info) { return Ret(info, -ENOS
 #define SyncRange Unsupported
 #define BlkSize Unsupported
 #define BlkSectorSize Unsupported
+#define Utimens Unsupported
 
 #endif
 
@@ -171,6 +195,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("syncRange", Napi::Function::New(env, SyncRange, "syncRange"));
   exports.Set("blkSize", Napi::Function::New(env, BlkSize, "blkSize"));
   exports.Set("blkSectorSize", Napi::Function::New(env, BlkSectorSize, "blkSectorSize"));
+  exports.Set("utimens", Napi::Function::New(env, Utimens, "utimens"));
   return exports;
 }
 

@@ -26,3 +26,5 @@ export type { NodeHostOptions } from "./hosts/node.js";
 export { MemoryFiles, MemoryHost, MemoryNode } from "./hosts/memory.js";
 export type { MemoryHostOptions } from "./hosts/memory.js";
 export { nativeStatus } from "./native.js";
+export { hostUtimens, hostUtimensExact } from "./utimens.js";
+export type { HostTimespec } from "./utimens.js";

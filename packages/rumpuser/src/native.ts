@@ -1,6 +1,7 @@
 /**
  * The native addon (native/rumpuser.cc): the few host calls node:fs lacks —
- * flock(2) for image locks, block-device sizes, a ranged data sync.
+ * flock(2) for image locks, block-device sizes, a ranged data sync, and
+ * utimensat(2) with whole nanoseconds (for tools that copy trees out).
  *
  * Loaded once, at import, from `build/Release/rumpuser.node` (built at install
  * by scripts/build-native.mjs). When it is missing, refused, or disabled with
@@ -35,10 +36,22 @@ export interface NativeBinding {
   blkSize(fd: number): number;
   /** BLKSSZGET: the logical sector size of the block device on fd, or -errno as blkSize. */
   blkSectorSize(fd: number): number;
+  /**
+   * utimensat(AT_FDCWD, path, [atime, mtime], nofollow ? AT_SYMLINK_NOFOLLOW : 0):
+   * times to the nanosecond (node:fs rounds them through a double). 0 or -errno.
+   */
+  utimens(
+    path: string,
+    atimeSec: number,
+    atimeNsec: number,
+    mtimeSec: number,
+    mtimeNsec: number,
+    nofollow: boolean,
+  ): number;
 }
 
 /** Must equal RUMPUSER_NATIVE_ABI in native/rumpuser.cc. */
-const NATIVE_ABI = 1;
+const NATIVE_ABI = 2;
 const ADDON = "build/Release/rumpuser.node";
 const LOST =
   "image locks across processes use <image>.rumplock files, block-device sizes are unknown, syncs flush whole files";
@@ -112,6 +125,22 @@ function wrap(raw: RawBinding): NativeBinding {
     blkSectorSize(fd) {
       checkFd("blkSectorSize", fd);
       return raw.blkSectorSize(fd);
+    },
+    utimens(path, asec, ansec, msec, mnsec, nofollow) {
+      if (typeof path !== "string" || path.includes("\0"))
+        throw invalid("utimens", "path", "a string without NUL", path);
+      for (const [name, v] of [
+        ["atimeSec", asec],
+        ["mtimeSec", msec],
+      ] as const)
+        if (!Number.isSafeInteger(v)) throw invalid("utimens", name, "an integer", v);
+      for (const [name, v] of [
+        ["atimeNsec", ansec],
+        ["mtimeNsec", mnsec],
+      ] as const)
+        if (!Number.isInteger(v) || v < 0 || v > 999_999_999)
+          throw invalid("utimens", name, "an integer in [0, 1e9)", v);
+      return raw.utimens(path, asec, ansec, msec, mnsec, nofollow === true);
     },
   };
 }

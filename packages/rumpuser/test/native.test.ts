@@ -6,10 +6,13 @@ import { execFileSync, spawnSync } from "node:child_process";
 import {
   closeSync,
   copyFileSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   openSync,
   rmSync,
+  statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { constants, tmpdir } from "node:os";
@@ -18,7 +21,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { native, nativeStatus } from "../src/native.js";
 
-const { EWOULDBLOCK, EBADF, ENOTTY } = constants.errno;
+const { EWOULDBLOCK, EBADF, ENOENT, ENOTTY } = constants.errno;
 const here = dirname(fileURLToPath(import.meta.url));
 const REPO = join(here, "..", "..", "..");
 const status = nativeStatus();
@@ -68,6 +71,21 @@ describe.skipIf(native === null)("native addon calls", () => {
     expect(n.funlock(a)).toBe(0);
     expect(n.funlock(b)).toBe(0);
     expect(n.flock(c, true)).toBe(0);
+  });
+
+  it("utimens: nanoseconds exact on a file and on a symbolic link itself; -ENOENT for a missing path", () => {
+    const p = file();
+    expect(n.utimens(p, 1_700_000_000, 441_584_953, 1_600_000_001, 366_721_028, false)).toBe(0);
+    const st = statSync(p, { bigint: true });
+    expect(st.atimeNs).toBe(1_700_000_000_441_584_953n);
+    expect(st.mtimeNs).toBe(1_600_000_001_366_721_028n);
+    const l = join(dir, "l");
+    symlinkSync("f.img", l);
+    expect(n.utimens(l, 5, 1, 7, 999_999_999, true)).toBe(0);
+    expect(lstatSync(l, { bigint: true }).mtimeNs).toBe(7_999_999_999n);
+    expect(statSync(p, { bigint: true }).mtimeNs).toBe(1_600_000_001_366_721_028n);
+    expect(n.utimens(join(dir, "nothing"), 0, 0, 0, 0, false)).toBe(-ENOENT!);
+    expect(() => n.utimens(p, 0, 1e9, 0, 0, false)).toThrow(TypeError);
   });
 
   it("fdatasync and syncRange: 0 on a file, -EBADF on a closed descriptor", () => {
