@@ -11,6 +11,7 @@ import {
   EEXIST,
   EFAULT,
   EINVAL,
+  EIO,
   EISDIR,
   ENAMETOOLONG,
   ENOENT,
@@ -67,6 +68,7 @@ import {
   RENAME,
 } from "../sys/namei.js";
 import type { Lwp } from "../sys/proc.js";
+import { dirent_badname } from "../sys/dirent.js";
 import type { Stat, Statvfs } from "../sys/stat.js";
 import { UTIME_NOW, UTIME_OMIT, type Timespec, type Timeval } from "../sys/time.js";
 import { Uio, UIO_READ } from "../sys/uio.js";
@@ -1080,7 +1082,18 @@ export function sys___getdents30(
   fp.f_offset = uio.uio_offset;
   VOP_UNLOCK(vp);
   if (error !== 0) return error;
-  rv[0] = n - uio.uio_resid;
+  const len = n - uio.uio_resid;
+  // Every file system refuses such names when it checks its directory
+  // blocks; this holds the line for all of them: a name from getdents is
+  // one path component, or the call fails.
+  const bad = dirent_badname(buf, len);
+  if (bad >= 0) {
+    l.l_proc.p_kernel.printf(
+      `getdents: ${vp.v_mount?.mnt_stat.f_fstypename ?? "?"} ${vp.v_mount?.mnt_stat.f_mntonname ?? ""}: directory entry for inode ${bad} has a name with '/' or NUL\n`,
+    );
+    return EIO;
+  }
+  rv[0] = len;
   return 0;
 }
 

@@ -124,3 +124,33 @@ export function dirent_append(uio: Uio, fileno: number, type: number, name: stri
   uiomove(tmp, 0, reclen, uio);
   return true;
 }
+
+/**
+ * Scan the records in `buf[0…len)` (what a VOP_READDIR produced) for a name
+ * that is not one path component — empty, or holding '/' or NUL. Returns
+ * the d_fileno of the first such record, or -1 when every name is sound.
+ */
+export function dirent_badname(buf: Uint8Array, len: number): number {
+  let off = 0;
+  while (off + DIRENT_NAMEOFF <= len) {
+    const reclen = buf[off + 8]! | (buf[off + 9]! << 8);
+    const namlen = buf[off + 10]! | (buf[off + 11]! << 8);
+    if (reclen === 0) break; // not a record: nothing further to check
+    const p = off + DIRENT_NAMEOFF;
+    if (namlen === 0) return direntFileno(buf, off);
+    for (let i = 0; i < namlen; i++) {
+      const c = buf[p + i]!;
+      if (c === 0 || c === 0x2f) return direntFileno(buf, off);
+    }
+    off += reclen;
+  }
+  return -1;
+}
+
+function direntFileno(buf: Uint8Array, off: number): number {
+  return (
+    (buf[off]! | (buf[off + 1]! << 8) | (buf[off + 2]! << 16)) +
+    buf[off + 3]! * 0x1000000 +
+    (buf[off + 4]! | (buf[off + 5]! << 8)) * 0x100000000
+  );
+}

@@ -313,10 +313,49 @@ class Ctx {
   }
 }
 
+/**
+ * One case in sixteen (by another hash of the seed) also gets a hostile
+ * name: a byte of one directory entry's name becomes '/' or NUL, or the
+ * name starts with "../" — what an image made to escape an extractor holds.
+ * getdents must refuse it (EIO with a console line), never return it.
+ */
+export function hostileName(m: ImageMap, seed: number, dmg: Damage): void {
+  if (Math.imul(seed, 0x85ebca6b) >>> 28 !== 5) return;
+  const dirs = m.regions.filter((r) => r.kind === "dir");
+  if (dirs.length === 0) return;
+  const rng = new Rng(seed ^ 0x27d4eb2f);
+  const r = rng.pick(dirs);
+  const img = m.image;
+  const dv = new DataView(img.buffer, img.byteOffset, img.byteLength);
+  // both formats: inode u32, reclen u16, then the name length (ext2 at 6, FFS 4.4 at 7), name at 8
+  const namlenAt = m.type === "ext2fs" ? 6 : 7;
+  const names: [number, number][] = [];
+  for (let off = r.off, n = 0; off + 8 < r.off + r.len && n < 64; n++) {
+    const reclen = dv.getUint16(off + 4, m.le);
+    const namlen = img[off + namlenAt]!;
+    if (dv.getUint32(off, m.le) !== 0 && namlen > 0 && off + 8 + namlen <= r.off + r.len)
+      names.push([off + 8, namlen]);
+    if (reclen < 8) break;
+    off += reclen;
+  }
+  if (names.length === 0) return;
+  const [at, len] = rng.pick(names);
+  const how = rng.below(3);
+  if (how === 2 && len >= 3) {
+    dmg.patches.push({ off: at, bytes: Uint8Array.of(0x2e, 0x2e, 0x2f) });
+    dmg.what.push(`name@${at} starts "../"`);
+  } else {
+    const i = at + rng.below(len);
+    dmg.patches.push({ off: i, bytes: Uint8Array.of(how === 0 ? 0x2f : 0) });
+    dmg.what.push(`name@${at} byte ${i - at} = ${how === 0 ? "'/'" : "NUL"}`);
+  }
+}
+
 /** Run case `seed` over `m`; throws on a failure. */
 export function runCase(m: ImageMap, seed: number): CaseStats {
   const dmg = mutate(m, new Rng(seed));
   storm(m, seed, dmg);
+  hostileName(m, seed, dmg);
   try {
     return runImage(m, dmg, seed);
   } catch (e) {
@@ -434,7 +473,11 @@ function walk(c: Ctx, path: string, depth: number): void {
     if (c.call(`getdents ${path}`, () => (n = sys.rump_sys_getdents(fd, DIRBUF, DIRBUF.length))))
       break;
     if (n === 0) break;
-    for (const d of parseDirents(DIRBUF, n)) names.push(d.d_name);
+    for (const d of parseDirents(DIRBUF, n)) {
+      if (d.d_name === "" || d.d_name.includes("/") || d.d_name.includes("\0"))
+        throw new FuzzFailure(`getdents ${path}: returned the name ${JSON.stringify(d.d_name)}`);
+      names.push(d.d_name);
+    }
   }
   c.call(`close ${path}`, () => sys.rump_sys_close(fd));
   for (const name of names) {

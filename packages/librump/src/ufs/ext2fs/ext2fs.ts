@@ -676,7 +676,8 @@ export function e2fs_direct_namecmp(
 /**
  * ext2fs_dirbadentry over a whole directory block `b[0…len)`: every
  * rec_len ≥ 8, 4-aligned and inside the block, every name inside its
- * record and not longer than 255, every inode number ≤ `maxino`. The walk
+ * record and not longer than 255, every inode number ≤ `maxino`, every
+ * used entry's name free of NUL and '/' (as FFS's check). The walk
  * advances by ≥ 8 bytes a step, so it ends. Returns null or why not.
  */
 export function e2fs_dirblk_check(
@@ -696,6 +697,13 @@ export function e2fs_dirblk_check(
       return `entry at ${off}: name_len ${d.e2d_namlen} in rec_len ${r}`;
     if (d.e2d_ino > maxino) return `entry at ${off}: inode ${d.e2d_ino}`;
     if (d.e2d_ino !== 0 && d.e2d_namlen === 0) return `entry at ${off}: empty name`;
+    if (d.e2d_ino !== 0) {
+      // e2fsck's "illegal characters": a name is one path component
+      const p = off + EXT2_DIR_HDR;
+      for (let i = 0; i < d.e2d_namlen; i++)
+        if (b[p + i] === 0 || b[p + i] === 0x2f)
+          return `entry at ${off}: inode ${d.e2d_ino}'s name contains NUL or '/'`;
+    }
     off += r;
   }
   return null;
