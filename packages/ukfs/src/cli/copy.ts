@@ -1,16 +1,45 @@
 /**
  * Copying trees between the host and an image, or inside an image: one
- * engine over two "sides". Files stream through one 1 MiB buffer (memory
- * stays bounded whatever the size), directories are read one at a time,
- * modes and times are kept (directory times after their contents), symbolic
- * links are copied as links. A full image (ENOSPC/EDQUOT) stops the copy,
- * removes the partly written file, and says how far it got.
+ * engine (TreeCopy) over two "sides". Files stream through one 1 MiB buffer
+ * (memory stays bounded whatever the size), directories are read one at a
+ * time, modes and times (to the nanosecond) are kept, directory times after
+ * their contents, symbolic links are copied as links and hard links as
+ * links. A full destination (ENOSPC/EDQUOT) stops the copy, removes the
+ * partly written file, and says how far it got.
+ *
+ * An image is untrusted input, and so is every name and attribute in it.
+ * What the engine holds to, whichever way it copies (the way tar and bsdtar
+ * extract):
+ * - a name from a listing is used only if it is a single path component: an
+ *   empty name, ".", "..", or one containing "/" or NUL is skipped and
+ *   reported, and so is the second of two entries with one name;
+ * - nothing is ever written through a symbolic link: what is in the way of
+ *   a file or link (a file, a link, a device) is unlinked and created anew
+ *   with O_EXCL|O_NOFOLLOW; a directory in the way is reused only when it
+ *   is a real directory (lstat), so a later entry's path never passes
+ *   through a link. Only the top-level destination the user named is
+ *   opened the ordinary way (`get f out` writes into an existing ./out);
+ * - owners are not restored unless asked (`owners`), and then setuid and
+ *   setgid bits are cleared, as cp(1) and tar do without -p;
+ * - one bad entry does not end the copy: it is reported on stderr
+ *   ("fsu: get: skipped PATH: why"), the rest is copied, and the caller
+ *   fails at the end (CopyStats.skipped). What ends the copy at once is an
+ *   interrupt, a full or read-only destination, or any failure on the
+ *   top-level entry itself.
+ *
+ * What is left: a concurrent host process that swaps a checked directory
+ * for a link between the check and its use (the engine works by path; the
+ * *at calls that would close that race are not in node:fs).
  */
 import {
   chmodSync,
   closeSync,
+  constants as fsc,
+  fchmodSync,
+  fchownSync,
+  linkSync,
+  lchownSync,
   lstatSync,
-  lutimesSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -19,26 +48,38 @@ import {
   statSync,
   symlinkSync,
   unlinkSync,
-  utimesSync,
   writeSync,
+  type BigIntStats,
 } from "node:fs";
 import { join as hostJoin, posix } from "node:path";
+import { hostUtimens } from "@rump/rumpuser";
 import {
   AT_FDCWD,
   AT_SYMLINK_NOFOLLOW,
   EDQUOT,
   EINTR,
   EISDIR,
+  ENOENT,
   ENOSPC,
+  ENOTDIR,
+  EOPNOTSUPP,
+  EROFS,
   O_CREAT,
+  O_EXCL,
+  O_NOFOLLOW,
   O_RDONLY,
   O_TRUNC,
   O_WRONLY,
   RumpError,
+  S_IFBLK,
+  S_IFCHR,
   S_IFDIR,
+  S_IFIFO,
   S_IFLNK,
   S_IFMT,
   S_IFREG,
+  S_IFSOCK,
+  type Stat,
   type Timespec,
 } from "@rump/syscalls";
 import { readDirents, type Ukfs } from "../api.js";
@@ -53,104 +94,162 @@ export interface Meta {
   /** st_mode (type and permissions) */
   mode: number;
   size: number;
-  atimeMs: number;
-  mtimeMs: number;
+  nlink: number;
+  /** what makes two names one file (hard links): "dev:ino" on the host, the inode number in an image */
+  id: string;
+  uid: number;
+  gid: number;
+  atime: Timespec;
+  mtime: Timespec;
 }
 
-/** One end of a copy. Paths are the side's own (host paths, or absolute image paths). */
+/**
+ * One end of a copy. Paths are the side's own (host paths, or absolute
+ * image paths). These are plain calls; the rules of what may be replaced or
+ * followed live in TreeCopy, once for both sides.
+ */
 export interface Side {
   readonly isImage: boolean;
   lstat(p: string): Meta;
   /** lstat, or null when nothing is there */
+  lstatOrNull(p: string): Meta | null;
+  /** stat (following links), or null when nothing is there */
   stat(p: string): Meta | null;
-  /** the entries of directory `p`, sorted by name, with their lstat */
-  list(p: string): { name: string; meta: Meta }[];
+  /** the names in directory `p` (without "." and ".."), as the directory has them */
+  names(p: string): string[];
   readlink(p: string): string;
   openRead(p: string): number;
   read(fd: number, buf: Uint8Array, pos: number): number;
-  openWrite(p: string, mode: number): number;
+  /** a new file: O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW */
+  openNew(p: string, mode: number): number;
+  /** the ordinary open for writing (follows links, truncates): only for a path the user named */
+  openTrunc(p: string, mode: number): number;
   write(fd: number, buf: Uint8Array, n: number, pos: number): void;
+  fchmod(fd: number, mode: number): void;
+  fchown(fd: number, uid: number, gid: number): void;
   close(fd: number): void;
   mkdir(p: string, mode: number): void;
   symlink(target: string, p: string): void;
+  link(existing: string, p: string): void;
   unlink(p: string): void;
   chmod(p: string, mode: number): void;
+  lchown(p: string, uid: number, gid: number): void;
   /** set times (of the link itself for a symbolic link) */
-  utimes(p: string, atimeMs: number, mtimeMs: number, isLink: boolean): void;
+  utimens(p: string, atime: Timespec, mtime: Timespec, isLink: boolean): void;
   join(dir: string, name: string): string;
 }
 
-const nodeMeta = (st: import("node:fs").Stats): Meta => ({
-  mode: st.mode,
-  size: st.size,
-  atimeMs: st.atimeMs,
-  mtimeMs: st.mtimeMs,
+const NS = 1_000_000_000n;
+function nsToTimespec(ns: bigint): Timespec {
+  let sec = ns / NS;
+  let nsec = ns % NS;
+  if (nsec < 0n) {
+    sec -= 1n;
+    nsec += NS;
+  }
+  return { tv_sec: Number(sec), tv_nsec: Number(nsec) };
+}
+
+const hostMeta = (st: BigIntStats): Meta => ({
+  mode: Number(st.mode),
+  size: Number(st.size),
+  nlink: Number(st.nlink),
+  id: `${st.dev}:${st.ino}`,
+  uid: Number(st.uid),
+  gid: Number(st.gid),
+  atime: nsToTimespec(st.atimeNs),
+  mtime: nsToTimespec(st.mtimeNs),
 });
+
+const BIG = { bigint: true } as const;
+const BIG_OR_NULL = { bigint: true, throwIfNoEntry: false } as const;
+const H_NEW = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW;
 
 export const hostSide: Side = {
   isImage: false,
-  lstat: (p) => nodeMeta(lstatSync(p)),
-  stat: (p) => {
-    const st = statSync(p, { throwIfNoEntry: false });
-    return st === undefined ? null : nodeMeta(st);
+  lstat: (p) => hostMeta(lstatSync(p, BIG)),
+  lstatOrNull: (p) => {
+    const st = lstatSync(p, BIG_OR_NULL);
+    return st === undefined ? null : hostMeta(st);
   },
-  list: (p) =>
-    readdirSync(p)
-      .sort()
-      .map((name) => ({ name, meta: nodeMeta(lstatSync(hostJoin(p, name))) })),
+  stat: (p) => {
+    const st = statSync(p, BIG_OR_NULL);
+    return st === undefined ? null : hostMeta(st);
+  },
+  names: (p) => readdirSync(p),
   readlink: (p) => readlinkSync(p),
   openRead: (p) => openSync(p, "r"),
   read: (fd, buf, pos) => readSync(fd, buf, 0, buf.length, pos),
-  openWrite: (p, mode) => openSync(p, "w", mode & 0o7777),
+  openNew: (p, mode) => openSync(p, H_NEW, mode & 0o777),
+  openTrunc: (p, mode) => openSync(p, "w", mode & 0o777),
   write: (fd, buf, n, pos) => {
     let done = 0;
     while (done < n) done += writeSync(fd, buf, done, n - done, pos + done);
   },
+  fchmod: (fd, mode) => fchmodSync(fd, mode & 0o7777),
+  fchown: (fd, uid, gid) => fchownSync(fd, uid, gid),
   close: (fd) => closeSync(fd),
   mkdir: (p, mode) => mkdirSync(p, { mode: mode & 0o7777 }),
   symlink: (target, p) => symlinkSync(target, p),
+  link: (existing, p) => linkSync(existing, p),
   unlink: (p) => unlinkSync(p),
   chmod: (p, mode) => chmodSync(p, mode & 0o7777),
-  utimes: (p, a, m, isLink) => (isLink ? lutimesSync : utimesSync)(p, a / 1000, m / 1000),
+  lchown: (p, uid, gid) => lchownSync(p, uid, gid),
+  utimens: (p, a, m, isLink) => hostUtimens(p, a, m, isLink),
   join: hostJoin,
 };
 
-const ts = (ms: number): Timespec => {
-  const sec = Math.floor(ms / 1000);
-  return { tv_sec: sec, tv_nsec: Math.round((ms - sec * 1000) * 1e6) };
-};
+const imageMeta = (st: Stat): Meta => ({
+  mode: st.st_mode,
+  size: st.st_size,
+  nlink: st.st_nlink,
+  id: String(st.st_ino),
+  uid: st.st_uid,
+  gid: st.st_gid,
+  atime: st.st_atimespec,
+  mtime: st.st_mtimespec,
+});
 
 /** The image side: every call in the handle's persistent (chrooted) descriptor process. */
 export function imageSide(fs: Ukfs): Side {
   const p = <T>(name: string, fn: (sys: Ukfs["sys"]) => T): T => fs.inFdProc(name, fn);
   const byIno = new InoStat(fs);
-  const meta = (st: ReturnType<Ukfs["sys"]["rump_sys_lstat"]>): Meta => ({
-    mode: st.st_mode,
-    size: st.st_size,
-    atimeMs: st.st_atimespec.tv_sec * 1000 + st.st_atimespec.tv_nsec / 1e6,
-    mtimeMs: st.st_mtimespec.tv_sec * 1000 + st.st_mtimespec.tv_nsec / 1e6,
-  });
+  const orNull = (path: string, follow: boolean): Meta | null => {
+    try {
+      return imageMeta(
+        p(follow ? "stat" : "lstat", (s) =>
+          follow ? s.rump_sys_stat(path) : s.rump_sys_lstat(path),
+        ),
+      );
+    } catch (e) {
+      if (e instanceof RumpError && e.errno === ENOENT) return null;
+      throw e;
+    }
+  };
+  // entries whose status TreeCopy asks for next come from getdents: their
+  // status by inode number where the file system allows (no name lookup each)
+  const pending = new Map<string, number>();
   return {
     isImage: true,
-    lstat: (path) => meta(p("lstat", (s) => s.rump_sys_lstat(path))),
-    stat: (path) => {
-      try {
-        return meta(p("stat", (s) => s.rump_sys_stat(path)));
-      } catch (e) {
-        if (e instanceof RumpError && e.errno === 2) return null;
-        throw e;
+    lstat: (path) => {
+      const ino = pending.get(path);
+      if (ino !== undefined) {
+        pending.delete(path);
+        const st = byIno.stat(ino);
+        if (st !== null) return imageMeta(st);
       }
+      return imageMeta(p("lstat", (s) => s.rump_sys_lstat(path)));
     },
-    // by inode number where the file system allows (no name lookup per entry)
-    list: (path) => {
-      const ents = p("getdents", (s) =>
-        readDirents(s, path).map((e) => {
-          const st = byIno.stat(e.ino) ?? s.rump_sys_lstat(posix.join(path, e.name));
-          return { name: e.name, meta: meta(st) };
-        }),
-      );
-      return ents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    },
+    lstatOrNull: (path) => orNull(path, false),
+    stat: (path) => orNull(path, true),
+    names: (path) =>
+      p("getdents", (s) => {
+        pending.clear();
+        return readDirents(s, path).map((e) => {
+          pending.set(posix.join(path, e.name), e.ino);
+          return e.name;
+        });
+      }),
     readlink: (path) =>
       p("readlink", (s) => {
         const buf = Buffer.allocUnsafe(4096);
@@ -158,21 +257,29 @@ export function imageSide(fs: Ukfs): Side {
       }),
     openRead: (path) => p("open", (s) => s.rump_sys_open(path, O_RDONLY)),
     read: (fd, buf, pos) => p("pread", (s) => s.rump_sys_pread(fd, buf, buf.length, pos)),
-    openWrite: (path, mode) =>
-      p("open", (s) => s.rump_sys_open(path, O_WRONLY | O_CREAT | O_TRUNC, mode & 0o7777)),
+    openNew: (path, mode) =>
+      p("open", (s) =>
+        s.rump_sys_open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode & 0o777),
+      ),
+    openTrunc: (path, mode) =>
+      p("open", (s) => s.rump_sys_open(path, O_WRONLY | O_CREAT | O_TRUNC, mode & 0o777)),
     write: (fd, buf, n, pos) =>
       p("write", (s) => {
         let done = 0;
         while (done < n) done += s.rump_sys_pwrite(fd, buf.subarray(done, n), n - done, pos + done);
       }),
+    fchmod: (fd, mode) => p("fchmod", (s) => s.rump_sys_fchmod(fd, mode & 0o7777)),
+    fchown: (fd, uid, gid) => p("fchown", (s) => s.rump_sys_fchown(fd, uid, gid)),
     close: (fd) => p("close", (s) => s.rump_sys_close(fd)),
     mkdir: (path, mode) => p("mkdir", (s) => s.rump_sys_mkdir(path, mode & 0o7777)),
     symlink: (target, path) => p("symlink", (s) => s.rump_sys_symlink(target, path)),
+    link: (existing, path) => p("link", (s) => s.rump_sys_link(existing, path)),
     unlink: (path) => p("unlink", (s) => s.rump_sys_unlink(path)),
     chmod: (path, mode) => p("chmod", (s) => s.rump_sys_chmod(path, mode & 0o7777)),
-    utimes: (path, a, m, isLink) =>
+    lchown: (path, uid, gid) => p("lchown", (s) => s.rump_sys_lchown(path, uid, gid)),
+    utimens: (path, a, m, isLink) =>
       p("utimensat", (s) =>
-        s.rump_sys_utimensat(AT_FDCWD, path, [ts(a), ts(m)], isLink ? AT_SYMLINK_NOFOLLOW : 0),
+        s.rump_sys_utimensat(AT_FDCWD, path, [a, m], isLink ? AT_SYMLINK_NOFOLLOW : 0),
       ),
     join: (dir, name) => posix.join(dir, name),
   };
@@ -182,6 +289,8 @@ export interface CopyOptions {
   recursive: boolean;
   /** keep permissions and times (get and put always; cp with -p) */
   preserve: boolean;
+  /** restore owners (numeric uid and gid) and with them setuid/setgid bits */
+  owners: boolean;
   /** the command's name, for messages */
   command: string;
 }
@@ -190,18 +299,315 @@ export interface CopyStats {
   files: number;
   dirs: number;
   links: number;
+  /** names made as hard links to a file copied earlier in the same run */
+  hardlinks: number;
   bytes: number;
+  /** entries reported on stderr and not copied */
+  skipped: number;
 }
+
+export const emptyStats = (): CopyStats => ({
+  files: 0,
+  dirs: 0,
+  links: 0,
+  hardlinks: 0,
+  bytes: 0,
+  skipped: 0,
+});
 
 const isDir = (m: Meta): boolean => (m.mode & S_IFMT) === S_IFDIR;
 
-/** Bytes a copy of `path` (status `m`) would move, for the progress bar. */
-function treeBytes(side: Side, path: string, m: Meta): number {
-  if (!isDir(m)) return (m.mode & S_IFMT) === S_IFREG ? m.size : 0;
-  let sum = 0;
-  for (const e of side.list(path)) sum += treeBytes(side, side.join(path, e.name), e.meta);
-  return sum;
+/** Why a name from a listing cannot be used as a single path component, or null. */
+export function badName(name: string): string | null {
+  if (name === "") return "an empty name";
+  if (name === "." || name === "..") return `the name "${name}"`;
+  if (name.includes("/")) return "a name containing '/'";
+  if (name.includes("\0")) return "a name containing NUL";
+  return null;
 }
+
+const TYPE_NAMES: Record<number, string> = {
+  [S_IFCHR]: "a character device",
+  [S_IFBLK]: "a block device",
+  [S_IFIFO]: "a FIFO",
+  [S_IFSOCK]: "a socket",
+};
+
+/** Errors that end the whole copy rather than one entry. */
+function fatal(e: unknown): boolean {
+  if (e instanceof FsuError && e.errno === EINTR) return true;
+  if (e instanceof RumpError) return e.errno === ENOSPC || e.errno === EDQUOT || e.errno === EROFS;
+  const code = (e as NodeJS.ErrnoException).code;
+  return code === "ENOSPC" || code === "EDQUOT" || code === "EROFS" || code === "EMFILE";
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** One copy: its statistics, the one buffer, the hard links seen, the progress bar. */
+class TreeCopy {
+  readonly stats = emptyStats();
+  private readonly buf = new Uint8Array(CHUNK);
+  /** source file identity → destination path, for files with more than one link */
+  private readonly linked = new Map<string, string>();
+  /** the destination file being written (removed if the copy stops inside it) */
+  writing: string | null = null;
+  progress: Progress = new Progress(0, false);
+
+  constructor(
+    private readonly src: Side,
+    private readonly dst: Side,
+    private readonly o: CopyOptions,
+  ) {}
+
+  skip(path: string, why: string): void {
+    this.stats.skipped++;
+    process.stderr.write(`fsu: ${this.o.command}: skipped ${path}: ${why}\n`);
+  }
+
+  /** The entries of source directory `s`: usable names once each, with their status. */
+  entries(s: string): { name: string; meta: Meta }[] {
+    const seen = new Set<string>();
+    const out: { name: string; meta: Meta }[] = [];
+    for (const name of this.src.names(s)) {
+      const shown = this.src.join(s, JSON.stringify(name).slice(1, -1));
+      const bad = badName(name);
+      if (bad !== null) {
+        this.skip(shown, `${bad} is not a file name`);
+        continue;
+      }
+      if (seen.has(name)) {
+        this.skip(shown, "a second entry of the same name in one directory");
+        continue;
+      }
+      seen.add(name);
+      const path = this.src.join(s, name);
+      try {
+        out.push({ name, meta: this.src.lstat(path) });
+      } catch (e) {
+        if (fatal(e)) throw e;
+        this.skip(path, describe(e));
+      }
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Bytes a copy of `path` would move, for the progress bar (damage just counts as nothing). */
+  treeBytes(path: string, m: Meta): number {
+    if (!isDir(m)) return (m.mode & S_IFMT) === S_IFREG ? m.size : 0;
+    let sum = 0;
+    try {
+      for (const name of this.src.names(path)) {
+        if (badName(name) !== null) continue;
+        const p = this.src.join(path, name);
+        const st = this.src.lstatOrNull(p);
+        if (st !== null) sum += this.treeBytes(p, st);
+      }
+    } catch {
+      /* counted when the copy reaches it */
+    }
+    return sum;
+  }
+
+  /** The permission bits to give a copy of `m`. */
+  private perms(m: Meta): number {
+    return this.o.owners ? m.mode & 0o7777 : m.mode & 0o1777;
+  }
+
+  /**
+   * Make room for a new entry at `d`: unlink whatever non-directory is
+   * there (never write through it). Returns true when a real directory is
+   * there instead.
+   */
+  private clear(d: string): boolean {
+    const there = this.dst.lstatOrNull(d);
+    if (there === null) return false;
+    if (isDir(there)) return true;
+    this.dst.unlink(d);
+    return false;
+  }
+
+  private finishMeta(d: string, m: Meta, isLink: boolean): void {
+    if (!this.o.preserve) return;
+    if (this.o.owners) {
+      try {
+        this.dst.lchown(d, m.uid, m.gid);
+      } catch (e) {
+        if (fatal(e)) throw e;
+        this.skip(d, `owner not restored (${describe(e)})`);
+      }
+    }
+    if (!isLink) this.dst.chmod(d, this.perms(m));
+    try {
+      this.dst.utimens(d, m.atime, m.mtime, isLink);
+    } catch (e) {
+      if (!isLink) throw e; // link times are best effort (not every host can set them)
+    }
+  }
+
+  async file(s: string, d: string, m: Meta, top: boolean): Promise<void> {
+    const dst = this.dst;
+    if (m.nlink > 1) {
+      const first = this.linked.get(m.id);
+      if (first !== undefined) {
+        if (this.clear(d)) throw new FsuError(EISDIR, "link", d, "a directory is in the way");
+        try {
+          dst.link(first, d);
+          this.stats.hardlinks++;
+          return;
+        } catch (e) {
+          if (fatal(e)) throw e;
+          // no link here (EXDEV, EMLINK…): a copy of its own
+        }
+      }
+    }
+    const ifd = this.src.openRead(s);
+    try {
+      let ofd: number;
+      const existing = dst.lstatOrNull(d);
+      if (top && existing !== null && !isDir(existing)) {
+        ofd = dst.openTrunc(d, 0o600);
+      } else {
+        if (this.clear(d)) throw new FsuError(EISDIR, "open", d, "a directory is in the way");
+        ofd = dst.openNew(d, this.o.preserve ? 0o600 : m.mode & 0o777);
+      }
+      this.writing = d;
+      try {
+        let pos = 0;
+        for (;;) {
+          const n = this.src.read(ifd, this.buf, pos);
+          if (n <= 0) break;
+          dst.write(ofd, this.buf, n, pos);
+          pos += n;
+          this.stats.bytes += n;
+          this.progress.add(n);
+          await checkpoint(this.o.command, d);
+        }
+        if (this.o.preserve) {
+          let perms = this.perms(m);
+          if (this.o.owners) {
+            try {
+              dst.fchown(ofd, m.uid, m.gid);
+            } catch (e) {
+              if (fatal(e)) throw e;
+              perms &= 0o1777;
+              this.skip(d, `owner not restored, setuid/setgid bits cleared (${describe(e)})`);
+            }
+          }
+          dst.fchmod(ofd, perms);
+        }
+      } finally {
+        dst.close(ofd);
+      }
+      this.writing = null;
+    } finally {
+      this.src.close(ifd);
+    }
+    if (this.o.preserve) dst.utimens(d, m.atime, m.mtime, false);
+    this.stats.files++;
+    if (m.nlink > 1) this.linked.set(m.id, d);
+  }
+
+  async walk(s: string, d: string, m: Meta, top: boolean): Promise<void> {
+    await checkpoint(this.o.command, d);
+    const type = m.mode & S_IFMT;
+    if (type === S_IFDIR) {
+      if (!this.clear(d)) {
+        this.dst.mkdir(d, (m.mode & 0o777) | 0o700);
+        this.stats.dirs++;
+      }
+      await this.contents(s, d);
+      this.finishMeta(d, m, false);
+    } else if (type === S_IFLNK) {
+      const target = this.src.readlink(s);
+      if (target === "") throw new FsuError(ENOENT, "readlink", s, "an empty symbolic link target");
+      if (this.clear(d)) throw new FsuError(EISDIR, "symlink", d, "a directory is in the way");
+      this.dst.symlink(target, d);
+      this.stats.links++;
+      this.finishMeta(d, m, true);
+    } else if (type === S_IFREG) {
+      await this.file(s, d, m, top);
+    } else {
+      const what = TYPE_NAMES[type] ?? `a file of type ${(type >> 12).toString(8)}`;
+      throw new FsuError(
+        EOPNOTSUPP,
+        this.o.command,
+        s,
+        `${what}: only files, directories and links are copied`,
+      );
+    }
+  }
+
+  /** Copy the entries of `s` into the existing directory `d`, each on its own. */
+  async contents(s: string, d: string): Promise<void> {
+    let list: { name: string; meta: Meta }[];
+    try {
+      list = this.entries(s);
+    } catch (e) {
+      if (fatal(e)) throw e;
+      this.skip(s, describe(e));
+      return;
+    }
+    for (const e of list) {
+      const sp = this.src.join(s, e.name);
+      const dp = this.dst.join(d, e.name);
+      try {
+        await this.walk(sp, dp, e.meta, false);
+      } catch (err) {
+        if (fatal(err)) throw err;
+        this.removePartial();
+        this.skip(sp, err instanceof FsuError ? err.reason : describe(err));
+      }
+    }
+  }
+
+  /** Remove the file being written, if any; the reason to add to a message. */
+  removePartial(): string {
+    const w = this.writing;
+    this.writing = null;
+    if (w === null) return "";
+    try {
+      this.dst.unlink(w);
+      return `; removed the partial ${w}`;
+    } catch {
+      return "";
+    }
+  }
+
+  /** The failure that ended the copy, said the fsu way. */
+  stopped(e: unknown, dstPath: string): unknown {
+    if (e instanceof FsuError && e.errno === EINTR) {
+      const removed = this.removePartial();
+      return new FsuError(EINTR, e.syscall, e.path, `${e.reason}${removed}`);
+    }
+    const full =
+      (e instanceof RumpError && (e.errno === ENOSPC || e.errno === EDQUOT)) ||
+      (e as NodeJS.ErrnoException).code === "ENOSPC";
+    if (full) {
+      const writing = this.writing;
+      const removed = this.removePartial();
+      const s = this.stats;
+      return new FsuError(
+        ENOSPC,
+        e instanceof RumpError ? e.syscall : "write",
+        writing ?? (e instanceof RumpError ? e.path : dstPath),
+        `the ${this.dst.isImage ? "image" : "host file system"} is full: stopped after ${s.files} files, ${s.bytes} bytes${removed}`,
+      );
+    }
+    if (e instanceof RumpError && e.path === undefined && this.writing !== null)
+      return new RumpError(e.errno, e.syscall, this.writing); // pread/pwrite name no path
+    return e;
+  }
+
+  startProgress(total: number): void {
+    this.progress = new Progress(total, progressWanted(total));
+  }
+}
+
+const barWanted = (): boolean =>
+  process.env.FSU_PROGRESS !== "0" &&
+  (process.env.FSU_PROGRESS === "1" || process.stderr.isTTY === true);
 
 /**
  * Copy `srcPath` of `src` to `dstPath` of `dst` (the final name: callers
@@ -214,124 +620,40 @@ export async function copyTree(
   dstPath: string,
   o: CopyOptions,
 ): Promise<CopyStats> {
-  const stats: CopyStats = { files: 0, dirs: 0, links: 0, bytes: 0 };
   const top = src.lstat(srcPath);
   if (isDir(top) && !o.recursive)
     throw new FsuError(EISDIR, o.command, srcPath, "a directory: use -r to copy it");
+  const c = new TreeCopy(src, dst, o);
   // walking the tree first costs a stat per file: only when a bar could be shown
-  let total = 0;
-  const maybeBar = process.env.FSU_PROGRESS === "1" || process.stderr.isTTY === true;
-  if (maybeBar && process.env.FSU_PROGRESS !== "0") total = treeBytes(src, srcPath, top);
-  const progress = new Progress(total, progressWanted(total));
-  const buf = new Uint8Array(CHUNK);
-  const cur = { writing: null as string | null };
-
-  const copyFile = async (s: string, d: string, m: Meta): Promise<void> => {
-    try {
-      await copyFileBytes(s, d, m);
-    } catch (e) {
-      // descriptor calls (pread, pwrite) name no path: name the file
-      if (e instanceof RumpError && e.path === undefined)
-        throw new RumpError(e.errno, e.syscall, cur.writing ?? s);
-      throw e;
-    }
-  };
-  const copyFileBytes = async (s: string, d: string, m: Meta): Promise<void> => {
-    const ifd = src.openRead(s);
-    try {
-      cur.writing = d;
-      const ofd = dst.openWrite(d, m.mode);
-      try {
-        let pos = 0;
-        for (;;) {
-          const n = src.read(ifd, buf, pos);
-          if (n <= 0) break;
-          dst.write(ofd, buf, n, pos);
-          pos += n;
-          stats.bytes += n;
-          progress.add(n);
-          await checkpoint(o.command, d);
-        }
-      } finally {
-        dst.close(ofd);
-      }
-      cur.writing = null;
-    } finally {
-      src.close(ifd);
-    }
-    stats.files++;
-  };
-
-  const finishMeta = (d: string, m: Meta, isLink: boolean): void => {
-    if (!o.preserve) return;
-    if (!isLink) dst.chmod(d, m.mode);
-    dst.utimes(d, m.atimeMs, m.mtimeMs, isLink);
-  };
-
-  const walk = async (s: string, d: string, m: Meta): Promise<void> => {
-    await checkpoint(o.command, d);
-    const type = m.mode & S_IFMT;
-    if (type === S_IFDIR) {
-      dst.mkdir(d, m.mode | 0o700);
-      stats.dirs++;
-      for (const e of src.list(s)) await walk(src.join(s, e.name), dst.join(d, e.name), e.meta);
-      finishMeta(d, m, false);
-    } else if (type === S_IFLNK) {
-      dst.symlink(src.readlink(s), d);
-      stats.links++;
-      try {
-        finishMeta(d, m, true);
-      } catch {
-        /* link times are best effort (not every host can set them) */
-      }
-    } else if (type === S_IFREG) {
-      await copyFile(s, d, m);
-      finishMeta(d, m, false);
-    } else {
-      process.stderr.write(`fsu: ${o.command}: skipping ${s}: not a file, directory or link\n`);
-    }
-  };
-
+  c.startProgress(barWanted() ? c.treeBytes(srcPath, top) : 0);
   try {
-    await walk(srcPath, dstPath, top);
+    await c.walk(srcPath, dstPath, top, true);
   } catch (e) {
-    if (e instanceof FsuError && e.errno === EINTR && cur.writing !== null) {
-      try {
-        dst.unlink(cur.writing);
-      } catch {
-        /* leave it */
-      }
-      throw new FsuError(
-        EINTR,
-        e.syscall,
-        e.path,
-        `${e.reason}; removed the partial ${cur.writing}`,
-      );
-    }
-    const full =
-      (e instanceof RumpError && (e.errno === ENOSPC || e.errno === EDQUOT)) ||
-      (e as NodeJS.ErrnoException).code === "ENOSPC";
-    if (full) {
-      let removed = "";
-      const writing = cur.writing;
-      if (writing !== null) {
-        try {
-          dst.unlink(writing);
-          removed = `; removed the partial ${writing}`;
-        } catch {
-          /* leave it */
-        }
-      }
-      throw new FsuError(
-        ENOSPC,
-        e instanceof RumpError ? e.syscall : "write",
-        writing ?? (e instanceof RumpError ? e.path : dstPath),
-        `the ${dst.isImage ? "image" : "host file system"} is full: stopped after ${stats.files} files, ${stats.bytes} bytes${removed}`,
-      );
-    }
-    throw e;
+    throw c.stopped(e, dstPath);
   } finally {
-    progress.finish();
+    c.progress.finish();
   }
-  return stats;
+  return c.stats;
+}
+
+/** Copy the entries of directory `srcDir` into the existing directory `dstDir`. */
+export async function copyContents(
+  src: Side,
+  srcDir: string,
+  dst: Side,
+  dstDir: string,
+  o: CopyOptions,
+): Promise<CopyStats> {
+  const top = src.lstat(srcDir);
+  if (!isDir(top)) throw new FsuError(ENOTDIR, o.command, srcDir, "not a directory");
+  const c = new TreeCopy(src, dst, o);
+  c.startProgress(barWanted() ? c.treeBytes(srcDir, top) : 0);
+  try {
+    await c.contents(srcDir, dstDir);
+  } catch (e) {
+    throw c.stopped(e, dstDir);
+  } finally {
+    c.progress.finish();
+  }
+  return c.stats;
 }

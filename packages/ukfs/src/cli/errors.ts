@@ -30,3 +30,8 @@ export class UsageError extends Error {
     super(message);
   }
 }
+
+/** Some entries could not be copied (each was reported as it happened): exit status 1. */
+export class IncompleteError extends Error {
+  override readonly name = "IncompleteError";
+}

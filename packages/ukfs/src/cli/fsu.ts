@@ -3,10 +3,12 @@
 import { catchInterrupts } from "./interrupt.js";
 import { main } from "./main.js";
 
-// a closed pipe (fsu cat … | head) ends the output quietly
+// a closed pipe (fsu cat … | head) ends the output quietly; any other failed
+// write to stdout (a full disk, /dev/full) is one line and exit status 1
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
-  throw e;
+  process.stderr.write(`fsu: ${e.message} (stdout)\n`);
+  process.exit(1);
 });
 
 catchInterrupts();

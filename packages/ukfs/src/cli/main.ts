@@ -7,13 +7,13 @@ import { RumpError } from "@rump/syscalls";
 import { parseArgs } from "./args.js";
 import { findCommand } from "./commands/index.js";
 import { Ctx } from "./context.js";
-import { UsageError } from "./errors.js";
+import { IncompleteError, UsageError } from "./errors.js";
 import { commandHelp, mainHelp, usageLine } from "./help.js";
 
 const HELP = { name: "help", help: "" };
 
 function errorLine(e: unknown): string {
-  if (e instanceof RumpError) return e.message;
+  if (e instanceof RumpError || e instanceof IncompleteError) return e.message;
   const ne = e as NodeJS.ErrnoException;
   // a host error (node:fs): "ENOENT: no such file or directory, open 'x'"
   if (e instanceof Error && typeof ne.code === "string" && typeof ne.syscall === "string")

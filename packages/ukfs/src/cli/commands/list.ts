@@ -168,7 +168,7 @@ export const ls: Command = {
 };
 
 /** Stream an image file to stdout in 1 MiB reads. */
-async function catFile(fs: Ukfs, path: string): Promise<void> {
+export async function catFile(fs: Ukfs, path: string): Promise<void> {
   const fd = fs.inFdProc("open", (sys) => sys.rump_sys_open(path, O_RDONLY));
   try {
     let pos = 0;

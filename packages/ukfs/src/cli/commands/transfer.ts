@@ -13,10 +13,11 @@ import {
   S_IFDIR,
   S_IFMT,
 } from "@rump/syscalls";
-import { copyTree, hostSide, imageSide, type CopyStats, type Side } from "../copy.js";
+import { copyContents, copyTree, hostSide, imageSide, type CopyStats, type Side } from "../copy.js";
 import { imagePath, type Command, type Ctx } from "../context.js";
-import { FsuError } from "../errors.js";
+import { FsuError, IncompleteError } from "../errors.js";
 import { checkpoint, interrupted } from "../interrupt.js";
+import { catFile } from "./list.js";
 
 const isDirMeta = (side: Side, p: string): boolean => {
   const m = side.stat(p);
@@ -28,23 +29,43 @@ function target(side: Side, dst: string, srcName: string): string {
   return isDirMeta(side, dst) ? side.join(dst, srcName) : dst;
 }
 
+/** Say how much was copied (-v), and fail when entries were skipped (each was reported). */
 function report(ctx: Ctx, verb: string, s: CopyStats): void {
-  if (ctx.flag("v"))
+  if (ctx.flag("v")) {
+    const hard = s.hardlinks > 0 ? `, ${s.hardlinks} hard links` : "";
     process.stderr.write(
-      `fsu: ${verb} ${s.files} files, ${s.dirs} directories, ${s.links} links, ${s.bytes} bytes\n`,
+      `fsu: ${verb} ${s.files} files, ${s.dirs} directories, ${s.links} links${hard}, ${s.bytes} bytes\n`,
+    );
+  }
+  if (s.skipped > 0)
+    throw new IncompleteError(
+      `${ctx.command.name}: ${s.skipped} ${s.skipped === 1 ? "entry was" : "entries were"} skipped (said above); the rest was copied`,
     );
 }
 
 const VERBOSE = { name: "v", help: "say how much was copied (on stderr)" };
+const SAME_OWNER = {
+  name: "same-owner",
+  help: "restore owners (numeric uid and gid) and with them setuid/setgid bits; without it those bits are cleared",
+};
+
+const OWNERS_DETAILS =
+  'Names are taken from the image only as single components: an entry whose name is empty, ".", ".." or holds "/" or NUL, ' +
+  "a second entry of one name, an empty link target, a device or FIFO is reported and skipped, the rest is copied, and the command exits 1. " +
+  "Nothing is written through a symbolic link already in the destination: what is in the way of a file or link is replaced, " +
+  "a directory is reused only when it is a real directory. Owners are not restored unless --same-owner is given (also not as root), " +
+  "and then setuid and setgid bits are cleared, as cp(1) does. Hard links stay hard links; times are kept to the nanosecond.";
 
 export const get: Command = {
   name: "get",
   summary: "copy files out of the image to the host, keeping modes and times",
-  usage: "[-rv] IMAGE SRC [HOSTDEST]",
-  options: [{ name: "r", help: "copy directories and their contents" }, VERBOSE],
+  usage: "[-rv] [--same-owner] IMAGE SRC [HOSTDEST | -]",
+  options: [{ name: "r", help: "copy directories and their contents" }, VERBOSE, SAME_OWNER],
   operands: [2, 3],
+  details: OWNERS_DETAILS,
   examples: [
     ["fsu get disk.img /etc/motd", "copy /etc/motd to ./motd"],
+    ["fsu get disk.img /etc/motd -", "write /etc/motd to stdout"],
     ["fsu get -r disk.img /etc etc-copy", "copy the tree /etc to ./etc-copy"],
     ["fsu get -r disk.img / out", "everything in the image into the existing directory ./out"],
   ],
@@ -52,17 +73,21 @@ export const get: Command = {
     const [img, src, dest = "."] = ctx.operands as [string, string, string?];
     imagePath(src, "get");
     const fs = ctx.open(img, false);
+    if (dest === "-") {
+      await catFile(fs, src);
+      return;
+    }
     const side = imageSide(fs);
-    const o = { recursive: ctx.flag("r"), preserve: true, command: "get" };
+    const o = {
+      recursive: ctx.flag("r"),
+      preserve: true,
+      owners: ctx.flag("same-owner"),
+      command: "get",
+    };
     if (posix.normalize(src) === "/" && isDirMeta(hostSide, dest)) {
       // the whole image into an existing directory: its entries, not a directory "/"
       if (!o.recursive) throw new FsuError(EISDIR, "get", src, "a directory: use -r to copy it");
-      const sum: CopyStats = { files: 0, dirs: 0, links: 0, bytes: 0 };
-      for (const e of side.list("/")) {
-        const st = await copyTree(side, "/" + e.name, hostSide, hostSide.join(dest, e.name), o);
-        for (const k of ["files", "dirs", "links", "bytes"] as const) sum[k] += st[k];
-      }
-      report(ctx, "got", sum);
+      report(ctx, "got", await copyContents(side, "/", hostSide, dest, o));
       return;
     }
     const to = target(hostSide, dest, posix.basename(src) || "root");
@@ -73,8 +98,8 @@ export const get: Command = {
 export const put: Command = {
   name: "put",
   summary: "copy files from the host into the image, keeping modes and times",
-  usage: "[-rv] IMAGE HOSTSRC DEST",
-  options: [{ name: "r", help: "copy directories and their contents" }, VERBOSE],
+  usage: "[-rv] [--same-owner] IMAGE HOSTSRC DEST",
+  options: [{ name: "r", help: "copy directories and their contents" }, VERBOSE, SAME_OWNER],
   operands: [3, 3],
   examples: [
     ["fsu put disk.img motd /etc/motd", "copy ./motd to /etc/motd"],
@@ -89,6 +114,7 @@ export const put: Command = {
     const stats = await copyTree(hostSide, src, side, to, {
       recursive: ctx.flag("r"),
       preserve: true,
+      owners: ctx.flag("same-owner"),
       command: "put",
     });
     report(ctx, "put", stats);
@@ -102,7 +128,7 @@ export const cp: Command = {
   options: [
     { name: "r", help: "copy directories and their contents" },
     { name: "R", help: "the same as -r" },
-    { name: "p", help: "keep modes and times" },
+    { name: "p", help: "keep modes, times and owners" },
     VERBOSE,
   ],
   operands: [3, 3],
@@ -117,6 +143,7 @@ export const cp: Command = {
     const stats = await copyTree(side, src, side, to, {
       recursive: ctx.flag("r") || ctx.flag("R"),
       preserve: ctx.flag("p"),
+      owners: ctx.flag("p"),
       command: "cp",
     });
     report(ctx, "copied", stats);
