@@ -123,6 +123,12 @@ export interface RumpuserUpcalls {
   hyp_lwproc_newlwp(pid: number): number;
   hyp_lwproc_curlwp(): RumpuserLwp | null;
   hyp_getpid(): number;
+  /**
+   * The host process is ending (Node's "exit" event): sync and unmount
+   * everything, as a shutdown would. Optional; a host that outlives nothing
+   * (MemoryHost) never calls it.
+   */
+  hyp_shutdown?(): void;
 }
 
 /** Upcalls that do nothing: what a host uses until `init` hands it the kernel's. */

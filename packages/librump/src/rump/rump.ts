@@ -14,6 +14,7 @@ import {
   parseNvnodes,
   RUMPUSER_VERSION,
   type Rumpuser,
+  type RumpuserUpcalls,
 } from "@rump/rumpuser";
 import { EINVAL, MNT_FORCE } from "../gen/constants.js";
 import { Kauth_cred } from "../sys/kauth.js";
@@ -60,7 +61,15 @@ function getparam(
 /** Boot `k` (librump.md §2.1). Returns 0 or an errno. */
 export function boot(k: Kernel, params?: Record<string, string | number>): number {
   const host = k.host;
-  if (host.init(RUMPUSER_VERSION, NOOP_UPCALLS) !== 0) return EINVAL;
+  // the one upcall that does anything: a host process ending without a
+  // shutdown (Node's exit event) syncs and unmounts as a shutdown would
+  const upcalls: RumpuserUpcalls = {
+    ...NOOP_UPCALLS,
+    hyp_shutdown: () => {
+      if (k.dead === null && k.booted) shutdownKernel(k);
+    },
+  };
+  if (host.init(RUMPUSER_VERSION, upcalls) !== 0) return EINVAL;
   const p = k.params;
   const verbose = getparam(host, params, "RUMP_VERBOSE");
   p.verbose = verbose !== null && parseFlag(verbose);

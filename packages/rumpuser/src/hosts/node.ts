@@ -57,7 +57,7 @@ import {
   RUMPUSER_SYNCFD_SYNC,
   RUMPUSER_SYNCFD_WRITE,
 } from "../rumpuser.js";
-import type { Out, RumpuserBiodone } from "../rumpuser.js";
+import type { Out, RumpuserBiodone, RumpuserUpcalls } from "../rumpuser.js";
 import { HostBase } from "./common.js";
 import type { HostOptions } from "./common.js";
 import { lockImage } from "./imagelock.js";
@@ -66,6 +66,40 @@ import type { ImageLock } from "./imagelock.js";
 export interface NodeHostOptions extends HostOptions {
   /** Answer getparam from process.env after `params` (default true). */
   env?: boolean;
+  /**
+   * Sync and unmount this host's kernel when the process exits without a
+   * shutdown (Node's "exit" event: the end of the program, process.exit(),
+   * an uncaught exception) — default true. No signal handlers are
+   * installed: a signal that kills the process, or kill -9, skips it.
+   */
+  syncAtExit?: boolean;
+}
+
+/**
+ * The NodeHosts whose kernels are up, oldest first, shared by every copy of
+ * this module in the process; one "exit" listener shuts them down newest
+ * first.
+ */
+interface ExitRegistry {
+  live: Set<NodeHost>;
+  hooked: boolean;
+}
+const EXIT_REGISTRY = Symbol.for("@rump/rumpuser:exit-registry");
+const exitRegistry: ExitRegistry = ((globalThis as { [EXIT_REGISTRY]?: ExitRegistry })[
+  EXIT_REGISTRY
+] ??= { live: new Set(), hooked: false });
+
+function shutdownAtExit(): void {
+  for (const h of [...exitRegistry.live].reverse()) {
+    exitRegistry.live.delete(h);
+    try {
+      h.upcalls.hyp_shutdown?.();
+    } catch (e) {
+      process.stderr.write(
+        `rumpuser: syncing a kernel at exit failed: ${e instanceof Error ? e.message : String(e)}\n`,
+      );
+    }
+  }
 }
 
 /** One open host descriptor. Every field is set at construction: one shape. */
@@ -100,9 +134,30 @@ export class NodeHost extends HostBase {
   private readonly report = (line: string): void => this.dprintf(line + "\n");
   private readonly why: Out<string> = { v: "" };
 
+  private readonly syncAtExit: boolean;
+
   constructor(options: NodeHostOptions = {}) {
     super(options, stderrSink, () => new NodeCryptoRandom());
     this.useEnv = options.env ?? true;
+    this.syncAtExit = options.syncAtExit ?? true;
+  }
+
+  override init(version: number, upcalls: RumpuserUpcalls): number {
+    const r = super.init(version, upcalls);
+    if (r === 0 && this.syncAtExit) {
+      exitRegistry.live.add(this);
+      if (!exitRegistry.hooked) {
+        exitRegistry.hooked = true;
+        process.on("exit", shutdownAtExit);
+      }
+    }
+    return r;
+  }
+
+  /** Shutdown (or a panic) closes everything: nothing is left to do at exit. */
+  protected override closeAll(sync: boolean): void {
+    exitRegistry.live.delete(this);
+    this.closeAll1(sync);
   }
 
   protected hostPid(): number {
@@ -217,7 +272,7 @@ export class NodeHost extends HostBase {
     return r;
   }
 
-  protected closeAll(sync: boolean): void {
+  private closeAll1(sync: boolean): void {
     for (let fd = 0; fd < this.fds.length; fd++) {
       const f = this.fds[fd];
       if (f === undefined || f === null) continue;
