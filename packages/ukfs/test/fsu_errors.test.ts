@@ -100,7 +100,7 @@ describe("fsu bad input", () => {
       expect(w).toMatch(/^fsu: EAGAIN: resource temporarily unavailable, open '.*a\.img': /);
       expect(w).toContain(img);
       expect(await fails(["ls", img, "/"])).toMatch(/^fsu: EAGAIN: .*a\.img/);
-      expect(await fails(["mkfs", img])).toMatch(/^fsu: EAGAIN: .*a\.img/);
+      expect(await fails(["mkfs", "-F", img])).toMatch(/^fsu: EAGAIN: .*a\.img/);
     } finally {
       held.close();
     }

@@ -18,7 +18,7 @@ import {
   RUMPUSER_OPEN_RDONLY,
   RUMPUSER_OPEN_RDWR,
 } from "@rump/rumpuser";
-import { EAGAIN, EFTYPE, EINVAL, ENOENT, EOPNOTSUPP } from "@rump/syscalls";
+import { EAGAIN, EEXIST, EFTYPE, EINVAL, ENOENT, EOPNOTSUPP } from "@rump/syscalls";
 import { describeFs, probeImage } from "../../probe.js";
 import { parseInt10, parseSize } from "../args.js";
 import type { Command, Ctx } from "../context.js";
@@ -56,8 +56,13 @@ export const mkfs: Command = {
   name: "mkfs",
   summary: "make a file system (newfs), creating the image file with -s",
   usage:
-    "[-t ffs|ext2] [-s SIZE] [-O N] [-b BSIZE] [-f FSIZE] [-i BYTES] [-m PCT] [-L LABEL] [-B be|le] IMAGE",
+    "[-F] [-t ffs|ext2] [-s SIZE] [-O N] [-b BSIZE] [-f FSIZE] [-i BYTES] [-m PCT] [-L LABEL] [-B be|le] IMAGE",
   options: [
+    {
+      name: "F",
+      help: "format even when IMAGE already holds a file system or partition table (as mke2fs -F)",
+    },
+    { name: "force", help: "the same as -F" },
     { name: "t", value: true, arg: "TYPE", help: "ffs (default) or ext2" },
     {
       name: "s",
@@ -84,8 +89,10 @@ export const mkfs: Command = {
     ["fsu mkfs -O 1 -b 8192 -f 1024 -L boot disk.img%a%", "UFS1 in partition a"],
   ],
   details:
-    "An existing image is formatted in place (its whole size, or -s bytes of it); IMAGE%PART% formats one partition.",
-  run(ctx) {
+    "An existing image is formatted in place (its whole size, or -s bytes of it); IMAGE%PART% formats one partition. " +
+    "When the target already holds a file system (or, for a whole image, a partition table) mkfs names it and refuses, " +
+    "unless -F is given or you answer y on a terminal.",
+  async run(ctx) {
     const spec = ctx.operands[0]!;
     const type = ctx.value("t") ?? "ffs";
     if (type !== "ffs" && type !== "ext2" && type !== "ext2fs")
@@ -98,6 +105,9 @@ export const mkfs: Command = {
       if (size === undefined || !whole)
         throw new FsuError(ENOENT, "open", s.image, "no such image (give -s SIZE to create one)");
       closeSync(openSync(s.image, "wx"));
+    } else if (!ctx.flag("F") && !ctx.flag("force")) {
+      const there = whatIsThere(spec, whole);
+      if (there !== null) await confirmOverwrite(spec, there);
     }
     let offset = 0;
     let room: number;
@@ -176,6 +186,63 @@ export const mkfs: Command = {
     ctx.out(`${spec}: ${fs ? describeFs(fs) : `${type} file system`}\n`);
   },
 };
+
+/** What mkfs would destroy at `spec`: "an ext2 file system (label …)", a partition table, or null. */
+function whatIsThere(spec: string, whole: boolean): string | null {
+  if (whole) {
+    const p = probeImage(parseImageSpec(spec).image);
+    if (p.fs !== null) return `a file system (${describeFs(p.fs)})`;
+    if (p.partitions.ok && p.partitions.scheme !== "none") {
+      const n = p.partitions.partitions.length;
+      const scheme =
+        p.partitions.scheme === "disklabel"
+          ? "NetBSD disklabel"
+          : p.partitions.scheme.toUpperCase();
+      return `a partition table (${scheme}, ${n} partition${n === 1 ? "" : "s"})`;
+    }
+    return null;
+  }
+  const w = resolveWindow(spec);
+  return w.fs === null ? null : `a file system (${describeFs(w.fs)})`;
+}
+
+/**
+ * Refuse to format over `there`, as mke2fs does: on a terminal ask
+ * ("Proceed anyway? (y,N)"), otherwise fail naming what is there.
+ */
+async function confirmOverwrite(spec: string, there: string): Promise<void> {
+  const question = `${spec} contains ${there}`;
+  if (process.stdin.isTTY === true && process.stderr.isTTY === true) {
+    process.stderr.write(`${question}\nProceed anyway? (y,N) `);
+    const answer = await readLine();
+    if (/^y(es)?$/i.test(answer.trim())) return;
+  }
+  throw new FsuError(
+    EEXIST,
+    "newfs",
+    spec,
+    `${question.slice(spec.length + 1)}; give -F to format it anyway`,
+  );
+}
+
+function readLine(): Promise<string> {
+  return new Promise((resolve) => {
+    let got = "";
+    const onData = (b: Buffer): void => {
+      got += b.toString("utf8");
+      if (got.includes("\n")) done();
+    };
+    const done = (): void => {
+      process.stdin.off("data", onData);
+      process.stdin.off("end", done);
+      process.stdin.pause();
+      resolve(got.split("\n")[0] ?? "");
+    };
+    process.stdin.on("data", onData);
+    process.stdin.on("end", done);
+    process.stdin.resume();
+  });
+}
 
 function resolveWindowForMkfs(spec: string): { offset: number; size: number } {
   const w = resolveWindow(spec);
