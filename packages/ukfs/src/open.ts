@@ -13,6 +13,7 @@ import {
   RUMPUSER_OPEN_BIO,
   RUMPUSER_OPEN_RDONLY,
   type ConsoleSink,
+  type ConsoleStream,
   type NodeHostOptions,
   type Out,
 } from "@rump/rumpuser";
@@ -166,21 +167,52 @@ export function openImage(path: string, options: OpenImageOptions = {}): Ukfs {
       type = fs.type;
     }
   }
+  // console lines of the boot and mount are held back: a failed mount's
+  // reason belongs in the error, not on stderr beside it
+  const sink = new HeldConsole(options.console ?? stderrLine);
   const k = createKernel({
-    host: new ImageHost(
-      readonly ? image : null,
-      options.console ? { console: options.console } : {},
-    ),
+    host: new ImageHost(readonly ? image : null, { console: sink.line }),
     ...(options.params ? { params: options.params } : {}),
   });
   try {
-    return ukfs_mount_disk(type, image, part, null, readonly ? MNT_RDONLY : 0, undefined, {
+    const h = ukfs_mount_disk(type, image, part, null, readonly ? MNT_RDONLY : 0, undefined, {
       kernel: k,
       ownsKernel: true,
     });
+    sink.release();
+    return h;
   } catch (e) {
     k.shutdown();
+    const reason = sink.reason();
+    if (e instanceof RumpError && reason !== "")
+      throw new UkfsOpenError(e.errno, "openImage", image, reason);
+    sink.release();
     throw e;
+  }
+}
+
+const stderrLine: ConsoleSink = (line) => {
+  process.stderr.write(line + "\n");
+};
+
+/** A console sink that holds lines until released (then passes them and the rest on). */
+class HeldConsole {
+  private held: [string, ConsoleStream][] | null = [];
+  constructor(private readonly out: ConsoleSink) {}
+  readonly line: ConsoleSink = (line, stream) => {
+    if (this.held !== null) this.held.push([line, stream]);
+    else this.out(line, stream);
+  };
+  release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const [l, st] of held) this.out(l, st);
+  }
+  /** The held lines as one reason ("ext2fs /dev/…: mount refused: …"), dropping them. */
+  reason(): string {
+    const lines = (this.held ?? []).map(([l]) => l.trim()).filter((l) => l !== "");
+    this.held = null;
+    return lines.join("; ");
   }
 }
 
