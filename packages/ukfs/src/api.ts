@@ -17,7 +17,9 @@ import {
   DT_SOCK,
   EEXIST,
   EISDIR,
+  ELOOP,
   ENOENT,
+  EOPNOTSUPP,
   O_APPEND,
   O_CREAT,
   O_DIRECTORY,
@@ -157,7 +159,7 @@ export class UkfsDirent {
 export interface WalkEntry {
   /** full path inside the file system */
   path: string;
-  /** depth below the walk's root (entries of the root: 1) */
+  /** depth below the walk's root (the root itself: 0, its entries: 1) */
   depth: number;
   dirent: UkfsDirent;
 }
@@ -280,6 +282,51 @@ function writeAllFd(sys: RumpSyscalls, fd: number, data: Uint8Array, pos: number
   return done;
 }
 
+function exists(sys: RumpSyscalls, path: string): boolean {
+  try {
+    sys.rump_sys_lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof RumpError && e.errno === ENOENT) return false;
+    throw e;
+  }
+}
+
+/** One file's bytes and permission bits (and times, with `keepTimes`) to `dest`, in one process. */
+function copyFileIn(
+  sys: RumpSyscalls,
+  src: string,
+  dest: string,
+  excl: boolean,
+  keepTimes: boolean,
+): void {
+  const ifd = sys.rump_sys_open(src, O_RDONLY);
+  try {
+    const st = sys.rump_sys_fstat(ifd);
+    if ((st.st_mode & S_IFMT) === S_IFDIR) throw new RumpError(EISDIR, "copyfile", src);
+    const ofd = sys.rump_sys_open(
+      dest,
+      O_WRONLY | O_CREAT | (excl ? O_EXCL : O_TRUNC),
+      st.st_mode & 0o777,
+    );
+    try {
+      const buf = new Uint8Array(1 << 20);
+      for (let pos = 0; ;) {
+        const n = sys.rump_sys_pread(ifd, buf, buf.length, pos);
+        if (n === 0) break;
+        writeAllFd(sys, ofd, buf.subarray(0, n), pos);
+        pos += n;
+      }
+      sys.rump_sys_fchmod(ofd, st.st_mode & 0o777);
+      if (keepTimes) sys.rump_sys_futimens(ofd, [st.st_atimespec, st.st_mtimespec]);
+    } finally {
+      sys.rump_sys_close(ofd);
+    }
+  } finally {
+    sys.rump_sys_close(ifd);
+  }
+}
+
 /** rm -r inside one process */
 function rmTree(sys: RumpSyscalls, path: string): void {
   const st = sys.rump_sys_lstat(path);
@@ -325,8 +372,14 @@ export interface UkfsPromises {
     data: string | Uint8Array,
     options?: { mode?: number; flag?: FileFlag; encoding?: BufferEncoding } | BufferEncoding,
   ): Promise<void>;
-  readdir(path: string, options: { withFileTypes: true }): Promise<UkfsDirent[]>;
-  readdir(path: string, options?: { withFileTypes?: false }): Promise<string[]>;
+  readdir(
+    path: string,
+    options: { withFileTypes: true; recursive?: boolean },
+  ): Promise<UkfsDirent[]>;
+  readdir(
+    path: string,
+    options?: { withFileTypes?: false; recursive?: boolean },
+  ): Promise<string[]>;
   stat(path: string): Promise<UkfsStats>;
   lstat(path: string): Promise<UkfsStats>;
   mkdir(
@@ -346,6 +399,19 @@ export interface UkfsPromises {
   utimes(path: string, atime: number | string | Date, mtime: number | string | Date): Promise<void>;
   truncate(path: string, len?: number): Promise<void>;
   statfs(path?: string): Promise<UkfsStatFs>;
+  access(path: string, mode?: number): Promise<void>;
+  realpath(path: string): Promise<string>;
+  copyFile(src: string, dest: string, mode?: number): Promise<void>;
+  cp(
+    src: string,
+    dest: string,
+    options?: {
+      recursive?: boolean;
+      force?: boolean;
+      errorOnExist?: boolean;
+      preserveTimestamps?: boolean;
+    },
+  ): Promise<void>;
 }
 
 const PROMISIFIED = [
@@ -369,6 +435,10 @@ const PROMISIFIED = [
   "utimes",
   "truncate",
   "statfs",
+  "access",
+  "realpath",
+  "copyFile",
+  "cp",
 ] as const;
 
 export class Ukfs extends UkfsCore {
@@ -459,10 +529,25 @@ export class Ukfs extends UkfsCore {
     this.writeFile(path, data, { ...o, flag: o.flag ?? "a" });
   }
 
-  /** readdir(path[, { withFileTypes }]): names (or UkfsDirents) without "." and "..". */
-  readdir(path: string, options: { withFileTypes: true }): UkfsDirent[];
-  readdir(path: string, options?: { withFileTypes?: false }): string[];
-  readdir(path: string, options: { withFileTypes?: boolean } = {}): string[] | UkfsDirent[] {
+  /**
+   * readdir(path[, { withFileTypes, recursive }]): names (or UkfsDirents)
+   * without "." and "..". With recursive, every entry below `path` as Node
+   * gives them: names relative to `path` ("sub/file"), or Dirents whose
+   * parentPath is their directory; symbolic links are not followed.
+   */
+  readdir(path: string, options: { withFileTypes: true; recursive?: boolean }): UkfsDirent[];
+  readdir(path: string, options?: { withFileTypes?: false; recursive?: boolean }): string[];
+  readdir(
+    path: string,
+    options: { withFileTypes?: boolean; recursive?: boolean } = {},
+  ): string[] | UkfsDirent[] {
+    if (options.recursive === true) {
+      const out: UkfsDirent[] = [];
+      const base = posix.resolve(this.cwd, path);
+      for (const e of this.walk(path)) if (e.depth > 0) out.push(e.dirent);
+      if (options.withFileTypes === true) return out;
+      return out.map((d) => posix.relative(base, posix.join(d.parentPath, d.name)));
+    }
     const ents = this.run("getdents", (sys) => readDirents(sys, path));
     if (options.withFileTypes !== true) return ents.map((e) => e.name);
     return ents.map((e) => new UkfsDirent(e.name, path, e.type, e.ino));
@@ -620,12 +705,21 @@ export class Ukfs extends UkfsCore {
   }
 
   /**
-   * walk(dir = "/"): every entry below `dir` in depth-first pre-order (as
-   * find(1) prints them: a directory, then its contents), names in order;
-   * symbolic links are reported, not followed. A directory is read when the
-   * iteration enters it.
+   * walk(dir = "/"): `dir` itself (depth 0), then every entry below it in
+   * depth-first pre-order, as find(1) prints them (a directory, then its
+   * contents), names in order; symbolic links are reported, not followed. A
+   * directory is read when the iteration enters it.
    */
   *walk(dir = "/"): Generator<WalkEntry, void, undefined> {
+    const root = posix.resolve(this.cwd, dir);
+    const st = this.lstat(root);
+    const name = root === "/" ? "/" : posix.basename(root);
+    yield {
+      path: root === "/" ? "/" : posix.normalize(dir),
+      depth: 0,
+      dirent: new UkfsDirent(name, posix.dirname(root), dtOfMode(st.mode), st.ino),
+    };
+    if (!st.isDirectory()) return;
     const stack = [{ path: dir, depth: 0, ents: this.listSorted(dir), i: 0 }];
     while (stack.length > 0) {
       const top = stack[stack.length - 1]!;
@@ -643,6 +737,181 @@ export class Ukfs extends UkfsCore {
       if (e.type === DT_DIR)
         stack.push({ path: p, depth: top.depth + 1, ents: this.listSorted(p), i: 0 });
     }
+  }
+
+  /**
+   * access(path, mode = F_OK): throws unless the file exists and (with
+   * R_OK 4, W_OK 2, X_OK 1) the handle's credentials allow that access.
+   */
+  access(path: string, mode = 0): void {
+    this.run("access", (sys) => sys.rump_sys_access(path, mode));
+  }
+
+  /** realpath(path): the absolute path with every symbolic link and "." / ".." resolved. */
+  realpath(path: string): string {
+    return this.run("realpath", (sys) => {
+      const buf = Buffer.allocUnsafe(4096);
+      let links = 0;
+      const pending = posix.resolve(this.cwd, path).split("/").filter(Boolean);
+      const done: string[] = [];
+      while (pending.length > 0) {
+        const part = pending.shift()!;
+        if (part === ".") continue;
+        if (part === "..") {
+          done.pop();
+          continue;
+        }
+        const p = "/" + [...done, part].join("/");
+        const st = sys.rump_sys_lstat(p);
+        if ((st.st_mode & S_IFMT) !== S_IFLNK) {
+          done.push(part);
+          continue;
+        }
+        if (++links > 32) throw new RumpError(ELOOP, "realpath", path);
+        const target = buf.toString("utf8", 0, sys.rump_sys_readlink(p, buf, buf.length));
+        if (target.startsWith("/")) done.length = 0;
+        pending.unshift(...target.split("/").filter(Boolean));
+      }
+      return "/" + done.join("/");
+    });
+  }
+
+  /**
+   * copyFile(src, dest, mode = 0): a copy of a file's bytes (and its
+   * permission bits); with COPYFILE_EXCL (1) an existing dest is EEXIST.
+   */
+  copyFile(src: string, dest: string, mode = 0): void {
+    this.run("copyfile", (sys) => copyFileIn(sys, src, dest, (mode & 1) !== 0, false));
+  }
+
+  /**
+   * cp(src, dest[, { recursive, force = true, errorOnExist, preserveTimestamps }]):
+   * Node's fs.cpSync inside the file system — a file, or with recursive a
+   * tree (directories made, files copied, symbolic links copied as links).
+   */
+  cp(
+    src: string,
+    dest: string,
+    options: {
+      recursive?: boolean;
+      force?: boolean;
+      errorOnExist?: boolean;
+      preserveTimestamps?: boolean;
+    } = {},
+  ): void {
+    const force = options.force ?? true;
+    const keep = options.preserveTimestamps === true;
+    this.run("cp", (sys) => {
+      const copy = (s: string, d: string): void => {
+        const st = sys.rump_sys_lstat(s);
+        const type = st.st_mode & S_IFMT;
+        if (type === S_IFDIR) {
+          if (options.recursive !== true) throw new RumpError(EISDIR, "cp", s);
+          try {
+            sys.rump_sys_mkdir(d, st.st_mode & 0o7777);
+          } catch (e) {
+            if (!(e instanceof RumpError) || e.errno !== EEXIST) throw e;
+          }
+          for (const e of readDirents(sys, s)) copy(posix.join(s, e.name), posix.join(d, e.name));
+        } else if (type === S_IFLNK) {
+          const buf = Buffer.allocUnsafe(4096);
+          const target = buf.toString("utf8", 0, sys.rump_sys_readlink(s, buf, buf.length));
+          if (exists(sys, d)) {
+            if (!force) {
+              if (options.errorOnExist === true) throw new RumpError(EEXIST, "cp", d);
+              return;
+            }
+            sys.rump_sys_unlink(d);
+          }
+          sys.rump_sys_symlink(target, d);
+        } else if (type === S_IFREG) {
+          if (exists(sys, d) && !force) {
+            if (options.errorOnExist === true) throw new RumpError(EEXIST, "cp", d);
+            return;
+          }
+          copyFileIn(sys, s, d, false, keep);
+        } else throw new RumpError(EOPNOTSUPP, "cp", s);
+        if (keep && type === S_IFDIR)
+          sys.rump_sys_utimensat(-100, d, [st.st_atimespec, st.st_mtimespec], 0);
+      };
+      copy(src, dest);
+    });
+  }
+
+  /**
+   * open(path, flags = "r", mode = 0o666): a descriptor for read/write/close
+   * (and fstat, fsync, ftruncate). Descriptors live in the handle's
+   * persistent descriptor process until closed or the handle is.
+   */
+  open(path: string, flags: FileFlag | number = "r", mode = 0o666): number {
+    const file = this.abs(path);
+    const f = typeof flags === "number" ? flags : openFlags(flags, "r");
+    return this.inFdProc("open", (sys) => sys.rump_sys_open(file, f, mode));
+  }
+
+  /**
+   * read(fd, buffer, offset = 0, length = buffer.length - offset, position = null):
+   * bytes read; a null position reads at (and advances) the file offset.
+   */
+  read(
+    fd: number,
+    buffer: Uint8Array,
+    offset = 0,
+    length = buffer.length - offset,
+    position: number | null = null,
+  ): number {
+    const view = buffer.subarray(offset, offset + length);
+    return this.inFdProc(position === null ? "read" : "pread", (sys) =>
+      position === null
+        ? sys.rump_sys_read(fd, view, view.length)
+        : sys.rump_sys_pread(fd, view, view.length, position),
+    );
+  }
+
+  /**
+   * write(fd, data, offset = 0, length, position = null) for bytes, or
+   * write(fd, string, position = null, encoding = "utf8"): bytes written.
+   */
+  write(
+    fd: number,
+    data: Uint8Array | string,
+    offsetOrPosition?: number | null,
+    lengthOrEncoding?: number | BufferEncoding,
+    position: number | null = null,
+  ): number {
+    let bytes: Uint8Array;
+    let pos: number | null;
+    if (typeof data === "string") {
+      bytes = toBytes(data, typeof lengthOrEncoding === "string" ? lengthOrEncoding : undefined);
+      pos = offsetOrPosition ?? null;
+    } else {
+      const off = offsetOrPosition ?? 0;
+      const len = typeof lengthOrEncoding === "number" ? lengthOrEncoding : data.length - off;
+      bytes = data.subarray(off, off + len);
+      pos = position;
+    }
+    return this.inFdProc(pos === null ? "write" : "pwrite", (sys) =>
+      pos === null
+        ? sys.rump_sys_write(fd, bytes, bytes.length)
+        : sys.rump_sys_pwrite(fd, bytes, bytes.length, pos),
+    );
+  }
+
+  /** close(fd) */
+  closeFd(fd: number): void {
+    this.inFdProc("close", (sys) => sys.rump_sys_close(fd));
+  }
+
+  fstat(fd: number): UkfsStats {
+    return new UkfsStats(this.inFdProc("fstat", (sys) => sys.rump_sys_fstat(fd)));
+  }
+
+  fsync(fd: number): void {
+    this.inFdProc("fsync", (sys) => sys.rump_sys_fsync(fd));
+  }
+
+  ftruncate(fd: number, len = 0): void {
+    this.inFdProc("ftruncate", (sys) => sys.rump_sys_ftruncate(fd, len));
   }
 
   /** A Readable of a file's bytes (works with stream.pipeline). */

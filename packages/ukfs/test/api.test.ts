@@ -131,6 +131,7 @@ describe("directories", () => {
     fs.symlink("/t", "/t/loop");
     const seen = [...fs.walk("/t")].map((e) => `${e.depth}:${e.path}`);
     expect(seen).toEqual([
+      "0:/t",
       "1:/t/a",
       "2:/t/a/1",
       "1:/t/b",
@@ -140,8 +141,9 @@ describe("directories", () => {
       "1:/t/loop",
     ]);
     const root = [...fs.walk()].map((e) => e.path);
-    expect(root[0]).toBe("/t");
-    expect(root).toHaveLength(8);
+    expect(root[0]).toBe("/"); // the root first, as find(1) prints it
+    expect(root[1]).toBe("/t");
+    expect(root).toHaveLength(9);
   });
 
   it("statfs", () => {
@@ -235,5 +237,92 @@ describe("close", () => {
     handles.push(fs);
     const e = err(() => fs.writeFile("/big", Buffer.alloc(1 << 20)));
     expect(e.code).toBe("ENOSPC");
+  });
+});
+
+describe("what Node users reach for (issue 12)", () => {
+  it("readdir recursive: every entry below, names relative, or Dirents with their parentPath", () => {
+    const fs = openTmpfs();
+    try {
+      fs.mkdir("/r/a/b", { recursive: true });
+      fs.writeFile("/r/a/b/f", "x");
+      fs.writeFile("/r/top", "y");
+      fs.symlink("/r", "/r/a/loop");
+      expect(fs.readdir("/r", { recursive: true }).sort()).toEqual([
+        "a",
+        "a/b",
+        "a/b/f",
+        "a/loop",
+        "top",
+      ]);
+      const d = fs.readdir("/r", { recursive: true, withFileTypes: true });
+      const f = d.find((x) => x.name === "f")!;
+      expect(f.parentPath).toBe("/r/a/b");
+      expect(f.isFile()).toBe(true);
+      expect(d.find((x) => x.name === "loop")!.isSymbolicLink()).toBe(true);
+      expect(fs.readdir("/r")).toEqual(["a", "top"]); // one level without it
+    } finally {
+      fs.close();
+    }
+  });
+
+  it("descriptor calls: open, write, read (at a position and at the offset), fstat, ftruncate, fsync, closeFd", () => {
+    const fs = openTmpfs();
+    try {
+      const fd = fs.open("/f", "w+", 0o600);
+      expect(fs.write(fd, "hello, ")).toBe(7);
+      expect(fs.write(fd, Buffer.from("xxworld!xx"), 2, 6)).toBe(6);
+      expect(fs.fstat(fd).size).toBe(13);
+      const buf = Buffer.alloc(5);
+      expect(fs.read(fd, buf, 0, 5, 7)).toBe(5);
+      expect(buf.toString()).toBe("world");
+      fs.ftruncate(fd, 5);
+      fs.fsync(fd);
+      fs.closeFd(fd);
+      expect(fs.readFile("/f", "utf8")).toBe("hello");
+      expect(fs.stat("/f").mode & 0o777).toBe(0o600);
+      const r = fs.open("/f");
+      const two = Buffer.alloc(2);
+      expect(fs.read(r, two)).toBe(2);
+      expect(fs.read(r, two)).toBe(2);
+      expect(two.toString()).toBe("ll"); // the offset moved on
+      fs.closeFd(r);
+      expect(() => fs.read(r, two)).toThrow(/EBADF/);
+    } finally {
+      fs.close();
+    }
+  });
+
+  it("copyFile (COPYFILE_EXCL), cp of a tree, access, realpath", () => {
+    const fs = openTmpfs();
+    try {
+      fs.mkdir("/src/sub", { recursive: true });
+      fs.writeFile("/src/a", "A", { mode: 0o640 });
+      fs.writeFile("/src/sub/b", "B");
+      fs.symlink("a", "/src/ln");
+      fs.copyFile("/src/a", "/a2");
+      expect(fs.readFile("/a2", "utf8")).toBe("A");
+      expect(fs.stat("/a2").mode & 0o777).toBe(0o640);
+      expect(() => fs.copyFile("/src/a", "/a2", 1)).toThrow(/EEXIST/);
+      expect(() => fs.cp("/src", "/dst")).toThrow(/EISDIR/);
+      fs.utimes("/src/sub/b", 1000, 2000);
+      fs.cp("/src", "/dst", { recursive: true, preserveTimestamps: true });
+      expect(fs.readFile("/dst/sub/b", "utf8")).toBe("B");
+      expect(fs.stat("/dst/sub/b").mtimeMs).toBe(2_000_000);
+      expect(fs.readlink("/dst/ln")).toBe("a");
+      fs.access("/dst/a");
+      fs.access("/dst/a", 4 /* R_OK */);
+      expect(() => fs.access("/nope")).toThrow(/ENOENT/);
+      fs.symlink("/dst/sub", "/via");
+      fs.symlink("../via/b", "/dst/rel");
+      expect(fs.realpath("/via/b")).toBe("/dst/sub/b");
+      expect(fs.realpath("/dst/rel")).toBe("/dst/sub/b");
+      expect(fs.realpath("/dst/./sub/../a")).toBe("/dst/a");
+      fs.symlink("/l2", "/l1");
+      fs.symlink("/l1", "/l2");
+      expect(() => fs.realpath("/l1")).toThrow(/ELOOP/);
+    } finally {
+      fs.close();
+    }
   });
 });

@@ -172,6 +172,7 @@ describe.skipIf(missing !== null)("openImage", () => {
     expect(fs.readFile("/hello.txt", "utf8")).toBe("hello from ffs\n");
     expect(fs.readFile("/docs/deep/b.bin").equals(Buffer.alloc(70_000, 0x5a))).toBe(true);
     expect([...fs.walk("/")].map((e) => e.path)).toEqual([
+      "/",
       "/docs",
       "/docs/a.md",
       "/docs/deep",

@@ -163,7 +163,7 @@ describe("fsu put, get, ls, cat", () => {
     ]);
     expect(j[1]).toMatchObject({
       path: "/t/sub/deep",
-      mode: 0o755,
+      mode: 0o40755, // type bits too, as Node's Stats.mode
       mtime: new Date((T1 + 60) * 1000).toISOString(),
     });
   });

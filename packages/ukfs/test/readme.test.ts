@@ -14,6 +14,7 @@ describe("README", () => {
     expect(log).toEqual([
       "hello, rump",
       "notes",
+      "d /",
       "d /docs",
       "d /docs/notes",
       "- /docs/notes/hello.txt",

@@ -5,10 +5,10 @@
  * console lines are kept and become the reason of a failed open (an image
  * locked by another process names its holder there).
  */
-import { closeSync, existsSync, fstatSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, statSync, writeSync } from "node:fs";
 import { resolve as hostResolve } from "node:path";
 import type { BlockDev } from "@rump/librump";
-import { EAGAIN, EINVAL, ENOENT, RumpError } from "@rump/syscalls";
+import { EAGAIN, EINVAL, EISDIR, ENOENT, RumpError } from "@rump/syscalls";
 import type { Ukfs } from "../api.js";
 import { openImage, UkfsOpenError } from "../open.js";
 import { ukfs_part_probe } from "../part.js";
@@ -49,7 +49,15 @@ function partWhy(errno: number): string {
 }
 
 function requireImage(s: ImageSpec): void {
-  if (!existsSync(s.image)) throw new FsuError(ENOENT, "open", s.image, "no such image");
+  const st = statSync(s.image, { throwIfNoEntry: false });
+  if (st === undefined) throw new FsuError(ENOENT, "open", s.image, "no such image");
+  if (st.isDirectory())
+    throw new FsuError(
+      EISDIR,
+      "open",
+      s.image,
+      "is a directory, not an image (the image comes first: fsu ls IMAGE /PATH)",
+    );
 }
 
 /**

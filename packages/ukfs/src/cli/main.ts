@@ -3,14 +3,55 @@
  * success, 1 an operation error (one line "fsu: …" on stderr), 2 a usage
  * error (the message and the command's usage line).
  */
+import { readFileSync } from "node:fs";
 import { RumpError } from "@rump/syscalls";
 import { parseArgs } from "./args.js";
-import { findCommand } from "./commands/index.js";
+import { COMMANDS, findCommand } from "./commands/index.js";
 import { Ctx } from "./context.js";
 import { IncompleteError, UsageError } from "./errors.js";
 import { commandHelp, mainHelp, usageLine } from "./help.js";
 
 const HELP = { name: "help", help: "" };
+
+/** The package's version, read from its package.json (dist/cli → ../../package.json). */
+const VERSION: string = (() => {
+  try {
+    const pj = new URL("../../package.json", import.meta.url);
+    return (JSON.parse(readFileSync(pj, "utf8")) as { version?: string }).version ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+})();
+
+/** Edit distance (insertions, deletions, substitutions, adjacent swaps). */
+function distance(a: string, b: string): number {
+  const d: number[][] = [];
+  for (let i = 0; i <= a.length; i++) d.push([i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 0; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  return d[a.length]![b.length]!;
+}
+
+/** The command closest to a mistyped one, if close enough to suggest. */
+function nearest(name: string): string | null {
+  let best: string | null = null;
+  let bestD = Infinity;
+  for (const c of COMMANDS) {
+    const dd = distance(name.toLowerCase(), c.name);
+    if (dd < bestD) {
+      bestD = dd;
+      best = c.name;
+    }
+  }
+  return bestD <= Math.max(1, Math.floor(name.length / 3)) ? best : null;
+}
 
 function errorLine(e: unknown): string {
   if (e instanceof RumpError || e instanceof IncompleteError) return e.message;
@@ -38,15 +79,23 @@ export async function main(argv: string[]): Promise<number> {
     }
     const c = findCommand(sub);
     if (c === undefined) {
-      err(`fsu: unknown command "${sub}" (fsu --help lists them)`);
+      const near = nearest(sub);
+      err(
+        `fsu: unknown command "${sub}"${near !== null ? `; did you mean "${near}"?` : ""} (fsu --help lists them)`,
+      );
       return 2;
     }
     process.stdout.write(commandHelp(c) + "\n");
     return 0;
   }
+  if (name === "--version" || name === "-V" || name === "version") {
+    process.stdout.write(`fsu (@rump/ukfs) ${VERSION}\n`);
+    return 0;
+  }
   const cmd = findCommand(name);
   if (cmd === undefined) {
-    err(`fsu: unknown command "${name}"`);
+    const near = nearest(name);
+    err(`fsu: unknown command "${name}"${near !== null ? `; did you mean "${near}"?` : ""}`);
     err("usage: fsu <command> [options] IMAGE[%PART%] [args]   (fsu --help lists the commands)");
     return 2;
   }

@@ -46,7 +46,7 @@ function entryJson(e: Entry): Record<string, unknown> {
     name: e.name,
     path: e.path,
     type: typeName(st.st_mode),
-    mode: st.st_mode & 0o7777,
+    mode: st.st_mode, // as Node's Stats.mode: type and permission bits
     perms: modeString(st.st_mode),
     ino: st.st_ino,
     nlink: st.st_nlink,
@@ -314,13 +314,12 @@ export const find: Command = {
     const fs = ctx.open(img!, false);
     const wantDt = type === undefined ? -1 : { f: DT_REG, d: DT_DIR, l: DT_LNK }[type]!;
     const out: string[] = [];
-    const top = fs.lstat(start);
     const match = (base: string, dt: number): boolean =>
       (re === null || re.test(base)) && (wantDt < 0 || dt === wantDt);
-    const topDt = top.isDirectory() ? DT_DIR : top.isSymbolicLink() ? DT_LNK : DT_REG;
-    if (match(posix.basename(start) || "/", topDt)) out.push(start);
-    if (top.isDirectory())
-      for (const e of fs.walk(start)) if (match(e.dirent.name, e.dirent.type)) out.push(e.path);
+    // walk gives the start first (depth 0), then what is below it, as find(1) prints
+    for (const e of fs.walk(start))
+      if (match(e.depth === 0 ? posix.basename(start) || "/" : e.dirent.name, e.dirent.type))
+        out.push(e.depth === 0 ? start : e.path);
     if (out.length > 0) ctx.out(out.join("\n") + "\n");
   },
 };
