@@ -14,8 +14,9 @@ import type { Timespec } from "../sys/time.js";
 import { RumpPanic } from "../kern/subr_prf.js";
 import { Filedesc } from "../kern/kern_descrip.js";
 import { VfsState } from "../kern/vfs_state.js";
-import { Evcnts } from "./evcnt.js";
+import { Evcnts } from "../kern/subr_evcnt.js";
 import { RLIMIT_NOFILE } from "../sys/consts.js";
+import { RLIM_INFINITY, RLIM_NLIMITS } from "../sys/resource.js";
 import { Nameidata } from "../kern/vfs_lookup.js";
 import { Devsw } from "../dev/devsw.js";
 import { Etfs } from "./etfs.js";
@@ -62,16 +63,6 @@ import { Vattr } from "../sys/vattr.js";
 import type { Vnode, VnodeOut } from "../sys/vnode.js";
 
 const utf8 = new TextEncoder();
-
-/** __NetBSD_Version__ of the kernel we implement (7.99.34). */
-export const NETBSD_VERSION = 799003400;
-export const OSTYPE = "NetBSD";
-export const OSRELEASE = "7.99.34";
-export const MACHINE = "rump";
-
-/** RLIMIT_* slots per process (sys/resource.h RLIM_NLIMITS). */
-export const RLIM_NLIMITS = 12;
-export const RLIM_INFINITY = Number.MAX_SAFE_INTEGER;
 
 /** Boot parameters read through rumpuser_getparam (spec rumpuser.md §5). */
 export interface KernelParams {
