@@ -23,6 +23,7 @@ export * from "./gen/syscall.js";
 export * from "./gen/sysent.js";
 export * from "./sys/consts.js";
 export * from "./rump/kernel.js";
+export type { KernelParams } from "./kern/kernel.js";
 export * from "./rump/rump.js";
 export * from "./rump/lwproc.js";
 export {

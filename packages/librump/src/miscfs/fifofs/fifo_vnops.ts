@@ -31,7 +31,7 @@ import {
   vop_unlock_desc,
   vop_write_desc,
 } from "../../gen/vnode_if.js";
-import type { Kernel } from "../../rump/kernel.js";
+import type { Kernel } from "../../kern/kernel.js";
 import type { VnodeOpvEntry } from "../../sys/mount.js";
 import type { Uio } from "../../sys/uio.js";
 import type { Vnode, VnodeOut } from "../../sys/vnode.js";

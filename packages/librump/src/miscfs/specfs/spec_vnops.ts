@@ -31,7 +31,7 @@ import {
   vop_getpages_desc,
   vop_putpages_desc,
 } from "../../gen/vnode_if.js";
-import type { Kernel } from "../../rump/kernel.js";
+import type { Kernel } from "../../kern/kernel.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
 import type { VnodeOpvEntry } from "../../sys/mount.js";
 import type { Uio } from "../../sys/uio.js";

@@ -7,7 +7,7 @@
  * there is.
  */
 import { EIO } from "../../gen/constants.js";
-import type { Kernel } from "../../rump/kernel.js";
+import type { Kernel } from "../../kern/kernel.js";
 import { bdwrite, bwrite } from "../../kern/vfs_bio.js";
 import type { Buf } from "../../sys/buf.js";
 import type { Mount } from "../../sys/mount.js";

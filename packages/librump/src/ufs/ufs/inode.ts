@@ -7,7 +7,7 @@
  * there is.
  */
 import { EIO } from "../../gen/constants.js";
-import type { Kernel } from "../../rump/kernel.js";
+import type { Kernel } from "../../kern/kernel.js";
 import { SF_APPEND, SF_IMMUTABLE, UF_APPEND, UF_IMMUTABLE } from "../../sys/consts.js";
 import type { Mount } from "../../sys/mount.js";
 import type { Buf } from "../../sys/buf.js";
