@@ -96,16 +96,7 @@ import {
 import { cache_purge, cache_purge1 } from "../../kern/vfs_cache.js";
 import { lf_advlock } from "../../kern/vfs_lockf.js";
 import { IO_APPEND, IO_SYNC } from "../../kern/vfs_vnops.js";
-import {
-  genfs_islocked,
-  genfs_lock,
-  genfs_unlock,
-  vcache_new,
-  vgone,
-  vn_lock,
-  vput,
-  vrele,
-} from "../../kern/vfs_vnode.js";
+import { vcache_new, vgone, vn_lock, vput, vrele } from "../../kern/vfs_vnode.js";
 import { fifo_vnodeop_entries } from "../../miscfs/fifofs/fifo_vnops.js";
 import {
   genfs_abortop,
@@ -123,6 +114,9 @@ import {
   genfs_seek,
   vn_default_error,
   VWRITE,
+  genfs_islocked,
+  genfs_lock,
+  genfs_unlock,
 } from "../../miscfs/genfs/genfs_vnops.js";
 import { spec_vnodeop_entries } from "../../miscfs/specfs/spec_vnops.js";
 import {

@@ -25,7 +25,7 @@ import {
 import { bdwrite, bread, brelse } from "../../kern/vfs_bio.js";
 import { cache_purge, cache_purge1 } from "../../kern/vfs_cache.js";
 import { lf_advlock } from "../../kern/vfs_lockf.js";
-import { genfs_unlock, vcache_new, vgone, vput, vrele } from "../../kern/vfs_vnode.js";
+import { vcache_new, vgone, vput, vrele } from "../../kern/vfs_vnode.js";
 import {
   genfs_can_access,
   genfs_can_chmod,
@@ -33,6 +33,7 @@ import {
   genfs_can_chtimes,
   genfs_chown_clear_suid,
   VWRITE,
+  genfs_unlock,
 } from "../../miscfs/genfs/genfs_vnops.js";
 import {
   _PC_CHOWN_RESTRICTED,
