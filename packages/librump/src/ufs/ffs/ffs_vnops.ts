@@ -105,13 +105,13 @@ import {
   IN_UPDATE,
   VTOI,
   type Inode,
+  ufs_access,
 } from "../ufs/inode.js";
 import { ffs_balloc } from "./ffs_balloc.js";
 import { ffs_update } from "./ffs_inode.js";
 import { ufs_bmap } from "../ufs/ufs_bmap.js";
 import { ufs_lookup } from "../ufs/ufs_lookup.js";
 import {
-  ufs_access,
   ufs_advlock,
   ufs_close,
   ufs_create,
