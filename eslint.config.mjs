@@ -1,9 +1,19 @@
 // @ts-check
 import js from "@eslint/js";
+import { createNodeResolver, importX } from "eslint-plugin-import-x";
 import tseslint from "typescript-eslint";
 
 const HOST_FREE =
   "the kernel never touches the host: go through rumpuser (DESIGN.md, 'Packages and the direction of dependencies')";
+const HOST_FREE_PATTERNS = [
+  { group: ["node:*"], message: HOST_FREE },
+  {
+    regex: "^(fs|path|os|child_process|worker_threads|crypto|net|util|buffer|events|stream)(/.*)?$",
+    message: HOST_FREE,
+  },
+];
+const RUMP_ON_TOP =
+  "rump/ assembles and boots the kernel and sits on top: below it, import the kernel's state from kern/kernel.ts (packages/librump/README.md, Layout)";
 
 export default tseslint.config(
   { ignores: ["**/node_modules/**", "**/dist/**", "**/build/**", "**/.turbo/**", "coverage/**"] },
@@ -28,19 +38,7 @@ export default tseslint.config(
       "packages/rump-vop/src/**/*.ts",
     ],
     rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            { group: ["node:*"], message: HOST_FREE },
-            {
-              regex:
-                "^(fs|path|os|child_process|worker_threads|crypto|net|util|buffer|events|stream)(/.*)?$",
-              message: HOST_FREE,
-            },
-          ],
-        },
-      ],
+      "no-restricted-imports": ["error", { patterns: HOST_FREE_PATTERNS }],
       "no-restricted-globals": [
         "error",
         { name: "process", message: HOST_FREE },
@@ -60,6 +58,35 @@ export default tseslint.config(
         {
           selector: "AwaitExpression",
           message: "no await inside the kernel (DESIGN.md, execution model)",
+        },
+      ],
+    },
+  },
+  {
+    // librump's imports run downward (fs -> kern -> sys, rump/ on top): no
+    // run-time import cycle (type-only imports are erased and do not count)
+    name: "librump layering",
+    files: ["packages/librump/src/**/*.ts"],
+    plugins: { "import-x": importX },
+    settings: {
+      "import-x/extensions": [".ts"],
+      "import-x/parsers": { "@typescript-eslint/parser": [".ts"] },
+      "import-x/resolver-next": [createNodeResolver({ extensionAlias: { ".js": [".ts", ".js"] } })],
+    },
+    rules: { "import-x/no-cycle": ["error", { ignoreExternal: true }] },
+  },
+  {
+    name: "librump: nothing below rump/ imports it",
+    files: ["packages/librump/src/**/*.ts"],
+    ignores: ["packages/librump/src/rump/**", "packages/librump/src/index.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            ...HOST_FREE_PATTERNS,
+            { group: ["**/rump/*", "./rump/*"], message: RUMP_ON_TOP },
+          ],
         },
       ],
     },

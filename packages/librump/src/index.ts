@@ -15,6 +15,7 @@ export * from "./rump/scheduler.js";
 export * from "./gen/vnode_if.js";
 export { VSIZENOTSET } from "./kern/vnode_if_diag.js";
 export * from "./sys/resource.js";
+export * from "./sys/param.js";
 export * from "./gen/constants.js";
 export { LK_SHARED, LK_EXCLUSIVE, LK_NOWAIT, LK_RETRY } from "./sys/vnode.js";
 export { MNT_WAIT, MNT_NOWAIT, MNT_LAZY } from "./sys/mount.js";
@@ -22,6 +23,7 @@ export * from "./gen/syscall.js";
 export * from "./gen/sysent.js";
 export * from "./sys/consts.js";
 export * from "./rump/kernel.js";
+export type { KernelParams } from "./kern/kernel.js";
 export * from "./rump/rump.js";
 export * from "./rump/lwproc.js";
 export {

@@ -16,7 +16,7 @@ import {
   RUMPUSER_SYNCFD_WRITE,
 } from "@rump/rumpuser";
 import { EACCES, EBUSY, EINVAL, EIO, ENXIO, EROFS, ENOTTY } from "../gen/constants.js";
-import type { Kernel } from "../rump/kernel.js";
+import type { Kernel } from "../kern/kernel.js";
 import { B_READ, DEV_BSHIFT, type Buf } from "../sys/buf.js";
 import { minor } from "./devsw.js";
 import { uiomove } from "../sys/uio.js";

@@ -5,10 +5,8 @@
 import { EFAULT, EINVAL, EPERM } from "../gen/constants.js";
 import type { Retval } from "../gen/sysent.js";
 import type { Lwp } from "../sys/proc.js";
-import type { Rlimit } from "../sys/resource.js";
+import { RLIM_NLIMITS, type Rlimit } from "../sys/resource.js";
 import { RLIMIT_NOFILE } from "../sys/consts.js";
-
-const RLIM_NLIMITS = 12;
 
 export function sys_getrlimit(l: Lwp, _rv: Retval, which: number, rlp: Rlimit): number {
   if (!Number.isInteger(which) || which < 0 || which >= RLIM_NLIMITS) return EINVAL;

@@ -20,7 +20,7 @@ import {
   VFS_FSTYPES,
   VFS_GENERIC,
 } from "../sys/consts.js";
-import { NETBSD_VERSION, OSRELEASE, OSTYPE } from "../rump/kernel.js";
+import { NETBSD_VERSION, OSRELEASE, OSTYPE } from "../sys/param.js";
 import { vdrain } from "./vfs_vnode.js";
 
 const CTL_MAXNAME = 12;

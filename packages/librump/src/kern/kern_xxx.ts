@@ -5,9 +5,9 @@
 import { EPERM } from "../gen/constants.js";
 import type { Retval } from "../gen/sysent.js";
 import type { Lwp } from "../sys/proc.js";
-import { shutdownKernel } from "../rump/rump.js";
 
 export function sys_reboot(l: Lwp, _rv: Retval, _opt: number, _bootstr: unknown): number {
   if (l.l_cred.cr_euid !== 0) return EPERM;
-  return shutdownKernel(l.l_proc.p_kernel);
+  l.l_proc.p_kernel.shutdown();
+  return 0;
 }

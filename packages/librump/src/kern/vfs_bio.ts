@@ -10,7 +10,7 @@
  */
 import { EIO, ENOMEM } from "../gen/constants.js";
 import { VOP_STRATEGY } from "../gen/vnode_if.js";
-import type { Kernel } from "../rump/kernel.js";
+import type { Kernel } from "./kernel.js";
 import {
   B_READ,
   B_WRITE,

@@ -3,7 +3,7 @@
  * negative entries for names known not to exist. Each directory keeps its
  * own map (v_nc); entries of reclaimed vnodes miss without a global purge.
  */
-import type { Evcnts } from "../rump/evcnt.js";
+import type { Evcnts } from "./subr_evcnt.js";
 import { VS_ACTIVE, type Vnode, type VnodeOut } from "../sys/vnode.js";
 import { vref } from "./vfs_vnode.js";
 

@@ -19,7 +19,7 @@ import {
   MNT_WAIT,
 } from "../gen/constants.js";
 import { VOP_UNLOCK } from "../gen/vnode_if.js";
-import type { Kernel } from "../rump/kernel.js";
+import type { Kernel } from "./kernel.js";
 import type { Kauth_cred } from "../sys/kauth.js";
 import { Mount, type Vfsops } from "../sys/mount.js";
 import { FOLLOW, LOCKLEAF, LOOKUP } from "../sys/namei.js";

@@ -2,7 +2,7 @@
  * The VFS state of one kernel instance: file-system types, the mount list,
  * the root vnode and the vnode cache's free list and limits.
  */
-import type { Kernel } from "../rump/kernel.js";
+import type { Kernel } from "./kernel.js";
 import type { Mount, Vfsops } from "../sys/mount.js";
 import type { Vnode } from "../sys/vnode.js";
 

@@ -2,10 +2,7 @@
  * Vnode life cycle (vfs_vnode.c): the vnode cache keyed by (mount, key),
  * references (vref/vrele/vput), locking (vn_lock), inactivation, and
  * reclaim — of idle vnodes beyond kern.maxvnodes (LRU) or on revoke/unmount.
- *
- * Single CPU: a lock is never contended by another thread. Taking a lock
- * that is already held can only be a kernel bug ("locking against myself")
- * and panics, unless LK_NOWAIT asks for EBUSY.
+ * The lock itself (genfs_lock) is miscfs/genfs/genfs_vnops.ts's.
  */
 import { EBUSY, ENOENT } from "../gen/constants.js";
 import { VOP_INACTIVE, VOP_LOCK, VOP_RECLAIM, VOP_UNLOCK } from "../gen/vnode_if.js";
@@ -14,9 +11,7 @@ import type { Mount } from "../sys/mount.js";
 import type { Vattr } from "../sys/vattr.js";
 import {
   LK_EXCLUSIVE,
-  LK_NOWAIT,
   LK_RETRY,
-  LK_SHARED,
   VNON,
   VS_ACTIVE,
   VS_RECLAIMED,
@@ -161,40 +156,6 @@ function vrelel(vp: Vnode): void {
  */
 export function vn_lock(vp: Vnode, flags: number): number {
   return VOP_LOCK(vp, flags);
-}
-
-/** genfs_lock: the lock state machine shared by every file system. */
-export function genfs_lock(vp: Vnode, flags: number): number {
-  if (flags & LK_EXCLUSIVE) {
-    if (vp.v_lock !== 0) {
-      if (flags & LK_NOWAIT) return EBUSY;
-      panic(`vn_lock: locking against myself (vnode key ${vp.v_key}, lock ${vp.v_lock})`);
-    }
-    vp.v_lock = -1;
-    return 0;
-  }
-  if (flags & LK_SHARED) {
-    if (vp.v_lock < 0) {
-      if (flags & LK_NOWAIT) return EBUSY;
-      panic(`vn_lock: shared lock of an exclusively locked vnode (key ${vp.v_key})`);
-    }
-    vp.v_lock++;
-    return 0;
-  }
-  panic(`vn_lock: bad flags 0x${flags.toString(16)}`);
-}
-
-/** genfs_unlock */
-export function genfs_unlock(vp: Vnode): number {
-  if (vp.v_lock < 0) vp.v_lock = 0;
-  else if (vp.v_lock > 0) vp.v_lock--;
-  else panic(`vn_unlock: vnode not locked (key ${vp.v_key})`);
-  return 0;
-}
-
-/** genfs_islocked: LK_EXCLUSIVE, LK_SHARED or 0 */
-export function genfs_islocked(vp: Vnode): number {
-  return vp.v_lock < 0 ? LK_EXCLUSIVE : vp.v_lock > 0 ? LK_SHARED : 0;
 }
 
 /**

@@ -71,14 +71,7 @@ import { makedev, minor, RUMPBLK_MAJOR } from "../dev/devsw.js";
 import { spec_vnodeop_entries } from "../miscfs/specfs/spec_vnops.js";
 import { vinvalbuf } from "../kern/vfs_bio.js";
 import { DIRENT_RECLEN, dirent_append } from "../sys/dirent.js";
-import {
-  genfs_islocked,
-  genfs_lock,
-  genfs_unlock,
-  vcache_get,
-  vflush,
-  vgone,
-} from "../kern/vfs_vnode.js";
+import { vcache_get, vflush, vgone } from "../kern/vfs_vnode.js";
 import { vfs_opv_build } from "../kern/vfs_init.js";
 import {
   genfs_abortop,
@@ -88,6 +81,9 @@ import {
   genfs_poll,
   genfs_seek,
   vn_default_error,
+  genfs_islocked,
+  genfs_lock,
+  genfs_unlock,
 } from "../miscfs/genfs/genfs_vnops.js";
 import { specfs_pathconf } from "../miscfs/specfs/spec_pathconf.js";
 import { FREAD, FWRITE } from "../kern/sys_file.js";

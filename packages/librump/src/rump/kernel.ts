@@ -1,28 +1,18 @@
 /**
- * One rump kernel instance. Everything a kernel owns hangs off this object —
- * processes, the syscall table, mounts, the vnode cache, devices, counters —
- * so several kernels live side by side in one process (DESIGN.md, execution
- * model). The kernel is synchronous: an entry (system call, rump_pub_* call,
- * RUMP_VOP_*) runs to completion on the single virtual CPU.
+ * The kernel as rump/ assembles it: the kernel's state (kern/kernel.ts)
+ * plus the etfs registry and the native routines of an instance
+ * (rump_pub_*, librump.md), which reach up into lwproc, etfs and the
+ * public VFS helpers. This is the `Kernel` that createKernel and rump_init
+ * return and @rump/librump exports.
  */
 import type { Rumpuser } from "@rump/rumpuser";
-import { ENOSYS } from "../gen/constants.js";
-import { sysent_init, type Retval, type Sysent, type SyCall } from "../gen/sysent.js";
+import { Kernel as KernelState } from "../kern/kernel.js";
 import { Kauth_cred } from "../sys/kauth.js";
-import { Cwdinfo, Lwp, Proc } from "../sys/proc.js";
-import type { Timespec } from "../sys/time.js";
+import { MNT_FORCE } from "../gen/constants.js";
 import { RumpPanic } from "../kern/subr_prf.js";
-import { Filedesc } from "../kern/kern_descrip.js";
-import { VfsState } from "../kern/vfs_state.js";
-import { Evcnts } from "./evcnt.js";
-import { RLIMIT_NOFILE } from "../sys/consts.js";
-import { Nameidata } from "../kern/vfs_lookup.js";
-import { Devsw } from "../dev/devsw.js";
-import { Etfs } from "./etfs.js";
-import { BufCache, bufcache_flushall } from "../kern/vfs_bio.js";
-import { Rumpblk } from "../dev/rumpblk.js";
-import { MNT_LAZY, MNT_RDONLY } from "../gen/constants.js";
-import { syscallHandlers } from "../kern/syscalls_table.js";
+import { bufcache_flushall } from "../kern/vfs_bio.js";
+import { dounmount } from "../kern/vfs_mount.js";
+import type { Lwp } from "../sys/proc.js";
 import {
   freeLwpImpl,
   lwproc_curlwp,
@@ -31,7 +21,13 @@ import {
   lwproc_rfork,
   lwproc_switch,
 } from "./lwproc.js";
-import { etfs_register_withsize, etfs_remove, RUMP_ETFS_SIZE_ENDOFF } from "./etfs.js";
+import {
+  Etfs,
+  etfs_register_withsize,
+  etfs_remove,
+  etfs_shutdown,
+  RUMP_ETFS_SIZE_ENDOFF,
+} from "./etfs.js";
 import { etfs_register_partitions } from "./disk_pub.js";
 import {
   pub_cred_create,
@@ -53,182 +49,19 @@ import {
   pub_vp_incref,
   pub_vp_rele,
 } from "./vfs_pub.js";
-import { shutdownKernel } from "./rump.js";
 import type { ComponentName } from "../sys/namei.js";
 import type { Mount, Vfsops } from "../sys/mount.js";
 import type { Statvfs } from "../sys/stat.js";
-import { Uio } from "../sys/uio.js";
-import { Vattr } from "../sys/vattr.js";
+import type { Uio } from "../sys/uio.js";
+import type { Vattr } from "../sys/vattr.js";
 import type { Vnode, VnodeOut } from "../sys/vnode.js";
 
-const utf8 = new TextEncoder();
-
-/** __NetBSD_Version__ of the kernel we implement (7.99.34). */
-export const NETBSD_VERSION = 799003400;
-export const OSTYPE = "NetBSD";
-export const OSRELEASE = "7.99.34";
-export const MACHINE = "rump";
-
-/** RLIMIT_* slots per process (sys/resource.h RLIM_NLIMITS). */
-export const RLIM_NLIMITS = 12;
-export const RLIM_INFINITY = Number.MAX_SAFE_INTEGER;
-
-/** Boot parameters read through rumpuser_getparam (spec rumpuser.md §5). */
-export interface KernelParams {
-  verbose: boolean;
-  /** bytes, or Infinity */
-  memlimit: number;
-  nvnodes: number;
-  blkfail: number;
-  blkfailSeed: number | null;
-  blksectshift: number;
-  hostname: string;
-}
-
-export class Kernel {
-  /** set by a panic: every later entry throws it again */
-  dead: RumpPanic | null = null;
-  booted = false;
-  boothowto = 0;
-  /** retval[0], retval[1] of the last system call */
-  readonly retval: Retval = new Float64Array(2);
-  sysent: Sysent[];
-  readonly evcnt = new Evcnts();
-  params: KernelParams;
-  hostname = "";
-  /** boot time, wall clock */
-  readonly boottime: Timespec = { tv_sec: 0, tv_nsec: 0 };
-
-  /* processes */
-  readonly procs = new Map<number, Proc>();
-  nextpid = 2;
-  proc0!: Proc;
-  lwp0!: Lwp;
-  /** pid 1, "rumplocal": the implicit context */
-  proc1!: Proc;
-  /** the lwp that runs entries made without a bound lwp */
-  implicitLwp!: Lwp;
-  /** lwp bound by rump_pub_lwproc_switch & co.; null = implicit context */
-  curlwp: Lwp | null = null;
-
-  readonly vfs: VfsState;
-  readonly devsw = new Devsw();
+export class Kernel extends KernelState {
   readonly etfs: Etfs;
-  /** the buffer cache (kern/vfs_bio.ts), created at boot from RUMP_MEMLIMIT */
-  bufcache!: BufCache;
-  /** the block driver behind etfs BLK/CHR keys */
-  rumpblk!: Rumpblk;
 
-  /** scratch out-slots for host calls (reused; the kernel is single-threaded) */
-  readonly scratchSec = { v: 0 };
-  readonly scratchNsec = { v: 0 };
-  /** scratch of vn_stat (never nests) */
-  readonly scratchVattr = new Vattr();
-  /** scratch uio of read/write/pread/pwrite (never nests) */
-  readonly scratchUio = new Uio([new Uint8Array(0)], 0, 0, 0);
-  /** scratch of vn_open's create */
-  readonly scratchVattr2 = new Vattr();
-  /** scratch lookups of the path system calls (rename needs two at once) */
-  readonly scratchNd: readonly [Nameidata, Nameidata] = [
-    new Nameidata("", 0, 0, Kauth_cred.root()),
-    new Nameidata("", 0, 0, Kauth_cred.root()),
-  ];
-  /** scratch out-slots of namei (never nests) */
-  readonly scratchVpp: VnodeOut = { vp: null };
-  readonly scratchStr = { v: "" };
-
-  constructor(readonly host: Rumpuser) {
-    const enosys: SyCall = () => ENOSYS;
-    this.sysent = sysent_init(syscallHandlers, enosys);
-    this.params = {
-      verbose: false,
-      memlimit: Infinity,
-      nvnodes: 1024,
-      blkfail: 0,
-      blkfailSeed: null,
-      blksectshift: 9,
-      hostname: "",
-    };
-    this.vfs = new VfsState(this);
+  constructor(host: Rumpuser) {
+    super(host);
     this.etfs = new Etfs(this);
-  }
-
-  /* ------------------------------------------------------------------ */
-  /* entry and exit                                                      */
-
-  /** rump_schedule: enter the kernel. */
-  schedule(): void {
-    if (this.dead !== null) throw this.dead;
-    if (!this.booted) throw new RumpPanic("kernel not booted (call rump_init or boot())");
-  }
-
-  /**
-   * rump_unschedule: leave it. Nothing is deferred to the exit: released
-   * lwps are freed at once and idle work runs as host tasks.
-   */
-  unschedule(): void {}
-
-  /** The lwp the current entry runs on (curlwp, or the implicit one). */
-  get lwp(): Lwp {
-    return this.curlwp ?? this.implicitLwp;
-  }
-
-  /**
-   * rump_syscall: run system call `num` with its arguments; returns 0 or a
-   * NetBSD errno, results in `retval`. This is the SyscallTransport the
-   * generated rump_sys_* stubs call.
-   */
-  syscall(
-    num: number,
-    a0?: unknown,
-    a1?: unknown,
-    a2?: unknown,
-    a3?: unknown,
-    a4?: unknown,
-    a5?: unknown,
-    a6?: unknown,
-    a7?: unknown,
-  ): number {
-    if (this.dead !== null) throw this.dead;
-    const ent = this.sysent[num];
-    if (ent === undefined || !this.booted) return ENOSYS;
-    this.evcnt.syscalls++;
-    const rv = this.retval;
-    rv[0] = 0;
-    rv[1] = 0;
-    try {
-      return ent.sy_call(this.curlwp ?? this.implicitLwp, rv, a0, a1, a2, a3, a4, a5, a6, a7);
-    } catch (e) {
-      throw this.crash(e);
-    }
-  }
-
-  /**
-   * Anything thrown inside the kernel is a panic: a RumpPanic as it is, any
-   * other exception (a kernel bug) wrapped in one. The instance is dead after.
-   */
-  crash(e: unknown): RumpPanic {
-    const p =
-      e instanceof RumpPanic
-        ? e
-        : new RumpPanic(`kernel bug: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    if (this.dead === null) {
-      this.dead = p;
-      this.printf(p.message + "\n");
-    }
-    return p;
-  }
-
-  /** Run `fn` as a kernel entry (rump_pub_* wrappers). */
-  enter<T>(fn: () => T): T {
-    this.schedule();
-    try {
-      return fn();
-    } catch (e) {
-      throw this.crash(e);
-    } finally {
-      this.unschedule();
-    }
   }
 
   /* ------------------------------------------------------------------ */
@@ -400,134 +233,42 @@ export class Kernel {
     }
   }
 
-  /** Shut this kernel down: sync and unmount everything, release the host. */
-  shutdown(): void {
-    shutdownKernel(this);
+  /**
+   * Shut this kernel down: sync and unmount every file system (newest
+   * first, forcibly), close every host descriptor, drop image locks. Later
+   * calls into the kernel throw.
+   */
+  override shutdown(): void {
+    if (this.dead !== null) return;
+    const cred = Kauth_cred.root();
+    this.schedule();
+    try {
+      const mounts = [...this.vfs.mountlist].reverse();
+      for (const mp of mounts) {
+        if (mp === this.vfs.mountlist[0]) continue; // the root goes with the kernel
+        dounmount(this, mp, MNT_FORCE, cred);
+      }
+    } finally {
+      this.unschedule();
+    }
+    this.schedule();
+    try {
+      bufcache_flushall(this.bufcache);
+      etfs_shutdown(this);
+    } finally {
+      this.unschedule();
+    }
+    this.host.shutdown();
+    this.dead = new RumpPanic("rump kernel halted");
+    this.booted = false;
   }
 
   [Symbol.dispose](): void {
     this.shutdown();
   }
 
-  /* ------------------------------------------------------------------ */
-  /* services for the rest of the kernel                                 */
-
-  /** bytes of kernel memory accounted against RUMP_MEMLIMIT */
-  memused = 0;
-
-  /**
-   * Account `bytes` of kernel memory (tmpfs pages, buffer-cache blocks)
-   * against RUMP_MEMLIMIT; false when that would exceed the limit.
-   */
-  memReserve(bytes: number): boolean {
-    if (this.memused + bytes > this.params.memlimit) return false;
-    this.memused += bytes;
-    return true;
-  }
-
-  /** Give back memory taken with memReserve. */
-  memRelease(bytes: number): void {
-    this.memused -= bytes;
-  }
-
-  /** kernel printf: to the host console */
-  printf(msg: string): void {
-    const bytes = utf8.encode(msg);
-    for (let i = 0; i < bytes.length; i++) this.host.putchar(bytes[i]!);
-  }
-
-  /** nanotime: wall-clock time into `ts` */
-  nanotime(ts: Timespec): void {
-    this.host.clock_gettime(0, this.scratchSec, this.scratchNsec);
-    ts.tv_sec = this.scratchSec.v;
-    ts.tv_nsec = this.scratchNsec.v;
-  }
-
-  /** monotonic time in nanoseconds (for timeouts) */
-  monotime(): number {
-    this.host.clock_gettime(1, this.scratchSec, this.scratchNsec);
-    return this.scratchSec.v * 1e9 + this.scratchNsec.v;
-  }
-
-  /** seconds of wall-clock time (time_second) */
-  time_second(): number {
-    this.host.clock_gettime(0, this.scratchSec, this.scratchNsec);
-    return this.scratchSec.v;
-  }
-
-  /* ------------------------------------------------------------------ */
-  /* processes                                                           */
-
-  /** Create the bootstrap processes (boot steps 4 and 11). */
-  initProcs(): void {
-    const rlimCur = new Array<number>(RLIM_NLIMITS).fill(RLIM_INFINITY);
-    const rlimMax = rlimCur.slice();
-    rlimCur[RLIMIT_NOFILE] = 1024;
-    rlimMax[RLIMIT_NOFILE] = 3404;
-    const cred = Kauth_cred.root();
-    this.proc0 = new Proc(
-      this,
-      0,
-      null,
-      cred,
-      new Filedesc(),
-      new Cwdinfo(null, null, 0o022),
-      "swapper",
-      rlimCur,
-      rlimMax,
-    );
-    this.lwp0 = this.newlwpIn(this.proc0);
-    this.procs.set(0, this.proc0);
-    cred.cr_refcnt++;
-    this.proc1 = new Proc(
-      this,
-      1,
-      this.proc0,
-      cred,
-      new Filedesc(),
-      new Cwdinfo(null, null, 0o022),
-      "rumplocal",
-      rlimCur.slice(),
-      rlimMax.slice(),
-    );
-    this.proc0.p_children.push(this.proc1);
-    this.procs.set(1, this.proc1);
-    this.implicitLwp = this.newlwpIn(this.proc1);
-  }
-
-  /** A new lwp in `p`. */
-  newlwpIn(p: Proc): Lwp {
-    const l = new Lwp(p, p.p_nlwpid++);
-    p.p_lwps.push(l);
-    return l;
-  }
-
-  /**
-   * The syncer's pass (a host task when the kernel is idle): lazily sync
-   * every writable file system, then write the remaining delayed blocks.
-   */
-  syncerRun(): void {
-    this.enter(() => {
-      const cred = this.proc0.p_cred;
-      for (const mp of this.vfs.mountlist) {
-        if ((mp.mnt_flag & MNT_RDONLY) === 0) mp.mnt_op.vfs_sync(mp, MNT_LAZY, cred);
-      }
-      bufcache_flushall(this.bufcache);
-    });
-  }
-
   /** Free an lwp (and its process with the last one). */
   freeLwp(l: Lwp): void {
     freeLwpImpl(this, l);
-  }
-
-  /** Next free pid (pids wrap at PID_MAX 30000, skipping ones in use). */
-  allocPid(): number {
-    for (let tries = 0; tries < 30000; tries++) {
-      const pid = this.nextpid;
-      this.nextpid = pid >= 30000 ? 2 : pid + 1;
-      if (!this.procs.has(pid)) return pid;
-    }
-    return -1;
   }
 }

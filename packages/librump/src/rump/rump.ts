@@ -16,20 +16,19 @@ import {
   type Rumpuser,
   type RumpuserUpcalls,
 } from "@rump/rumpuser";
-import { EINVAL, MNT_FORCE } from "../gen/constants.js";
-import { Kauth_cred } from "../sys/kauth.js";
+import { EINVAL } from "../gen/constants.js";
 import { Kernel } from "./kernel.js";
 import { RumpPanic } from "../kern/subr_prf.js";
 import { vfs_attach } from "../kern/vfs_init.js";
-import { vfs_domount, dounmount } from "../kern/vfs_mount.js";
+import { vfs_domount } from "../kern/vfs_mount.js";
 import { consoleFile } from "./cons.js";
 import { makeTmpfsVfsops, tmpfs_set_lookup_hook } from "../fs/tmpfs/tmpfs_vfsops.js";
 import { ffs_vfsops } from "../ufs/ffs/ffs_vfsops.js";
 import { ext2fs_vfsops } from "../ufs/ext2fs/ext2fs_vfsops.js";
-import { etfs_lookup, etfs_shutdown } from "./etfs.js";
+import { etfs_lookup } from "./etfs.js";
 import { mem_cdevsw, rnd_cdevsw } from "../dev/mem.js";
 import { MEM_MAJOR, RND_MAJOR, RUMPBLK_MAJOR } from "../dev/devsw.js";
-import { BufCache, bufcache_flushall } from "../kern/vfs_bio.js";
+import { BufCache } from "../kern/vfs_bio.js";
 import { Rumpblk, rumpblk_cdevsw } from "../dev/rumpblk.js";
 import { rootfs_populate } from "./rumpfs.js";
 import type { Mount } from "../sys/mount.js";
@@ -173,32 +172,11 @@ export function createKernel(options: KernelOptions = {}): Kernel {
 
 /**
  * Shut a kernel down: sync and unmount every file system (newest first,
- * forcibly), close every host descriptor, drop image locks. Later calls into
- * the kernel throw. Returns 0.
+ * forcibly), close every host descriptor, drop image locks (Kernel.shutdown).
+ * Later calls into the kernel throw. Returns 0.
  */
 export function shutdownKernel(k: Kernel): number {
-  if (k.dead !== null) return 0;
-  const cred = Kauth_cred.root();
-  k.schedule();
-  try {
-    const mounts = [...k.vfs.mountlist].reverse();
-    for (const mp of mounts) {
-      if (mp === k.vfs.mountlist[0]) continue; // the root goes with the kernel
-      dounmount(k, mp, MNT_FORCE, cred);
-    }
-  } finally {
-    k.unschedule();
-  }
-  k.schedule();
-  try {
-    bufcache_flushall(k.bufcache);
-    etfs_shutdown(k);
-  } finally {
-    k.unschedule();
-  }
-  k.host.shutdown();
-  k.dead = new RumpPanic("rump kernel halted");
-  k.booted = false;
+  k.shutdown();
   return 0;
 }
 

@@ -1,6 +1,6 @@
 import type { Kauth_cred } from "./kauth.js";
 import type { Vnode } from "./vnode.js";
-import type { Kernel } from "../rump/kernel.js";
+import type { Kernel } from "../kern/kernel.js";
 
 /** cwd, root and umask of a process (struct cwdinfo). */
 export class Cwdinfo {

@@ -3,3 +3,7 @@ export interface Rlimit {
   rlim_cur: number;
   rlim_max: number;
 }
+
+/** RLIMIT_* slots per process (sys/resource.h RLIM_NLIMITS). */
+export const RLIM_NLIMITS = 12;
+export const RLIM_INFINITY = Number.MAX_SAFE_INTEGER;

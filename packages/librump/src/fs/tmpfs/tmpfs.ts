@@ -10,7 +10,7 @@
  * Regular files live in fixed-size pages (tmpfs_mem.ts), directories are a
  * hash (name → entry) plus an array in cookie order (see TmpfsDir).
  */
-import type { Kernel } from "../../rump/kernel.js";
+import type { Kernel } from "../../kern/kernel.js";
 import type { Mount } from "../../sys/mount.js";
 import type { ComponentName } from "../../sys/namei.js";
 import type { Timespec } from "../../sys/time.js";

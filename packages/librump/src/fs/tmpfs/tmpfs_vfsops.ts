@@ -20,7 +20,7 @@ import {
 } from "../../gen/constants.js";
 import { vfs_opv_vectors } from "../../kern/vfs_init.js";
 import { vcache_get, vflush, vn_lock, vrele } from "../../kern/vfs_vnode.js";
-import type { Kernel } from "../../rump/kernel.js";
+import type { Kernel } from "../../kern/kernel.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
 import type { Mount, Vfsops } from "../../sys/mount.js";
 import type { Out } from "../../sys/out.js";

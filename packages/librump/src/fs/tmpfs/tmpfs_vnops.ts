@@ -89,17 +89,7 @@ import {
 import { lf_advlock } from "../../kern/vfs_lockf.js";
 import { FWRITE } from "../../kern/sys_file.js";
 import { IO_APPEND } from "../../kern/vfs_vnops.js";
-import {
-  genfs_islocked,
-  genfs_lock,
-  genfs_unlock,
-  vcache_get,
-  vcache_new,
-  vgone,
-  vput,
-  vref,
-  vrele,
-} from "../../kern/vfs_vnode.js";
+import { vcache_get, vcache_new, vgone, vput, vref, vrele } from "../../kern/vfs_vnode.js";
 import {
   genfs_abortop,
   genfs_enoioctl,
@@ -111,6 +101,9 @@ import {
   vn_default_error,
   VEXEC,
   VWRITE,
+  genfs_islocked,
+  genfs_lock,
+  genfs_unlock,
 } from "../../miscfs/genfs/genfs_vnops.js";
 import { fifo_vnodeop_entries } from "../../miscfs/fifofs/fifo_vnops.js";
 import { spec_vnodeop_entries } from "../../miscfs/specfs/spec_vnops.js";

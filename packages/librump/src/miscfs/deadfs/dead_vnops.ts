@@ -6,7 +6,7 @@
 import { EBADF, ENOTDIR } from "../../gen/constants.js";
 import { VNODE_OPS_COUNT } from "../../gen/vnode_if.js";
 import type { VnodeOpVector } from "../../sys/vnode.js";
-import { genfs_islocked, genfs_lock, genfs_unlock } from "../../kern/vfs_vnode.js";
+import { genfs_islocked, genfs_lock, genfs_unlock } from "../genfs/genfs_vnops.js";
 
 const OFF_LOOKUP = 2;
 const OFF_CLOSE = 6;

@@ -31,11 +31,10 @@ import {
   vop_unlock_desc,
   vop_write_desc,
 } from "../../gen/vnode_if.js";
-import type { Kernel } from "../../rump/kernel.js";
+import type { Kernel } from "../../kern/kernel.js";
 import type { VnodeOpvEntry } from "../../sys/mount.js";
 import type { Uio } from "../../sys/uio.js";
 import type { Vnode, VnodeOut } from "../../sys/vnode.js";
-import { genfs_islocked, genfs_lock, genfs_unlock } from "../../kern/vfs_vnode.js";
 import { PipeBuf } from "../../kern/sys_pipe.js";
 import { FREAD, FWRITE } from "../../kern/sys_file.js";
 import { IO_NDELAY } from "../../kern/vfs_vnops.js";
@@ -46,6 +45,9 @@ import {
   genfs_nullop,
   genfs_poll,
   vn_default_error,
+  genfs_islocked,
+  genfs_lock,
+  genfs_unlock,
 } from "../genfs/genfs_vnops.js";
 import { specfs_pathconf } from "../specfs/spec_pathconf.js";
 

@@ -8,7 +8,7 @@ import { EACCES, EROFS } from "../../gen/constants.js";
 import { VOP_CLOSE, VOP_OPEN, VOP_UNLOCK } from "../../gen/vnode_if.js";
 import { FREAD, FWRITE } from "../../kern/sys_file.js";
 import { vn_lock } from "../../kern/vfs_vnode.js";
-import type { Kernel } from "../../rump/kernel.js";
+import type { Kernel } from "../../kern/kernel.js";
 import { LK_EXCLUSIVE, LK_RETRY, type Vnode } from "../../sys/vnode.js";
 
 /** The `fspec` of mount arguments: a string, or NUL-terminated bytes; null if absent. */

@@ -6,6 +6,7 @@
 import {
   EACCES,
   EBADF,
+  EBUSY,
   EFTYPE,
   EINVAL,
   ENOTTY,
@@ -17,7 +18,8 @@ import {
   S_IFMT,
 } from "../../gen/constants.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
-import { VDIR, type Vnode } from "../../sys/vnode.js";
+import { LK_EXCLUSIVE, LK_NOWAIT, LK_SHARED, VDIR, type Vnode } from "../../sys/vnode.js";
+import { panic } from "../../kern/subr_prf.js";
 
 /** VOP_ACCESS modes (VREAD …), as NetBSD's sys/vnode.h numbers them. */
 export const VEXEC = 0o100;
@@ -195,4 +197,44 @@ export function genfs_write_clear_suid(mode: number, cred: Kauth_cred): number {
 /** Type bits helper. */
 export function IFTOVT_mode(mode: number): number {
   return mode & S_IFMT;
+}
+
+/*
+ * Vnode locks. Single CPU: a lock is never contended by another thread, so
+ * taking one that is already held can only be a kernel bug ("locking against
+ * myself") and panics, unless LK_NOWAIT asks for EBUSY.
+ */
+
+/** genfs_lock: the lock state machine shared by every file system. */
+export function genfs_lock(vp: Vnode, flags: number): number {
+  if (flags & LK_EXCLUSIVE) {
+    if (vp.v_lock !== 0) {
+      if (flags & LK_NOWAIT) return EBUSY;
+      panic(`vn_lock: locking against myself (vnode key ${vp.v_key}, lock ${vp.v_lock})`);
+    }
+    vp.v_lock = -1;
+    return 0;
+  }
+  if (flags & LK_SHARED) {
+    if (vp.v_lock < 0) {
+      if (flags & LK_NOWAIT) return EBUSY;
+      panic(`vn_lock: shared lock of an exclusively locked vnode (key ${vp.v_key})`);
+    }
+    vp.v_lock++;
+    return 0;
+  }
+  panic(`vn_lock: bad flags 0x${flags.toString(16)}`);
+}
+
+/** genfs_unlock */
+export function genfs_unlock(vp: Vnode): number {
+  if (vp.v_lock < 0) vp.v_lock = 0;
+  else if (vp.v_lock > 0) vp.v_lock--;
+  else panic(`vn_unlock: vnode not locked (key ${vp.v_key})`);
+  return 0;
+}
+
+/** genfs_islocked: LK_EXCLUSIVE, LK_SHARED or 0 */
+export function genfs_islocked(vp: Vnode): number {
+  return vp.v_lock < 0 ? LK_EXCLUSIVE : vp.v_lock > 0 ? LK_SHARED : 0;
 }

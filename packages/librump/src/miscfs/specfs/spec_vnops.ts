@@ -31,7 +31,7 @@ import {
   vop_getpages_desc,
   vop_putpages_desc,
 } from "../../gen/vnode_if.js";
-import type { Kernel } from "../../rump/kernel.js";
+import type { Kernel } from "../../kern/kernel.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
 import type { VnodeOpvEntry } from "../../sys/mount.js";
 import type { Uio } from "../../sys/uio.js";
@@ -40,13 +40,15 @@ import type { Buf } from "../../sys/buf.js";
 import { major, RUMPBLK_MAJOR } from "../../dev/devsw.js";
 import { bdwrite, bread, brelse, getblk, vflushbuf } from "../../kern/vfs_bio.js";
 import { uiomove } from "../../sys/uio.js";
-import { genfs_islocked, genfs_lock, genfs_unlock } from "../../kern/vfs_vnode.js";
 import {
   genfs_abortop,
   genfs_eopnotsupp,
   genfs_nullop,
   genfs_poll,
   vn_default_error,
+  genfs_islocked,
+  genfs_lock,
+  genfs_unlock,
 } from "../genfs/genfs_vnops.js";
 import { specfs_pathconf } from "./spec_pathconf.js";
 

@@ -6,13 +6,15 @@
  * Single CPU: the vnode lock of an inode's vnode is all the serialisation
  * there is.
  */
-import { EIO } from "../../gen/constants.js";
-import type { Kernel } from "../../rump/kernel.js";
+import { ALLPERMS, EIO, EPERM, EROFS, MNT_RDONLY } from "../../gen/constants.js";
+import type { Kernel } from "../../kern/kernel.js";
 import { bdwrite, bwrite } from "../../kern/vfs_bio.js";
 import type { Buf } from "../../sys/buf.js";
 import type { Mount } from "../../sys/mount.js";
-import type { Vnode, VnodeOpVector } from "../../sys/vnode.js";
-import { Ext2Dinode, Ext2Direct, type Ext2Fs, type Ext2Gd } from "./ext2fs.js";
+import { VDIR, VLNK, VREG, type Vnode, type VnodeOpVector } from "../../sys/vnode.js";
+import { genfs_can_access, VWRITE } from "../../miscfs/genfs/genfs_vnops.js";
+import type { Kauth_cred } from "../../sys/kauth.js";
+import { Ext2Dinode, Ext2Direct, EXT2_IMMUTABLE, type Ext2Fs, type Ext2Gd } from "./ext2fs.js";
 
 /** i_flag bits (as ufs/ufs/inode.h) */
 export const IN_ACCESS = 0x0001;
@@ -143,4 +145,34 @@ export function e2_bdwrite(bp: Buf): void {
 export function e2_bwrite(bp: Buf): number {
   bp.b_private = null;
   return bwrite(bp);
+}
+
+/**
+ * VOP_ACCESS: EROFS for writing files, directories and links of a
+ * read-only mount, EPERM for writing an immutable file, else the
+ * owner/group/other rules. Here, below ext2fs_vnops and ext2fs_lookup,
+ * because lookup calls it directly where NetBSD goes through VOP_ACCESS.
+ */
+export function ext2fs_access(vp: Vnode, mode: number, cred: Kauth_cred): number {
+  const din = VTOE2I(vp).i_din;
+  if (mode & VWRITE) {
+    switch (vp.v_type) {
+      case VDIR:
+      case VLNK:
+      case VREG:
+        if (vp.v_mount!.mnt_flag & MNT_RDONLY) return EROFS;
+        break;
+      default:
+        break;
+    }
+    if (din.e2di_flags & EXT2_IMMUTABLE) return EPERM;
+  }
+  return genfs_can_access(
+    vp.v_type,
+    din.e2di_mode & ALLPERMS,
+    din.e2di_uid,
+    din.e2di_gid,
+    mode,
+    cred,
+  );
 }

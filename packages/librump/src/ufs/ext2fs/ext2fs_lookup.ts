@@ -91,8 +91,8 @@ import {
   VTOE2I,
   type E2Inode,
   type Ext2Mount,
+  ext2fs_access,
 } from "./ext2fs_extern.js";
-import { ext2fs_access } from "./ext2fs_vnops.js";
 
 /**
  * Read logical block `lbn` of directory `ip` with every entry checked. On

@@ -35,7 +35,7 @@ import { vfs_opv_vectors } from "../../kern/vfs_init.js";
 import { namei, Nameidata } from "../../kern/vfs_lookup.js";
 import { vcache_get, vcache_vnodes, vflush, vn_lock, vput, vrele } from "../../kern/vfs_vnode.js";
 import { genfs_dev_writable, genfs_mount_fspec } from "../../miscfs/genfs/genfs_mount.js";
-import type { Kernel } from "../../rump/kernel.js";
+import type { Kernel } from "../../kern/kernel.js";
 import { BC_INVAL, DEV_BSIZE, type Buf } from "../../sys/buf.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
 import type { Mount, Vfsops } from "../../sys/mount.js";

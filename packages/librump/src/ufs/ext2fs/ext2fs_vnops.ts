@@ -96,20 +96,10 @@ import {
 import { cache_purge, cache_purge1 } from "../../kern/vfs_cache.js";
 import { lf_advlock } from "../../kern/vfs_lockf.js";
 import { IO_APPEND, IO_SYNC } from "../../kern/vfs_vnops.js";
-import {
-  genfs_islocked,
-  genfs_lock,
-  genfs_unlock,
-  vcache_new,
-  vgone,
-  vn_lock,
-  vput,
-  vrele,
-} from "../../kern/vfs_vnode.js";
+import { vcache_new, vgone, vn_lock, vput, vrele } from "../../kern/vfs_vnode.js";
 import { fifo_vnodeop_entries } from "../../miscfs/fifofs/fifo_vnops.js";
 import {
   genfs_abortop,
-  genfs_can_access,
   genfs_can_chmod,
   genfs_can_chown,
   genfs_can_chtimes,
@@ -123,6 +113,9 @@ import {
   genfs_seek,
   vn_default_error,
   VWRITE,
+  genfs_islocked,
+  genfs_lock,
+  genfs_unlock,
 } from "../../miscfs/genfs/genfs_vnops.js";
 import { spec_vnodeop_entries } from "../../miscfs/specfs/spec_vnops.js";
 import {
@@ -186,6 +179,7 @@ import {
   type E2Inode,
   e2_bdwrite,
   e2_bwrite,
+  ext2fs_access,
 } from "./ext2fs_extern.js";
 import {
   ext2fs_eadrop,
@@ -219,35 +213,6 @@ function e2flags_to_flags(f: number): number {
   if (f & EXT2_APPEND) out |= SF_APPEND;
   if (f & EXT2_NODUMP) out |= UF_NODUMP;
   return out;
-}
-
-/**
- * VOP_ACCESS: EROFS for writing files, directories and links of a
- * read-only mount, EPERM for writing an immutable file, else the
- * owner/group/other rules.
- */
-export function ext2fs_access(vp: Vnode, mode: number, cred: Kauth_cred): number {
-  const din = VTOE2I(vp).i_din;
-  if (mode & VWRITE) {
-    switch (vp.v_type) {
-      case VDIR:
-      case VLNK:
-      case VREG:
-        if (vp.v_mount!.mnt_flag & MNT_RDONLY) return EROFS;
-        break;
-      default:
-        break;
-    }
-    if (din.e2di_flags & EXT2_IMMUTABLE) return EPERM;
-  }
-  return genfs_can_access(
-    vp.v_type,
-    din.e2di_mode & ALLPERMS,
-    din.e2di_uid,
-    din.e2di_gid,
-    mode,
-    cred,
-  );
 }
 
 /** VOP_GETATTR */

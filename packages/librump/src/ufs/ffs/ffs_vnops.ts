@@ -76,7 +76,7 @@ import {
   vflushbuf,
   vwritebehind,
 } from "../../kern/vfs_bio.js";
-import { genfs_islocked, genfs_lock, genfs_unlock, vn_lock } from "../../kern/vfs_vnode.js";
+import { vn_lock } from "../../kern/vfs_vnode.js";
 import { fifo_vnodeop_entries } from "../../miscfs/fifofs/fifo_vnops.js";
 import {
   genfs_abortop,
@@ -87,6 +87,9 @@ import {
   genfs_seek,
   genfs_write_clear_suid,
   vn_default_error,
+  genfs_islocked,
+  genfs_lock,
+  genfs_unlock,
 } from "../../miscfs/genfs/genfs_vnops.js";
 import { spec_vnodeop_entries } from "../../miscfs/specfs/spec_vnops.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
@@ -102,13 +105,13 @@ import {
   IN_UPDATE,
   VTOI,
   type Inode,
+  ufs_access,
 } from "../ufs/inode.js";
 import { ffs_balloc } from "./ffs_balloc.js";
 import { ffs_update } from "./ffs_inode.js";
 import { ufs_bmap } from "../ufs/ufs_bmap.js";
 import { ufs_lookup } from "../ufs/ufs_lookup.js";
 import {
-  ufs_access,
   ufs_advlock,
   ufs_close,
   ufs_create,

@@ -6,12 +6,14 @@
  * Single CPU: the vnode lock of an inode's vnode is all the serialisation
  * there is.
  */
-import { EIO } from "../../gen/constants.js";
-import type { Kernel } from "../../rump/kernel.js";
+import { ALLPERMS, EIO, EPERM, EROFS } from "../../gen/constants.js";
+import type { Kernel } from "../../kern/kernel.js";
 import { SF_APPEND, SF_IMMUTABLE, UF_APPEND, UF_IMMUTABLE } from "../../sys/consts.js";
 import type { Mount } from "../../sys/mount.js";
 import type { Buf } from "../../sys/buf.js";
-import type { Vnode, VnodeOpVector } from "../../sys/vnode.js";
+import { VDIR, VLNK, VREG, type Vnode, type VnodeOpVector } from "../../sys/vnode.js";
+import { genfs_can_access, VWRITE } from "../../miscfs/genfs/genfs_vnops.js";
+import type { Kauth_cred } from "../../sys/kauth.js";
 import { cgdmin, cgsblock, type Csum, type Fs } from "../ffs/fs.js";
 import { Dinode } from "./dinode.js";
 import { Cg } from "../ffs/ffs_cg.js";
@@ -151,4 +153,28 @@ export function VTOI(vp: Vnode): Inode {
 export function ufs_corrupt(ump: UfsMount, what: string): number {
   ump.um_kernel.printf(`ffs ${ump.um_fspec}: corrupt file system: ${what}\n`);
   return EIO;
+}
+
+/**
+ * VOP_ACCESS: EROFS for writing files, directories and links of a
+ * read-only mount, EPERM for writing an immutable file, else the
+ * owner/group/other rules. Here, below ufs_vnops and ufs_lookup, because
+ * lookup and rename call it directly where NetBSD goes through VOP_ACCESS.
+ */
+export function ufs_access(vp: Vnode, mode: number, cred: Kauth_cred): number {
+  const ip = VTOI(vp);
+  const din = ip.i_din;
+  if (mode & VWRITE) {
+    switch (vp.v_type) {
+      case VDIR:
+      case VLNK:
+      case VREG:
+        if (vp.v_mount!.mnt_flag & 1 /* MNT_RDONLY */) return EROFS;
+        break;
+      default:
+        break;
+    }
+    if (din.di_flags & IMMUTABLE) return EPERM;
+  }
+  return genfs_can_access(vp.v_type, din.di_mode & ALLPERMS, din.di_uid, din.di_gid, mode, cred);
 }

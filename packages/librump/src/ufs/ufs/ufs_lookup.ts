@@ -50,9 +50,16 @@ import {
   DIRECTSIZ,
   UFS_MAXNAMLEN,
 } from "./dir.js";
-import { IN_CHANGE, IN_UPDATE, ufs_corrupt, VFSTOUFS, VTOI, type Inode } from "./inode.js";
+import {
+  IN_CHANGE,
+  IN_UPDATE,
+  ufs_access,
+  ufs_corrupt,
+  VFSTOUFS,
+  VTOI,
+  type Inode,
+} from "./inode.js";
 import { ufs_bmap } from "./ufs_bmap.js";
-import { ufs_access } from "./ufs_vnops.js";
 import {
   ufs_dirhash_build,
   ufs_dirhash_chunk,

@@ -31,7 +31,7 @@ import type { ComponentName } from "../../sys/namei.js";
 import { VDIR, type Vnode } from "../../sys/vnode.js";
 import { ffs_update_dirop } from "../ffs/ffs_inode.js";
 import { UFS_MAXNAMLEN } from "./dir.js";
-import { APPEND, IMMUTABLE, IN_CHANGE, VTOI, type Inode } from "./inode.js";
+import { APPEND, IMMUTABLE, IN_CHANGE, VTOI, type Inode, ufs_access } from "./inode.js";
 import {
   DirSlot,
   ufs_checkpath,
@@ -41,7 +41,6 @@ import {
   ufs_dirremove,
   ufs_dirrewrite,
 } from "./ufs_lookup.js";
-import { ufs_access } from "./ufs_vnops.js";
 
 /** VOP_RENAME */
 export function ufs_rename(

@@ -25,14 +25,14 @@ import {
 import { bdwrite, bread, brelse } from "../../kern/vfs_bio.js";
 import { cache_purge, cache_purge1 } from "../../kern/vfs_cache.js";
 import { lf_advlock } from "../../kern/vfs_lockf.js";
-import { genfs_unlock, vcache_new, vgone, vput, vrele } from "../../kern/vfs_vnode.js";
+import { vcache_new, vgone, vput, vrele } from "../../kern/vfs_vnode.js";
 import {
-  genfs_can_access,
   genfs_can_chmod,
   genfs_can_chown,
   genfs_can_chtimes,
   genfs_chown_clear_suid,
   VWRITE,
+  genfs_unlock,
 } from "../../miscfs/genfs/genfs_vnops.js";
 import {
   _PC_CHOWN_RESTRICTED,
@@ -82,6 +82,7 @@ import {
   VFSTOUFS,
   VTOI,
   type Inode,
+  ufs_access,
 } from "./inode.js";
 import { ufs_bmap } from "./ufs_bmap.js";
 import { ufs_dirblk_read, ufs_dirempty, ufs_direnter, ufs_dirremove } from "./ufs_lookup.js";
@@ -89,29 +90,6 @@ import { ufs_dirhash_free } from "./ufs_dirhash.js";
 
 /** The longest symlink target (MAXPATHLEN - 1) and path. */
 export const UFS_MAXPATHLEN = 1024;
-
-/**
- * VOP_ACCESS: EROFS for writing files, directories and links of a
- * read-only mount, EPERM for writing an immutable file, else the
- * owner/group/other rules.
- */
-export function ufs_access(vp: Vnode, mode: number, cred: Kauth_cred): number {
-  const ip = VTOI(vp);
-  const din = ip.i_din;
-  if (mode & VWRITE) {
-    switch (vp.v_type) {
-      case VDIR:
-      case VLNK:
-      case VREG:
-        if (vp.v_mount!.mnt_flag & 1 /* MNT_RDONLY */) return EROFS;
-        break;
-      default:
-        break;
-    }
-    if (din.di_flags & IMMUTABLE) return EPERM;
-  }
-  return genfs_can_access(vp.v_type, din.di_mode & ALLPERMS, din.di_uid, din.di_gid, mode, cred);
-}
 
 /** VOP_GETATTR */
 export function ufs_getattr(vp: Vnode, vap: Vattr, _cred: Kauth_cred): number {

@@ -1,5 +1,5 @@
 /**
- * Event counters (evcnt(9)) printed by rump_printevcnts. Plain numeric
+ * Event counters (evcnt(9), subr_evcnt.c) printed by rump_printevcnts. Plain numeric
  * fields on one object: bumping one is a single add on a hot path.
  */
 export class Evcnts {
