@@ -1,12 +1,6 @@
 import { crc32 as zlibCrc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import {
-  crc16_update,
-  crc32,
-  crc32_be_update,
-  crc32c,
-  crc32c_update,
-} from "../src/libkern/crc.js";
+import { crc16_update, crc32, crc32_be_update, crc32c, crc32c_update } from "../src/libkern/crc.js";
 
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 

@@ -214,8 +214,16 @@ describe.skipIf(missing !== null)("ext2fs journal recovery", () => {
   const FORMATS: [string, string, JournalFormat][] = [
     ["ext3-1k", "v2 sb, 32-bit tags, no checksums, a log wrapping the end", { startFromEnd: 3 }],
     ["ext3-1k", "v1 superblock", { v1sb: true }],
-    ["ext3-4k", "csum v3, 64-bit tags, sequence wrapping 2^32", { csum: 3, tag64: true, sequence: 0xffffffff }],
-    ["ext3-1k", "csum v2, 64-bit tags, async commit", { csum: 2, tag64: true, async: true, startFromEnd: 5 }],
+    [
+      "ext3-4k",
+      "csum v3, 64-bit tags, sequence wrapping 2^32",
+      { csum: 3, tag64: true, sequence: 0xffffffff },
+    ],
+    [
+      "ext3-1k",
+      "csum v2, 64-bit tags, async commit",
+      { csum: 2, tag64: true, async: true, startFromEnd: 5 },
+    ],
     ["ext3-4k", "csum v1 (crc32_be over each transaction)", { csum: 1 }],
   ];
   it.each(FORMATS)("%s: journal written to spec: %s", (name, _what, f) => {
@@ -254,49 +262,123 @@ describe.skipIf(missing !== null)("ext2fs journal recovery", () => {
   });
 
   /** Damage a spec-written journal; the mount fails, says why, writes nothing. */
-  const DAMAGE: [string, JournalFormat, number, RegExp, (p: JournalPair, img: Uint8Array, l: ReturnType<typeof writeJournal>) => void][] = [
-    ["bad journal superblock magic", {}, EFTYPE, /bad journal superblock magic/, (p, img) => {
-      img[p.jblocks[0]! * p.bsize] ^= 0xff;
-    }],
-    ["a tag naming a block outside the device", {}, EIO, /outside the file system/, (p, img, l) => {
-      new DataView(img.buffer).setUint32(p.jblocks[l.desc[0]!]! * p.bsize + 12, 0x7fffffff, false);
-    }],
-    ["a tag naming a block of the journal", {}, EIO, /part of the journal/, (p, img, l) => {
-      new DataView(img.buffer).setUint32(p.jblocks[l.desc[0]!]! * p.bsize + 12, p.jblocks[5]!, false);
-    }],
-    ["a revoke block counting past its end", {}, EIO, /revoke block/, (p, img, l) => {
-      new DataView(img.buffer).setUint32(p.jblocks[l.revoke[0]!]! * p.bsize + 12, 1 << 30, false);
-    }],
-    ["a bad data block checksum (v3)", { csum: 3 }, EIO, /bad checksum of block/, (p, img, l) => {
-      img[p.jblocks[l.data[1]!]! * p.bsize + 100] ^= 1;
-    }],
-    ["a bad commit block checksum (v3, synchronous commit)", { csum: 3 }, EIO, /commit block checksum/, (p, img, l) => {
-      img[p.jblocks[l.commit[0]!]! * p.bsize + 0x40] ^= 1;
-    }],
-    ["a bad descriptor checksum in a committed transaction (v2)", { csum: 2 }, EIO, /bad checksum in transaction/, (p, img, l) => {
-      img[p.jblocks[l.desc[0]!]! * p.bsize + 12] ^= 1;
-    }],
-    ["a bad v1 transaction checksum", { csum: 1 }, EIO, /commit block checksum/, (p, img, l) => {
-      img[p.jblocks[l.data[0]!]! * p.bsize + 7] ^= 1;
-    }],
-    ["a log of revoke blocks that loops forever", {}, EIO, /a loop/, (p, img, l) => {
-      // every block of the ring a revoke block of the first transaction
-      const d = new DataView(img.buffer);
-      for (let j = 1; j < p.jblocks.length; j++) {
-        const o = p.jblocks[j]! * p.bsize;
-        img.fill(0, o, o + p.bsize);
-        d.setUint32(o, JMAGIC, false);
-        d.setUint32(o + 4, 5, false);
-        d.setUint32(o + 8, 1, false);
-        d.setUint32(o + 12, 16, false);
-      }
-      void l;
-    }],
-    ["an external journal (journal_dev)", {}, EOPNOTSUPP, /external device/, (_p, img) => {
-      const d = new DataView(img.buffer);
-      d.setUint32(1024 + 0xe0, 0, true);
-      img.fill(7, 1024 + 0xd0, 1024 + 0xe0);
-    }],
+  const DAMAGE: [
+    string,
+    JournalFormat,
+    number,
+    RegExp,
+    (p: JournalPair, img: Uint8Array, l: ReturnType<typeof writeJournal>) => void,
+  ][] = [
+    [
+      "bad journal superblock magic",
+      {},
+      EFTYPE,
+      /bad journal superblock magic/,
+      (p, img) => {
+        img[p.jblocks[0]! * p.bsize] ^= 0xff;
+      },
+    ],
+    [
+      "a tag naming a block outside the device",
+      {},
+      EIO,
+      /outside the file system/,
+      (p, img, l) => {
+        new DataView(img.buffer).setUint32(
+          p.jblocks[l.desc[0]!]! * p.bsize + 12,
+          0x7fffffff,
+          false,
+        );
+      },
+    ],
+    [
+      "a tag naming a block of the journal",
+      {},
+      EIO,
+      /part of the journal/,
+      (p, img, l) => {
+        new DataView(img.buffer).setUint32(
+          p.jblocks[l.desc[0]!]! * p.bsize + 12,
+          p.jblocks[5]!,
+          false,
+        );
+      },
+    ],
+    [
+      "a revoke block counting past its end",
+      {},
+      EIO,
+      /revoke block/,
+      (p, img, l) => {
+        new DataView(img.buffer).setUint32(p.jblocks[l.revoke[0]!]! * p.bsize + 12, 1 << 30, false);
+      },
+    ],
+    [
+      "a bad data block checksum (v3)",
+      { csum: 3 },
+      EIO,
+      /bad checksum of block/,
+      (p, img, l) => {
+        img[p.jblocks[l.data[1]!]! * p.bsize + 100] ^= 1;
+      },
+    ],
+    [
+      "a bad commit block checksum (v3, synchronous commit)",
+      { csum: 3 },
+      EIO,
+      /commit block checksum/,
+      (p, img, l) => {
+        img[p.jblocks[l.commit[0]!]! * p.bsize + 0x40] ^= 1;
+      },
+    ],
+    [
+      "a bad descriptor checksum in a committed transaction (v2)",
+      { csum: 2 },
+      EIO,
+      /bad checksum in transaction/,
+      (p, img, l) => {
+        img[p.jblocks[l.desc[0]!]! * p.bsize + 12] ^= 1;
+      },
+    ],
+    [
+      "a bad v1 transaction checksum",
+      { csum: 1 },
+      EIO,
+      /commit block checksum/,
+      (p, img, l) => {
+        img[p.jblocks[l.data[0]!]! * p.bsize + 7] ^= 1;
+      },
+    ],
+    [
+      "a log of revoke blocks that loops forever",
+      {},
+      EIO,
+      /a loop/,
+      (p, img, l) => {
+        // every block of the ring a revoke block of the first transaction
+        const d = new DataView(img.buffer);
+        for (let j = 1; j < p.jblocks.length; j++) {
+          const o = p.jblocks[j]! * p.bsize;
+          img.fill(0, o, o + p.bsize);
+          d.setUint32(o, JMAGIC, false);
+          d.setUint32(o + 4, 5, false);
+          d.setUint32(o + 8, 1, false);
+          d.setUint32(o + 12, 16, false);
+        }
+        void l;
+      },
+    ],
+    [
+      "an external journal (journal_dev)",
+      {},
+      EOPNOTSUPP,
+      /external device/,
+      (_p, img) => {
+        const d = new DataView(img.buffer);
+        d.setUint32(1024 + 0xe0, 0, true);
+        img.fill(7, 1024 + 0xd0, 1024 + 0xe0);
+      },
+    ],
   ];
   it.each(DAMAGE)("refused: %s", (_what, f, errno, msg, damage) => {
     const p = pairs.get("ext3-1k")!;

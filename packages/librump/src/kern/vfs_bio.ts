@@ -340,7 +340,8 @@ function overlay(ov: BufOverlay, bp: Buf, read: boolean): void {
     for (let i = 0; i < iov.length && base < to; i++) {
       const seg = iov[i]!;
       const end = base + seg.length;
-      if (end > from) copyPart(data, blk * bs - off, seg, base, Math.max(from, base), Math.min(to, end), read);
+      if (end > from)
+        copyPart(data, blk * bs - off, seg, base, Math.max(from, base), Math.min(to, end), read);
       base = end;
     }
   }

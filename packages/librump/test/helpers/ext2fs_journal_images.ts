@@ -53,7 +53,12 @@ export const MAGICFILE = (() => {
  * Make the before/after pair in `dir` with mke2fs `args` (an ext3-style
  * journal by default) of `size`.
  */
-export function makeJournalPair(dir: string, name: string, args: string[], size = "8M"): JournalPair {
+export function makeJournalPair(
+  dir: string,
+  name: string,
+  args: string[],
+  size = "8M",
+): JournalPair {
   const tree = join(dir, `${name}-tree`);
   mkdirSync(join(tree, "d"), { recursive: true });
   writeFileSync(join(tree, "keep"), KEEP);
@@ -155,7 +160,7 @@ function lookupRoot(img: Uint8Array, name: string): number {
   const d = dv(img);
   const bsize = 1024 << d.getUint32(1024 + 24, true);
   for (const blk of inodeBlocks(img, 2)) {
-    for (let o = 0; o < bsize; ) {
+    for (let o = 0; o < bsize;) {
       const p = blk * bsize + o;
       const ino = d.getUint32(p, true);
       const rec = d.getUint16(p + 4, true);
@@ -311,7 +316,8 @@ export function writeJournal(
         i++;
       }
       const last = tagOffs[tagOffs.length - 1]!;
-      if (csum === 3) dv(desc).setUint32(last + 4, dv(desc).getUint32(last + 4, false) | 0x8, false);
+      if (csum === 3)
+        dv(desc).setUint32(last + 4, dv(desc).getUint32(last + 4, false) | 0x8, false);
       else dv(desc).setUint16(last + 6, dv(desc).getUint16(last + 6, false) | 0x8, false);
       tailCsum(desc);
       crc = crc32_be_update(crc, desc);
@@ -386,7 +392,12 @@ export function pairTxns(p: JournalPair): Txn[] {
  * The same transactions through debugfs: `jo` / `jw -b … [-r …]` / `jc` on
  * `image` (a copy of `before`). `jo` flags: e.g. ["-c"] for checksums.
  */
-export function debugfsJournal(dir: string, image: string, p: JournalPair, jo: string[] = []): void {
+export function debugfsJournal(
+  dir: string,
+  image: string,
+  p: JournalPair,
+  jo: string[] = [],
+): void {
   const txns = pairTxns(p);
   const cmds = [`jo ${jo.join(" ")}`];
   txns.forEach((t, i) => {

@@ -170,7 +170,8 @@ export function jbd2_sb_check(b: Uint8Array, bsize: number, avail: number): Jbd2
     s.js_async = (s.js_incompat & JBD2_FEATURE_INCOMPAT_ASYNC_COMMIT) !== 0;
     if (s.js_csum) {
       if (b[0x50] !== JBD2_CRC32C_CHKSUM) return `journal checksum type ${b[0x50]} is not crc32c`;
-      if (jbd2_sb_csum(b) !== jbd2_rd32(b, JSB_CHECKSUM)) return "journal superblock checksum mismatch";
+      if (jbd2_sb_csum(b) !== jbd2_rd32(b, JSB_CHECKSUM))
+        return "journal superblock checksum mismatch";
       s.js_csum_seed = crc32c_update(0xffffffff, b, 0x30, 0x40);
     }
     if (v3) s.js_tagbytes = 16;

@@ -200,7 +200,10 @@ export function ext2fs_journal_recover(ump: Ext2Mount, ronly: boolean): number {
     }
   }
   // e2fsck restarts the log one past the first unused transaction ID
-  const pending = new Ext2JournalPending(jmap(j, 0), (s.js_start === 0 ? s.js_sequence : j.end) + 1);
+  const pending = new Ext2JournalPending(
+    jmap(j, 0),
+    (s.js_start === 0 ? s.js_sequence : j.end) + 1,
+  );
   const ntrans = s.js_start === 0 ? 0 : (j.end - s.js_sequence) >>> 0;
   if (ronly) {
     const ov = j.overlay ?? new BufOverlay(j.bsize);
@@ -347,7 +350,7 @@ function jmap_build(j: Journal, ip: E2Inode, n: number): number {
   const bn = { v: 0 };
   const run = { v: 0 };
   const lmap = j.lmap;
-  for (let l = 0; l < n; ) {
+  for (let l = 0; l < n;) {
     const error = ext2fs_bmap(ip, l, bn, run, n - l);
     if (error !== 0) return jcorrupt(ump, `journal inode: cannot map block ${l} (error ${error})`);
     if (bn.v === 0) return jcorrupt(ump, `journal inode has a hole at block ${l}`);
@@ -406,7 +409,9 @@ function jread_phys(j: Journal, pb: number, dst: Uint8Array): number {
 function jread(j: Journal, l: number, dst: Uint8Array): number {
   const error = jread_phys(j, jmap(j, l), dst);
   if (error !== 0)
-    j.ump.um_kernel.printf(`ext2fs ${j.ump.um_fspec}: journal: I/O error ${error} reading log block ${l}\n`);
+    j.ump.um_kernel.printf(
+      `ext2fs ${j.ump.um_fspec}: journal: I/O error ${error} reading log block ${l}\n`,
+    );
   return error;
 }
 
@@ -484,7 +489,10 @@ function pass_scan(j: Journal): number {
         if (time < lastTime) break; // stale
         end = id;
         if (!s.js_async)
-          return jcorrupt(ump, `transaction ${id} is corrupt: bad commit block checksum (log block ${here})`);
+          return jcorrupt(
+            ump,
+            `transaction ${id} is corrupt: bad commit block checksum (log block ${here})`,
+          );
       }
       lastTime = time;
       id = (id + 1) >>> 0;
@@ -528,10 +536,14 @@ function walk(j: Journal, pass: number): number {
       if (pass !== PASS_REVOKE) continue;
       const rend = jbd2_revoke_end(s, b);
       if (rend < 0)
-        return jcorrupt(ump, `revoke block at log block ${here} counts ${jbd2_rd32(b, JBD2_HEADER_SIZE)} bytes`);
+        return jcorrupt(
+          ump,
+          `revoke block at log block ${here} counts ${jbd2_rd32(b, JBD2_HEADER_SIZE)} bytes`,
+        );
       const rl = jbd2_revoke_reclen(s);
       for (let o = JBD2_REVOKE_HEADER_SIZE; o + rl <= rend; o += rl) {
-        const blk = rl === 8 ? jbd2_rd32(b, o) * 0x100000000 + jbd2_rd32(b, o + 4) : jbd2_rd32(b, o);
+        const blk =
+          rl === 8 ? jbd2_rd32(b, o) * 0x100000000 + jbd2_rd32(b, o + 4) : jbd2_rd32(b, o);
         const prev = j.revoke.get(blk);
         if (prev === undefined) {
           if (j.revoke.size >= JBD2_REVOKE_MAX)
@@ -554,7 +566,8 @@ function walk(j: Journal, pass: number): number {
       continue;
     }
     for (let t = JBD2_HEADER_SIZE; t >= 0; t = jbd2_tag_next(s, b, t)) {
-      if (++steps > j.ring + 1) return jcorrupt(ump, "the log runs longer than the journal (a loop)");
+      if (++steps > j.ring + 1)
+        return jcorrupt(ump, "the log runs longer than the journal (a loop)");
       const at = l;
       l = wrap(j, l + 1);
       const blk = jbd2_tag_block(s, b, t);
@@ -577,7 +590,10 @@ function walk(j: Journal, pass: number): number {
       if (error !== 0) return error;
       if (pass === PASS_VERIFY) {
         if (jbd2_data_csum(s, id, d) !== jbd2_tag_csum(s, b, t))
-          return jcorrupt(ump, `bad checksum of block ${blk} logged in transaction ${id} (log block ${at})`);
+          return jcorrupt(
+            ump,
+            `bad checksum of block ${blk} logged in transaction ${id} (log block ${at})`,
+          );
         continue;
       }
       if (jbd2_rd16(b, t + 6) & JBD2_FLAG_ESCAPE) jbd2_wr32(d, 0, JBD2_MAGIC);
@@ -601,10 +617,7 @@ function replay_block(j: Journal, blk: number, data: Uint8Array): number {
       had.set(data);
       return 0;
     }
-    if (
-      j.overlayBytes + j.bsize > JBD2_OVERLAY_MAX ||
-      !ump.um_kernel.memReserve(j.bsize)
-    )
+    if (j.overlayBytes + j.bsize > JBD2_OVERLAY_MAX || !ump.um_kernel.memReserve(j.bsize))
       return jcorrupt(
         ump,
         `a read-only recovery would hold more than ${j.overlayBytes >> 20} MiB in memory; mount read-write to replay into the image`,
