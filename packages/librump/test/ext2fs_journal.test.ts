@@ -261,6 +261,10 @@ describe.skipIf(missing !== null)("ext2fs journal recovery", () => {
     expect(r.output).toBe(r.status === 0 ? r.output : "(e2fsck clean)");
   });
 
+  function flip(img: Uint8Array, at: number, mask: number): void {
+    img[at] = img[at]! ^ mask;
+  }
+
   /** Damage a spec-written journal; the mount fails, says why, writes nothing. */
   const DAMAGE: [
     string,
@@ -275,7 +279,7 @@ describe.skipIf(missing !== null)("ext2fs journal recovery", () => {
       EFTYPE,
       /bad journal superblock magic/,
       (p, img) => {
-        img[p.jblocks[0]! * p.bsize] ^= 0xff;
+        flip(img, p.jblocks[0]! * p.bsize, 0xff);
       },
     ],
     [
@@ -319,7 +323,7 @@ describe.skipIf(missing !== null)("ext2fs journal recovery", () => {
       EIO,
       /bad checksum of block/,
       (p, img, l) => {
-        img[p.jblocks[l.data[1]!]! * p.bsize + 100] ^= 1;
+        flip(img, p.jblocks[l.data[1]!]! * p.bsize + 100, 1);
       },
     ],
     [
@@ -328,7 +332,7 @@ describe.skipIf(missing !== null)("ext2fs journal recovery", () => {
       EIO,
       /commit block checksum/,
       (p, img, l) => {
-        img[p.jblocks[l.commit[0]!]! * p.bsize + 0x40] ^= 1;
+        flip(img, p.jblocks[l.commit[0]!]! * p.bsize + 0x40, 1);
       },
     ],
     [
@@ -337,7 +341,7 @@ describe.skipIf(missing !== null)("ext2fs journal recovery", () => {
       EIO,
       /bad checksum in transaction/,
       (p, img, l) => {
-        img[p.jblocks[l.desc[0]!]! * p.bsize + 12] ^= 1;
+        flip(img, p.jblocks[l.desc[0]!]! * p.bsize + 12, 1);
       },
     ],
     [
@@ -346,7 +350,7 @@ describe.skipIf(missing !== null)("ext2fs journal recovery", () => {
       EIO,
       /commit block checksum/,
       (p, img, l) => {
-        img[p.jblocks[l.data[0]!]! * p.bsize + 7] ^= 1;
+        flip(img, p.jblocks[l.data[0]!]! * p.bsize + 7, 1);
       },
     ],
     [
