@@ -166,12 +166,14 @@ export function ext2fs_journal_recover(ump: Ext2Mount, ronly: boolean): number {
     return jcorrupt(ump, "needs_recovery is set but there is no journal (has_journal)", EFTYPE);
   let ext = e2_rd32(raw, SB_JOURNAL_DEV) !== 0;
   for (let i = 0; i < 16; i++) if (raw[SB_JOURNAL_UUID + i] !== 0) ext = true;
-  if (fs.e2fs_journal_inum === 0 || ext) {
+  if (ext) {
     k.printf(
       `ext2fs ${ump.um_fspec}: mount refused: the journal is on an external device (journal_dev), which is not supported; run e2fsck with it\n`,
     );
     return EOPNOTSUPP;
   }
+  if (fs.e2fs_journal_inum === 0)
+    return jcorrupt(ump, "needs_recovery is set but the superblock names no journal inode", EFTYPE);
   const j = new Journal(ump, fs.e2fs_bsize);
   let error = journal_open(j);
   if (error !== 0) return error;
