@@ -1,6 +1,6 @@
 import { crc32 as zlibCrc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { crc16_update, crc32, crc32c, crc32c_update } from "../src/libkern/crc.js";
+import { crc16_update, crc32, crc32_be_update, crc32c, crc32c_update } from "../src/libkern/crc.js";
 
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -33,6 +33,16 @@ describe("libkern checksums", () => {
     const b = Uint8Array.from({ length: 777 }, (_, i) => i & 0xff);
     expect(crc32(b)).toBe(zlibCrc32(b));
     expect(crc32(ascii("123456789"))).toBe(0xcbf43926);
+  });
+
+  it("CRC-32 MSB-first matches CRC-32/MPEG-2 and CRC-32/BZIP2 check values and chains", () => {
+    // MPEG-2: init ~0, no final inversion (how JBD2 v1 keeps its sum)
+    expect(crc32_be_update(0xffffffff, ascii("123456789"))).toBe(0x0376e6e7);
+    expect((crc32_be_update(0xffffffff, ascii("123456789")) ^ 0xffffffff) >>> 0).toBe(0xfc891918);
+    const b = ascii("journal block contents");
+    expect(crc32_be_update(crc32_be_update(0xffffffff, b, 0, 7), b, 7)).toBe(
+      crc32_be_update(0xffffffff, b),
+    );
   });
 
   it("CRC-16 (ANSI/ARC) matches the published check value", () => {

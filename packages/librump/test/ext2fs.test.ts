@@ -390,14 +390,16 @@ describe.skipIf(missing !== null)("ext2fs feature flags", () => {
     expect(r.t.console.join("")).toMatch(/extents 64bit/);
   });
 
-  it("a journal that needs recovery is refused", () => {
+  it("needs_recovery without a journal inode is refused (recovery: ext2fs_journal.test.ts)", () => {
     const p = patched("rev1-1k", "recover.img", (dv) => {
       dv.setUint32(92, dv.getUint32(92, true) | 0x4, true); // has_journal
       dv.setUint32(96, dv.getUint32(96, true) | 0x4, true); // needs_recovery
     });
     const r = tryMount(p);
-    expect(r.errno).toBe(EINVAL);
-    expect(r.t.console.join("")).toMatch(/needs_recovery/);
+    expect(r.errno).toBe(EFTYPE);
+    expect(r.t.console.join("")).toMatch(
+      /needs_recovery is set but the superblock names no journal inode/,
+    );
   });
 
   it("unknown ro_compat features mount read-only with a note", () => {

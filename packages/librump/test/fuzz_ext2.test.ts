@@ -8,6 +8,11 @@
  * throw anything but a RumpError, hang (10 s watchdog) or grow memory
  * without bound; EIO/EFTYPE from an operation comes with a console message.
  *
+ * The journal fuzz (its own block below) damages ext3 images whose journal
+ * needs recovery: the journal superblock, descriptor tags, commit and
+ * revoke blocks and the superblock's journal fields; every mount replays
+ * first, so each case runs the recovery on hostile input.
+ *
  * Reproduce one failing seed (the failure message prints the command):
  *   RUMP_FUZZ_SEED=<seed> RUMP_FUZZ_CASES=1 pnpm exec vitest run packages/librump/test/fuzz_ext2.test.ts
  * Run more cases locally (RUMP_FUZZ_SEED = first seed, default 1):
@@ -17,7 +22,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { buildExt2Images, ext2Missing } from "./helpers/fuzz_images.js";
+import { buildExt2Images, buildExt3RecoverImages, ext2Missing } from "./helpers/fuzz_images.js";
 import { describeFailures, fuzzSeeds, runFuzz } from "./helpers/fuzz_runner.js";
 
 const FILE = "packages/librump/test/fuzz_ext2.test.ts";
@@ -57,5 +62,30 @@ describe.skipIf(missing !== null)("ext2fs fuzz", () => {
     expect(r.failures.map((f) => f.seed)).toEqual([]);
     expect(r.cases).toBe(seeds.length);
     expect(r.roMounted * 2).toBeGreaterThanOrEqual(r.cases);
+  }, 180_000);
+});
+
+/** journal cases per CI run (2 images) */
+const JOURNAL_CASES = 200;
+
+describe.skipIf(missing !== null)("ext2fs journal-recovery fuzz", () => {
+  it(`${JOURNAL_CASES} seeded cases on pending journals: no crash, hang or runaway memory`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rump-fuzz-ext3j-"));
+    let images: { name: string; bytes: Uint8Array }[];
+    try {
+      images = buildExt3RecoverImages(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const seeds = fuzzSeeds(1, JOURNAL_CASES);
+    const r = await runFuzz({ type: "ext2fs", images, seeds });
+    console.log(
+      `fuzz_ext2 (journal): ${r.cases} cases in ${r.ms} ms: ${r.roMounted} mounted read-only, ${r.rwMounted} read-write, ${r.calls} calls`,
+    );
+    if (r.failures.length > 0) console.log(describeFailures(r, FILE));
+    expect(r.failures.map((f) => f.seed)).toEqual([]);
+    expect(r.cases).toBe(seeds.length);
+    // most damage leaves a journal that still replays (or is refused cleanly)
+    expect(r.roMounted * 4).toBeGreaterThanOrEqual(r.cases);
   }, 180_000);
 });

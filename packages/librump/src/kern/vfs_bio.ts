@@ -20,6 +20,7 @@ import {
   BO_DELWRI,
   BO_DONE,
   Buf,
+  type BufOverlay,
   DEV_BSHIFT,
 } from "../sys/buf.js";
 import type { Out } from "../sys/out.js";
@@ -303,10 +304,64 @@ function strategy(bp: Buf, read: boolean): number {
   bp.b_resid = bp.b_bcount;
   const error = VOP_STRATEGY(vp, bp);
   if (error !== 0 && bp.b_error === 0) bp.b_error = error;
+  const ov = vp.v_overlay;
+  if (ov !== null && bp.b_error === 0) overlay(ov, bp, read);
   const k = vp.v_mount!.mnt_kernel as Kernel;
   if (read) k.evcnt.buf_reads++;
   else k.evcnt.buf_writes++;
   return bp.b_error;
+}
+
+/**
+ * The overlay's part of a finished transfer of device vnode data: a read
+ * gets the overlaid bytes it covers, a write leaves its bytes in the
+ * overlaid blocks it covers. The transfer is b_data, or b_iov's members in
+ * order for a cluster.
+ */
+function overlay(ov: BufOverlay, bp: Buf, read: boolean): void {
+  const bs = ov.ov_bsize;
+  const off = bp.b_blkno * (1 << DEV_BSHIFT);
+  const len = bp.b_bcount - bp.b_resid;
+  if (len <= 0) return;
+  const first = Math.max(Math.floor(off / bs), ov.ov_min);
+  const last = Math.min(Math.floor((off + len - 1) / bs), ov.ov_max);
+  for (let blk = first; blk <= last; blk++) {
+    const data = ov.ov_blocks.get(blk);
+    if (data === undefined) continue;
+    // the bytes [from, to) of the transfer lie in this block
+    const from = Math.max(off, blk * bs) - off;
+    const to = Math.min(off + len, (blk + 1) * bs) - off;
+    const iov = bp.b_iov;
+    if (iov === null) {
+      copyPart(data, blk * bs - off, bp.b_data, 0, from, to, read);
+      continue;
+    }
+    let base = 0;
+    for (let i = 0; i < iov.length && base < to; i++) {
+      const seg = iov[i]!;
+      const end = base + seg.length;
+      if (end > from)
+        copyPart(data, blk * bs - off, seg, base, Math.max(from, base), Math.min(to, end), read);
+      base = end;
+    }
+  }
+}
+
+/**
+ * Copy transfer bytes [from, to) between overlay block `data` (which starts
+ * at transfer position `dpos`) and buffer piece `seg` (at position `spos`).
+ */
+function copyPart(
+  data: Uint8Array,
+  dpos: number,
+  seg: Uint8Array,
+  spos: number,
+  from: number,
+  to: number,
+  read: boolean,
+): void {
+  if (read) seg.set(data.subarray(from - dpos, to - dpos), from - spos);
+  else data.set(seg.subarray(from - spos, to - spos), from - dpos);
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Checksums the on-disk formats use (NetBSD keeps them in sys/lib/libkern):
- * CRC-32 (IEEE, GPT headers, JBD2 v1), CRC-32C (Castagnoli: ext4
+ * CRC-32 (IEEE, GPT headers), CRC-32 MSB-first (JBD2 v1 commit
+ * checksums: Linux's crc32_be), CRC-32C (Castagnoli: ext4
  * metadata_csum, JBD2 v2/v3) and CRC-16 (ANSI: ext4 gdt_csum).
  *
  * The `*_update` forms are the raw register step with no pre- or
@@ -48,6 +49,27 @@ export function crc32_update(crc: number, b: Uint8Array, start = 0, end = b.leng
 /** CRC-32 as zlib's crc32() computes it. */
 export function crc32(b: Uint8Array, start = 0, end = b.length): number {
   return (crc32_update(0xffffffff, b, start, end) ^ 0xffffffff) >>> 0;
+}
+
+const BE = (() => {
+  const t = new Uint32Array(256);
+  for (let n = 0; n < 256; n++) {
+    let c = n << 24;
+    for (let k = 0; k < 8; k++) c = c & 0x80000000 ? (c << 1) ^ 0x04c11db7 : c << 1;
+    t[n] = c >>> 0;
+  }
+  return t;
+})();
+
+/**
+ * CRC-32 register step, most significant bit first (polynomial 0x04c11db7
+ * not reflected), no inversions: Linux's crc32_be, which JBD2's v1
+ * transaction checksum chains over a transaction's blocks from ~0.
+ */
+export function crc32_be_update(crc: number, b: Uint8Array, start = 0, end = b.length): number {
+  let c = crc >>> 0;
+  for (let i = start; i < end; i++) c = (BE[((c >>> 24) ^ b[i]!) & 0xff]! ^ (c << 8)) >>> 0;
+  return c;
 }
 
 /** CRC-32C register step (Castagnoli, reflected), no inversions. */

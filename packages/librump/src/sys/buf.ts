@@ -52,3 +52,29 @@ export class Buf {
     public b_data: Uint8Array,
   ) {}
 }
+
+/**
+ * Blocks a device vnode serves from memory instead of its medium (v_overlay):
+ * a read-only mount that recovered a journal without writing the image sees
+ * the replayed blocks through it. Keys are device blocks of `ov_bsize`
+ * bytes; every read transfer of the vnode gets the overlapping bytes
+ * patched in (vfs_bio), every write updates them, so cached and overlaid
+ * contents never disagree. A vnode without one pays nothing but a null test.
+ */
+export class BufOverlay {
+  /** block number → its contents (ov_bsize bytes) */
+  readonly ov_blocks = new Map<number, Uint8Array>();
+  /** lowest and highest key (a transfer outside them is not looked at) */
+  ov_min = Number.POSITIVE_INFINITY;
+  ov_max = -1;
+  /** the owner's state (the file system that installed it) */
+  ov_private: unknown = null;
+  constructor(readonly ov_bsize: number) {}
+
+  /** Serve `data` (ov_bsize bytes, kept, not copied) for block `blk`. */
+  put(blk: number, data: Uint8Array): void {
+    this.ov_blocks.set(blk, data);
+    if (blk < this.ov_min) this.ov_min = blk;
+    if (blk > this.ov_max) this.ov_max = blk;
+  }
+}

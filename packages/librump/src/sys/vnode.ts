@@ -70,6 +70,8 @@ export class Vnode {
   v_bufs: Map<number, import("./buf.js").Buf> | null = null;
   /** dirty buffers among v_bufs */
   v_ndirty = 0;
+  /** device vnodes: blocks served from memory over the medium (sys/buf.ts) */
+  v_overlay: import("./buf.js").BufOverlay | null = null;
 
   constructor(
     public v_mount: Mount | null,

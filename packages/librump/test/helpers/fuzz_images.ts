@@ -19,6 +19,13 @@
  * past the end).
  */
 /// <reference types="node" />
+import {
+  debugfsJournal,
+  inodeBlocks,
+  makeJournalPair,
+  pairTxns,
+  writeJournal,
+} from "./ext2fs_journal_images.js";
 import { execFileSync } from "node:child_process";
 import {
   closeSync,
@@ -432,6 +439,7 @@ export function mapExt2(name: string, img: Uint8Array): ImageMap {
     if (type === 0o120000 && nsect === 0) continue;
     for (let l = 0; l < 3; l++) indirect(u32(ioff + 40 + (12 + l) * 4), l + 1);
   }
+  mapJournal(img, regions, addrs);
   return {
     name,
     type: "ext2fs",
@@ -452,4 +460,54 @@ function isBackupGroup(g: number): boolean {
     if (x === g) return true;
   }
   return false;
+}
+
+/* ------------------------------------------------------ ext3 journals */
+
+/**
+ * ext3 images whose journal needs recovery (helpers/ext2fs_journal_images):
+ * one journal written by debugfs (4 KiB blocks, no checksums), one written
+ * to spec with checksums v3, 64-bit tags and a log wrapping the end (1 KiB
+ * blocks). Every mount of them replays the journal first.
+ */
+export function buildExt3RecoverImages(dir: string): { name: string; bytes: Uint8Array }[] {
+  const a = makeJournalPair(dir, "j4k", ["-t", "ext3", "-b", "4096"], "8M");
+  const dbg = join(dir, "j4k-pending.img");
+  writeFileSync(dbg, a.before);
+  debugfsJournal(dir, dbg, a);
+  const b = makeJournalPair(dir, "j1k", ["-t", "ext3", "-b", "1024"], "4M");
+  const spec = b.before.slice();
+  writeJournal(spec, b.jblocks, pairTxns(b), { csum: 3, tag64: true, startFromEnd: 4 });
+  return [
+    { name: "ext3-recover-debugfs-4k", bytes: new Uint8Array(readFileSync(dbg)) },
+    { name: "ext3-recover-v3-1k", bytes: spec },
+  ];
+}
+
+/**
+ * The journal's structures as fuzz targets: its superblock, descriptor
+ * blocks (tags), commit and revoke blocks, and the superblock's journal
+ * fields (inode, UUID, device). Added to an ext2 map by mapExt2.
+ */
+function mapJournal(img: Uint8Array, regions: Region[], addrs: Set<number>): void {
+  const dv = new DataView(img.buffer, img.byteOffset, img.byteLength);
+  if ((dv.getUint32(1024 + 92, true) & 0x4) === 0) return;
+  regions.push({ kind: "sb-journal", off: 1024 + 0xd0, len: 0x18 });
+  const bsize = 1024 << dv.getUint32(1024 + 24, true);
+  let jblocks: number[];
+  try {
+    jblocks = inodeBlocks(img, dv.getUint32(1024 + 0xe0, true));
+  } catch {
+    return;
+  }
+  for (const b of jblocks) {
+    const off = b * bsize;
+    if (off + bsize > img.length || dv.getUint32(off, false) !== 0xc03b3998) continue;
+    const type = dv.getUint32(off + 4, false);
+    addrs.add(b);
+    if (type === 3 || type === 4) regions.push({ kind: "jsb", off, len: 0x100 });
+    else if (type === 1) regions.push({ kind: "jdesc", off, len: bsize });
+    else if (type === 2) regions.push({ kind: "jcommit", off, len: 0x40 });
+    else if (type === 5) regions.push({ kind: "jrevoke", off, len: Math.min(bsize, 64) });
+  }
 }

@@ -368,9 +368,10 @@ export function ext2fs_sbcheck(s: Ext2Fs): string | null {
  */
 export function ext2fs_features_check(s: Ext2Fs, ronly: boolean, notes: string[]): string | null {
   if (s.e2fs_rev < E2FS_REV1) return null;
-  if (s.e2fs_features_incompat & EXT2F_INCOMPAT_RECOVER)
-    return "the journal needs recovery (needs_recovery); run e2fsck first";
-  const bad = s.e2fs_features_incompat & ~EXT2F_INCOMPAT_SUPP_RO;
+  if (s.e2fs_features_incompat & EXT2F_INCOMPAT_JOURNAL_DEV)
+    return "this is an external journal device (journal_dev), not a file system";
+  // needs_recovery: the mount replays the journal first (ext2fs_recovery.ts)
+  const bad = s.e2fs_features_incompat & ~(EXT2F_INCOMPAT_SUPP_RO | EXT2F_INCOMPAT_RECOVER);
   if (bad !== 0) return `unsupported incompatible features: ${e2fs_incompat_names(bad).join(" ")}`;
   const ro = s.e2fs_features_rocompat & ~EXT2F_ROCOMPAT_SUPP;
   if (ro !== 0)
@@ -972,7 +973,7 @@ export function ext2fs_rw_check(s: Ext2Fs): string | null {
     return `compatible features supported read-only only: ${e2fs_compat_names(compat).join(" ")}`;
   if (s.e2fs_last_orphan !== 0)
     return `orphan inodes (from inode ${s.e2fs_last_orphan}) wait for e2fsck`;
-  const inc = s.e2fs_features_incompat & ~EXT2F_INCOMPAT_SUPP_RW;
+  const inc = s.e2fs_features_incompat & ~(EXT2F_INCOMPAT_SUPP_RW | EXT2F_INCOMPAT_RECOVER);
   if (inc !== 0)
     return `incompatible features supported read-only only: ${e2fs_incompat_names(inc).join(" ")}`;
   const ro = s.e2fs_features_rocompat & ~EXT2F_ROCOMPAT_SUPP_RW;

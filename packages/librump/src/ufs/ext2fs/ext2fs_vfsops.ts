@@ -87,6 +87,7 @@ import {
   e2fs_dinode_blank,
   e2fs_dinode_serialize,
   e2fs_gd_serialize,
+  EXT2F_INCOMPAT_RECOVER,
   ext2fs_rw_check,
   ext2fs_sbserialize,
   type Ext2Fs,
@@ -103,6 +104,11 @@ import {
 } from "./ext2fs_extern.js";
 import { ext2fs_valloc, ext2fs_vfree } from "./ext2fs_alloc.js";
 import { ext2fs_inoblk, ext2fs_update } from "./ext2fs_inode.js";
+import {
+  ext2fs_journal_commit,
+  ext2fs_journal_drop,
+  ext2fs_journal_recover,
+} from "./ext2fs_recovery.js";
 import {
   ext2fs_fifoop_entries,
   ext2fs_specop_entries,
@@ -144,6 +150,9 @@ export function ext2fs_mount(mp: Mount, _path: string, data: unknown, _dataLen: 
       // the device was opened read-only at mount: can it take writes?
       error = genfs_dev_writable(ump.um_kernel, ump.um_devvp, "ext2fs", ump.um_fspec);
       if (error !== 0) return error;
+      // a journal recovered in memory at the read-only mount goes to the image now
+      error = ext2fs_journal_commit(ump);
+      if (error !== 0) return error;
       ump.um_ronly = false;
       error = ext2fs_markdirty(ump);
       if (error !== 0) return error;
@@ -179,6 +188,7 @@ export function ext2fs_mount(mp: Mount, _path: string, data: unknown, _dataLen: 
   VOP_UNLOCK(devvp);
   error = ext2fs_mountfs(mp, k, devvp, fspec, ronly, (mp.mnt_flag & MNT_FORCE) !== 0);
   if (error !== 0) {
+    ext2fs_journal_drop(k, devvp);
     vn_lock(devvp, LK_EXCLUSIVE | LK_RETRY);
     VOP_CLOSE(devvp, fflag, l.l_cred);
     VOP_UNLOCK(devvp);
@@ -187,7 +197,12 @@ export function ext2fs_mount(mp: Mount, _path: string, data: unknown, _dataLen: 
   return error;
 }
 
-/** Read and validate the superblock and group descriptors; set up the mount. */
+/**
+ * Read and validate the superblock and group descriptors; set up the mount.
+ * A journal that needs recovery is replayed first (with the descriptors
+ * as they were, as Linux and e2fsck do), then everything is read again
+ * (`recovered`).
+ */
 function ext2fs_mountfs(
   mp: Mount,
   k: Kernel,
@@ -195,10 +210,12 @@ function ext2fs_mountfs(
   fspec: string,
   ronly: boolean,
   force: boolean,
+  recovered = false,
 ): number {
   // forget anything cached from before (the image may have changed)
   vflushbuf(devvp);
   vinvalbuf(devvp);
+  if (!recovered) ext2fs_journal_drop(k, devvp);
   const bpp = { v: null as Buf | null };
   const mediasize = devvp.v_size;
   if (mediasize > 0 && SBOFF + SBSIZE > mediasize) {
@@ -227,7 +244,9 @@ function ext2fs_mountfs(
     notes.length = 0;
     ext2fs_features_check(fs, false, notes);
   }
-  for (const n of notes) k.printf(`ext2fs ${fspec}: ${n}\n`);
+  const recovering =
+    !recovered && fs.e2fs_rev >= 1 && (fs.e2fs_features_incompat & EXT2F_INCOMPAT_RECOVER) !== 0;
+  if (!recovering) for (const n of notes) k.printf(`ext2fs ${fspec}: ${n}\n`);
   if (mediasize > 0 && fs.e2fs_bcount * fs.e2fs_bsize > mediasize) {
     k.printf(
       `ext2fs ${fspec}: file system of ${fs.e2fs_bcount * fs.e2fs_bsize} bytes is larger than its device (${mediasize})\n`,
@@ -273,6 +292,14 @@ function ext2fs_mountfs(
   const [vnodeop, specop, fifoop] = vfs_opv_vectors(mp.mnt_op);
   const ump = new Ext2Mount(mp, k, devvp, fs, gds, vnodeop, specop, fifoop, fspec, ronly);
   ump.um_sbraw = sbraw;
+  if (recovering) {
+    error = ext2fs_journal_recover(ump, ronly);
+    vinvalbuf(devvp);
+    if (error !== 0) return error;
+    return ext2fs_mountfs(mp, k, devvp, fspec, ronly, force, true);
+  }
+  // read-only: the recovered superblock (a logged copy) may still say so
+  if (recovered) fs.e2fs_features_incompat &= ~EXT2F_INCOMPAT_RECOVER;
   mp.mnt_data = ump;
   mp.mnt_flag |= MNT_LOCAL;
   mp.mnt_namemax = 255;
@@ -445,6 +472,7 @@ export function ext2fs_unmount(mp: Mount, mntflags: number): number {
   VOP_CLOSE(devvp, FREAD | (ump.um_ronly ? 0 : FWRITE), k.lwp.l_cred);
   VOP_UNLOCK(devvp);
   vinvalbuf(devvp);
+  ext2fs_journal_drop(k, devvp);
   vrele(devvp);
   mp.mnt_data = null;
   return 0;
