@@ -262,7 +262,7 @@ export function ext2fs_journal_commit(ump: Ext2Mount): number {
 
 /** Forget a device vnode's overlay (unmount, a failed mount). */
 export function ext2fs_journal_drop(
-  k: import("../../rump/kernel.js").Kernel,
+  k: import("../../kern/kernel.js").Kernel,
   devvp: import("../../sys/vnode.js").Vnode,
 ): void {
   const ov = devvp.v_overlay;
