@@ -16,6 +16,7 @@ import {
   type ConsoleStream,
   type NodeHostOptions,
   type Out,
+  type VirtualClockOption,
 } from "@rump/rumpuser";
 import { EFTYPE, EOPNOTSUPP, ENOENT, MNT_RDONLY, RumpError } from "@rump/syscalls";
 import type { Ukfs } from "./api.js";
@@ -79,6 +80,14 @@ export interface OpenImageOptions {
   console?: ConsoleSink;
   /** boot parameters of the private kernel (RUMP_MEMLIMIT, …) */
   params?: Record<string, string | number>;
+  /**
+   * virtual time for the kernel (`{ fixed: SOURCE_DATE_EPOCH }`): every time
+   * it stamps (inode changes, superblock writes) is that time — for
+   * reproducible images
+   */
+  clock?: VirtualClockOption;
+  /** seed the kernel's random source (generation numbers…) — for reproducible images */
+  randomSeed?: number;
 }
 
 let vfsTypesCache: string[] | null = null;
@@ -171,7 +180,11 @@ export function openImage(path: string, options: OpenImageOptions = {}): Ukfs {
   // reason belongs in the error, not on stderr beside it
   const sink = new HeldConsole(options.console ?? stderrLine);
   const k = createKernel({
-    host: new ImageHost(readonly ? image : null, { console: sink.line }),
+    host: new ImageHost(readonly ? image : null, {
+      console: sink.line,
+      ...(options.clock !== undefined ? { clock: options.clock } : {}),
+      ...(options.randomSeed !== undefined ? { randomSeed: options.randomSeed } : {}),
+    }),
     ...(options.params ? { params: options.params } : {}),
   });
   try {

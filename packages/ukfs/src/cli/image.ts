@@ -5,9 +5,8 @@
  * console lines are kept and become the reason of a failed open (an image
  * locked by another process names its holder there).
  */
-import { closeSync, fstatSync, openSync, readSync, statSync, writeSync } from "node:fs";
+import { statSync } from "node:fs";
 import { resolve as hostResolve } from "node:path";
-import type { BlockDev } from "@rump/librump";
 import { EAGAIN, EINVAL, EISDIR, ENOENT, RumpError } from "@rump/syscalls";
 import type { Ukfs } from "../api.js";
 import { openImage, UkfsOpenError } from "../open.js";
@@ -162,32 +161,4 @@ export function resolveWindow(spec: string): Window {
   };
 }
 
-/** A window of a host file as a BlockDev (for newfs and fsck); close() when done. */
-export function fileDev(
-  path: string,
-  offset: number,
-  size: number,
-  writable: boolean,
-): BlockDev & { close(): void } {
-  const fd = openSync(path, writable ? "r+" : "r");
-  const end = Math.min(offset + size, writable ? offset + size : fstatSync(fd).size);
-  const clip = (off: number, n: number): number => Math.max(0, Math.min(n, end - offset - off));
-  return {
-    size,
-    read: (off, buf) => {
-      try {
-        return readSync(fd, buf, 0, clip(off, buf.length), offset + off);
-      } catch {
-        return -5; // EIO
-      }
-    },
-    write: (off, buf) => {
-      try {
-        return writeSync(fd, buf, 0, clip(off, buf.length), offset + off);
-      } catch (e) {
-        return (e as NodeJS.ErrnoException).code === "ENOSPC" ? -28 : -5;
-      }
-    },
-    close: () => closeSync(fd),
-  };
-}
+export { fileDev } from "../hostdev.js";

@@ -1,62 +1,34 @@
 /**
- * mkfs (newfs_ffs or newfs_ext2fs) and fsck (fsck_ffs).
+ * mkfs (newfs_ffs or newfs_ext2fs, then optionally the tree of -d DIR; see
+ * makefs.ts) and fsck (fsck_ffs).
  * Both hold the image's host lock while they work (exclusive for mkfs,
  * shared for fsck), so an image a kernel elsewhere has open read-write is
  * refused, naming the image.
  */
 import { closeSync, existsSync, ftruncateSync, openSync, statSync } from "node:fs";
-import {
-  fsck_ffs,
-  newfs_ext2fs,
-  newfs_ffs,
-  type NewfsExt2Options,
-  type NewfsOptions,
-} from "@rump/librump";
-import {
-  NodeHost,
-  RUMPUSER_OPEN_BIO,
-  RUMPUSER_OPEN_RDONLY,
-  RUMPUSER_OPEN_RDWR,
-} from "@rump/rumpuser";
-import { EAGAIN, EEXIST, EFTYPE, EINVAL, ENOENT, EOPNOTSUPP } from "@rump/syscalls";
+import { fsck_ffs } from "@rump/librump";
+import { EEXIST, EFTYPE, EINVAL, ENOENT, EOPNOTSUPP } from "@rump/syscalls";
 import { describeFs, probeImage } from "../../probe.js";
 import { parseInt10, parseSize } from "../args.js";
 import type { Command, Ctx } from "../context.js";
-import { FsuError } from "../errors.js";
-import { fileDev, parseImageSpec, resolveWindow } from "../image.js";
-
-/** Hold the image lock of `image` while `fn` runs (a NodeHost block-I/O open, as a kernel's). */
-function withImageLock<T>(image: string, exclusive: boolean, fn: () => T): T {
-  const lines: string[] = [];
-  const host = new NodeHost({ console: (l) => lines.push(l) });
-  const fdp = { v: -1 };
-  const e = host.open(
-    image,
-    (exclusive ? RUMPUSER_OPEN_RDWR : RUMPUSER_OPEN_RDONLY) | RUMPUSER_OPEN_BIO,
-    fdp,
-  );
-  if (e !== 0) {
-    const line = lines.find((l) => l.trim() !== "") ?? "";
-    const why = line.startsWith(image + ": ") ? line.slice(image.length + 2) : line;
-    throw new FsuError(
-      e,
-      "open",
-      image,
-      why !== "" ? why : e === EAGAIN ? "the image is in use by another process" : "cannot open",
-    );
-  }
-  try {
-    return fn();
-  } finally {
-    host.close(fdp.v);
-  }
-}
+import { FsuError, IncompleteError } from "../errors.js";
+import { fileDev, withImageLock } from "../../hostdev.js";
+import { parseImageSpec, resolveWindow } from "../image.js";
+import {
+  autoSize,
+  fillFromDir,
+  measureTree,
+  newfsWindow,
+  sourceDateEpoch,
+  type MakefsType,
+  type NewfsParams,
+} from "../../makefs.js";
 
 export const mkfs: Command = {
   name: "mkfs",
-  summary: "make a file system (newfs), creating the image file with -s",
+  summary: "make a file system (newfs), optionally filled from a host directory (-d)",
   usage:
-    "[-F] [-t ffs|ext2] [-s SIZE] [-O N] [-b BSIZE] [-f FSIZE] [-i BYTES] [-m PCT] [-L LABEL] [-B be|le] IMAGE",
+    "[-F] [-t ffs|ext2] [-s SIZE|auto] [-d DIR [--owner UID:GID] [--margin PCT]] [--timestamp SECS] [-O N] [-b BSIZE] [-f FSIZE] [-i BYTES] [-m PCT] [-L LABEL] [-B be|le] IMAGE",
   options: [
     {
       name: "F",
@@ -68,7 +40,26 @@ export const mkfs: Command = {
       name: "s",
       value: true,
       arg: "SIZE",
-      help: "file-system size (16m, 1g, …); a missing image file is created this big",
+      help: "file-system size (16m, 1g, …, or auto: what -d DIR needs plus --margin); a missing image file is created this big",
+    },
+    {
+      name: "d",
+      value: true,
+      arg: "DIR",
+      help: "fill the new file system from this host directory (modes, numeric owners, times, links, devices)",
+    },
+    { name: "owner", value: true, arg: "UID:GID", help: "with -d: every file owned by UID:GID" },
+    {
+      name: "margin",
+      value: true,
+      arg: "PCT",
+      help: "with -s auto: room to spare, percent (default 25)",
+    },
+    {
+      name: "timestamp",
+      value: true,
+      arg: "SECS",
+      help: "reproducible image: every time stamp and id from this time (default $SOURCE_DATE_EPOCH)",
     },
     {
       name: "O",
@@ -87,20 +78,44 @@ export const mkfs: Command = {
   examples: [
     ["fsu mkfs -s 64m disk.img", "create a 64 MiB image file with an FFS (UFS2) on it"],
     ["fsu mkfs -O 1 -b 8192 -f 1024 -L boot disk.img%a%", "UFS1 in partition a"],
+    [
+      "SOURCE_DATE_EPOCH=1700000000 fsu mkfs -t ext2 -d ./rootfs --owner 0:0 root.img",
+      "an ext2 image of ./rootfs, sized to fit, byte-identical on every run",
+    ],
   ],
   details:
     "An existing image is formatted in place (its whole size, or -s bytes of it); IMAGE%PART% formats one partition. " +
     "When the target already holds a file system (or, for a whole image, a partition table) mkfs names it and refuses, " +
-    "unless -F is given or you answer y on a terminal.",
+    "unless -F is given or you answer y on a terminal. With -d and no -s a new image is sized to fit (-s auto). " +
+    "With SOURCE_DATE_EPOCH (or --timestamp) the image is reproducible: file times later than it are clamped to it, " +
+    "every time the file system stamps and every id (UUID, generation numbers) derive from it, entries go in name order.",
   async run(ctx) {
     const spec = ctx.operands[0]!;
-    const type = ctx.value("t") ?? "ffs";
-    if (type !== "ffs" && type !== "ext2" && type !== "ext2fs")
-      throw ctx.usage(`-t must be ffs or ext2, not "${type}"`);
-    const sizeS = ctx.value("s");
-    const size = sizeS === undefined ? undefined : parseSize("mkfs", sizeS);
+    const t = ctx.value("t") ?? "ffs";
+    if (t !== "ffs" && t !== "ext2" && t !== "ext2fs")
+      throw ctx.usage(`-t must be ffs or ext2, not "${t}"`);
+    const type: MakefsType = t === "ffs" ? "ffs" : "ext2";
+    const dir = ctx.value("d");
+    const num = (o: string): number | undefined => {
+      const v = ctx.value(o);
+      return v === undefined ? undefined : parseInt10("mkfs", `-${o}`, v);
+    };
+    const owner = parseOwner(ctx, ctx.value("owner"));
+    if (dir === undefined && (owner !== undefined || ctx.value("margin") !== undefined))
+      throw ctx.usage("--owner and --margin go with -d DIR");
+    const tsS = ctx.value("timestamp");
+    const epoch = sourceDateEpoch(
+      tsS === undefined ? undefined : parseInt10("mkfs", "--timestamp", tsS),
+    );
     const s = parseImageSpec(spec);
     const whole = s.pathForOpen === spec && s.partName === null && !spec.includes("%");
+    const sizeS =
+      ctx.value("s") ?? (dir !== undefined && !existsSync(s.image) ? "auto" : undefined);
+    let size: number | undefined;
+    if (sizeS === "auto") {
+      if (dir === undefined) throw ctx.usage("-s auto sizes for -d DIR");
+      size = autoSize(measureTree(dir), type, num("margin") ?? 25);
+    } else if (sizeS !== undefined) size = parseSize("mkfs", sizeS);
     if (!existsSync(s.image)) {
       if (size === undefined || !whole)
         throw new FsuError(ENOENT, "open", s.image, "no such image (give -s SIZE to create one)");
@@ -122,70 +137,57 @@ export const mkfs: Command = {
         }
       }
     } else {
-      const w = resolveWindowForMkfs(spec);
+      const w = resolveWindow(spec);
       offset = w.offset;
       room = size === undefined ? w.size : Math.min(size, w.size);
     }
     if (room <= 0)
       throw new FsuError(EINVAL, "newfs", s.image, "the image is empty (give -s SIZE)");
-    const num = (o: string): number | undefined => {
-      const v = ctx.value(o);
-      return v === undefined ? undefined : parseInt10("mkfs", `-${o}`, v);
+    const version = num("O");
+    if (type === "ffs" && version !== undefined && version !== 1 && version !== 2)
+      throw ctx.usage("-O must be 1 or 2");
+    if (type === "ext2" && version !== undefined && version !== 0 && version !== 1)
+      throw ctx.usage("ext2: -O must be 0 or 1");
+    const bo = ctx.value("B");
+    if (bo !== undefined && bo !== "be" && bo !== "le") throw ctx.usage("-B must be be or le");
+    const params: NewfsParams = { type };
+    const put = <K extends keyof NewfsParams>(k: K, v: NewfsParams[K] | undefined): void => {
+      if (v !== undefined) params[k] = v;
     };
-    const why = { v: "" };
-    withImageLock(s.image, true, () => {
-      const dev = fileDev(s.image, offset, room, true);
-      try {
-        let e: number;
-        if (type === "ffs") {
-          const version = num("O") ?? 2;
-          if (version !== 1 && version !== 2) throw ctx.usage("-O must be 1 or 2");
-          const bo = ctx.value("B");
-          if (bo !== undefined && bo !== "be" && bo !== "le")
-            throw ctx.usage("-B must be be or le");
-          const o: NewfsOptions = { version };
-          const set = <K extends keyof NewfsOptions>(
-            k: K,
-            v: NewfsOptions[K] | undefined,
-          ): void => {
-            if (v !== undefined) o[k] = v;
-          };
-          set("bsize", num("b"));
-          set("fsize", num("f"));
-          set("density", num("i"));
-          set("minfree", num("m"));
-          set("volname", ctx.value("L"));
-          set("byteOrder", bo as "be" | "le" | undefined);
-          set("time", Math.floor(Date.now() / 1000));
-          e = newfs_ffs(dev, o, why);
-        } else {
-          const o: NewfsExt2Options = {};
-          const rev = num("O");
-          if (rev !== undefined && rev !== 0 && rev !== 1)
-            throw ctx.usage("ext2: -O must be 0 or 1");
-          if (rev !== undefined) o.rev = rev as 0 | 1;
-          const b = num("b");
-          const i = num("i");
-          const m = num("m");
-          const label = ctx.value("L");
-          if (b !== undefined) o.bsize = b;
-          if (i !== undefined) o.density = i;
-          if (m !== undefined) o.minfree = m;
-          if (label !== undefined) o.volname = label;
-          o.time = Math.floor(Date.now() / 1000);
-          e = newfs_ext2fs(dev, o, why);
-        }
-        if (e !== 0) throw new FsuError(e, "newfs", s.image, why.v || "newfs failed");
-      } finally {
-        dev.close();
-      }
-    });
+    put("version", version);
+    put("bsize", num("b"));
+    if (type === "ffs") put("fsize", num("f"));
+    put("density", num("i"));
+    put("minfree", num("m"));
+    put("label", ctx.value("L"));
+    put("byteOrder", bo as "be" | "le" | undefined);
+    put("time", epoch);
+    newfsWindow(s.image, offset, room, params);
+    if (dir !== undefined) {
+      const st = await fillFromDir(s.image, offset, room, dir, {
+        type,
+        ...(epoch !== undefined ? { timestamp: epoch } : {}),
+        ...(owner !== undefined ? { owner } : {}),
+      });
+      if (st.skipped > 0)
+        throw new IncompleteError(
+          `mkfs: ${st.skipped} ${st.skipped === 1 ? "entry was" : "entries were"} skipped (said above); the rest was copied`,
+        );
+    }
     const probe = probeImage(s.image);
     const fs =
       offset === 0 ? probe.fs : probe.partitionFs.find((x) => x.partition.offset === offset)?.fs;
     ctx.out(`${spec}: ${fs ? describeFs(fs) : `${type} file system`}\n`);
   },
 };
+
+/** --owner UID:GID (numeric). */
+function parseOwner(ctx: Ctx, v: string | undefined): { uid: number; gid: number } | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+):(\d+)$/.exec(v);
+  if (m === null) throw ctx.usage(`--owner wants UID:GID in numbers, not "${v}"`);
+  return { uid: Number(m[1]), gid: Number(m[2]) };
+}
 
 /** What mkfs would destroy at `spec`: "an ext2 file system (label …)", a partition table, or null. */
 function whatIsThere(spec: string, whole: boolean): string | null {
@@ -242,11 +244,6 @@ function readLine(): Promise<string> {
     process.stdin.on("end", done);
     process.stdin.resume();
   });
-}
-
-function resolveWindowForMkfs(spec: string): { offset: number; size: number } {
-  const w = resolveWindow(spec);
-  return { offset: w.offset, size: w.size };
 }
 
 export const fsck: Command = {
