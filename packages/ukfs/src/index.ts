@@ -30,3 +30,5 @@ export { RumpError } from "@rump/syscalls";
 export { autoSize, makefs, measureTree, newfsWindow } from "./makefs.js";
 export type { MakefsOptions, MakefsType, NewfsParams, TreeSize } from "./makefs.js";
 export type { CopyStats } from "./cli/copy.js";
+export { mkdisk } from "./mkdisk.js";
+export type { DiskPartRequest, MkdiskOptions, MkdiskResult } from "./mkdisk.js";

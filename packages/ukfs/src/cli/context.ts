@@ -29,7 +29,13 @@ export class Ctx {
     readonly command: Command,
     readonly opts: Map<string, string | true>,
     readonly operands: string[],
+    private readonly all: Map<string, string[]> = new Map(),
   ) {}
+
+  /** Every value of an option that may be given more than once, in order. */
+  values(name: string): string[] {
+    return this.all.get(name) ?? [];
+  }
 
   flag(name: string): boolean {
     return this.opts.get(name) === true;

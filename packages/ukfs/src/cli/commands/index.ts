@@ -2,6 +2,7 @@
 import type { Command } from "../context.js";
 import { info } from "./info.js";
 import { cat, df, du, find, ls, stat, tree } from "./list.js";
+import { mkdisk } from "./mkdisk.js";
 import { fsck, mkfs } from "./mkfs.js";
 import { chflags, chmod, chown, ln, mkdir, rm, rmdir, touch } from "./modify.js";
 import { cp, get, mv, put, write } from "./transfer.js";
@@ -29,6 +30,7 @@ export const COMMANDS: readonly Command[] = [
   write,
   info,
   mkfs,
+  mkdisk,
   fsck,
 ];
 
