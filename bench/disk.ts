@@ -752,6 +752,16 @@ function fsuSection(c: DiskCtx): void {
     },
   );
   rows.add("FSU", "FSU put -r", "fsu put -r of the same tree", "s", "mke2fs -d", { factor: 0.5 });
+  rows.add(
+    "FSU",
+    "FSU mkfs -d",
+    "fsu mkfs -t ext2 -d of the same tree (format + fill)",
+    "s",
+    "mke2fs -d",
+    {
+      factor: 1,
+    },
+  );
   rows.add("FSU", "FSU ls -l", `fsu ls -l of a ${z.fsuLsEntries}-entry directory`, "s", "", {
     max: 1,
   });
@@ -762,7 +772,7 @@ function fsuSection(c: DiskCtx): void {
   const lsdir = join(c.dir, "lsdir");
   try {
     if (mk === null || dbg === null) {
-      for (const id of ["FSU get -r", "FSU put -r", "FSU ls -l"])
+      for (const id of ["FSU get -r", "FSU put -r", "FSU mkfs -d", "FSU ls -l"])
         rows.na(id, "e2fsprogs (mke2fs, debugfs) missing");
       return;
     }
@@ -805,7 +815,9 @@ function fsuSection(c: DiskCtx): void {
         img2,
         `${Math.floor(imgBytes / KiB)}k`,
       ];
-      rows.base("FSU put -r", timedSpawn([mk, ...args], "mke2fs -d"), true);
+      const mke2fsD = timedSpawn([mk, ...args], "mke2fs -d");
+      rows.base("FSU put -r", mke2fsD, true);
+      rows.base("FSU mkfs -d", mke2fsD, true);
       fs.rmSync(img2, { force: true });
       if ("missing" in fsu) continue;
       // fsu
@@ -838,6 +850,32 @@ function fsuSection(c: DiskCtx): void {
         rows.na("FSU put -r", errText(e));
       }
       fs.rmSync(img3, { force: true });
+      const img4 = join(c.dir, "fsumkfs.img");
+      try {
+        rows.ours(
+          "FSU mkfs -d",
+          timedSpawn(
+            [
+              ...fsu.argv,
+              "mkfs",
+              "-t",
+              "ext2",
+              "-b",
+              "4096",
+              "-s",
+              `${Math.floor(imgBytes / KiB)}k`,
+              "-d",
+              tree,
+              img4,
+            ],
+            "fsu mkfs -d",
+          ),
+          true,
+        );
+      } catch (e) {
+        rows.na("FSU mkfs -d", errText(e));
+      }
+      fs.rmSync(img4, { force: true });
       try {
         rows.ours(
           "FSU ls -l",
@@ -849,7 +887,8 @@ function fsuSection(c: DiskCtx): void {
       }
     }
     if ("missing" in fsu)
-      for (const id of ["FSU get -r", "FSU put -r", "FSU ls -l"]) rows.na(id, fsu.missing);
+      for (const id of ["FSU get -r", "FSU put -r", "FSU mkfs -d", "FSU ls -l"])
+        rows.na(id, fsu.missing);
     c.notes.add(
       `fsu: each command timed as a whole process (start included), ext2 images by mke2fs -d in ${c.dir.startsWith("/dev/shm") ? "/dev/shm" : c.dir}`,
     );
