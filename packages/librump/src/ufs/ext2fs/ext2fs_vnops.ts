@@ -157,6 +157,7 @@ import {
   e2fs_direct_write,
   e2fs_mode_to_ft,
   EXT2_APPEND,
+  EXT2_EXTENTS,
   EXT2_FT_DIR,
   EXT2_IFDIR,
   EXT2_IFMT,
@@ -183,14 +184,18 @@ import {
 } from "./ext2fs_extern.js";
 import {
   ext2fs_eadrop,
+  ext2fs_file_uninline,
   ext2fs_itimes,
+  ext2fs_maxsize,
   ext2fs_setlargefile,
   ext2fs_truncate,
   ext2fs_update,
   ext2fs_balloc,
 } from "./ext2fs_inode.js";
+import { ext2fs_dirtail_init } from "./ext2fs_csum.js";
 import {
   ext2fs_checkpath,
+  ext2fs_dirblk_dirty,
   ext2fs_dirempty,
   ext2fs_direnter,
   ext2fs_dirlookup,
@@ -431,7 +436,14 @@ export function ext2fs_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_c
   const fs = ump.um_e2fs;
   const size = ip.i_din.e2di_size;
   if (uio.uio_offset >= size) return 0;
-  if (uio.uio_offset > fs.e2fs_maxfilesize) return EFBIG;
+  if (ip.i_inline !== null) {
+    // inline data: the bytes came with the inode
+    const n = Math.min(uio.uio_resid, size - uio.uio_offset);
+    uiomove(ip.i_inline, uio.uio_offset, n, uio);
+    if ((vp.v_mount!.mnt_flag & (MNT_NOATIME | MNT_RDONLY)) === 0) ip.i_flag |= IN_ACCESS;
+    return 0;
+  }
+  if (uio.uio_offset > ext2fs_maxsize(ip)) return EFBIG;
   const bsize = fs.e2fs_bsize;
   const maxrun = Math.max(1, Math.floor(MAXPHYS / bsize));
   const bnp = ump.um_bn;
@@ -497,9 +509,13 @@ export function ext2fs_write(vp: Vnode, uio: Uio, ioflag: number, cred: Kauth_cr
   if (uio.uio_resid === 0) return 0;
   const ump = ip.i_ump;
   const fs = ump.um_e2fs;
-  if (uio.uio_offset + uio.uio_resid > ump.um_maxfilesize) return EFBIG;
+  if (uio.uio_offset + uio.uio_resid > ext2fs_maxsize(ip)) return EFBIG;
   const bsize = fs.e2fs_bsize;
   const bpp = ump.um_wbpp;
+  if (ip.i_inline !== null) {
+    const e = ext2fs_file_uninline(ip, cred);
+    if (e !== 0) return e;
+  }
   const resid = uio.uio_resid;
   const clblocks = Math.floor(MAXPHYS / bsize);
   let error = 0;
@@ -595,6 +611,10 @@ export function ext2fs_readlink(vp: Vnode, uio: Uio, _cred: Kauth_cred): number 
     uiomove(ip.i_shortlink, 0, ip.i_shortlink.length, uio);
     return 0;
   }
+  if (ip.i_inline !== null) {
+    uiomove(ip.i_inline, 0, ip.i_inline.length, uio);
+    return 0;
+  }
   if (size >= EXT2FS_MAXPATHLEN || size > fs.e2fs_bsize)
     return ext2fs_corrupt(ump, `symlink inode ${ip.i_number}: length ${size}`);
   const bn = { v: 0 };
@@ -677,8 +697,10 @@ function ext2fs_freeinode(vp: Vnode, ip: E2Inode): void {
   ext2fs_dirhash_free(ip);
   if (t === VREG || t === VDIR || (t === VLNK && ip.i_shortlink === null))
     ext2fs_truncate(ip, 0, null);
-  din.e2di_blocks.fill(0);
+  // an extent-mapped inode keeps its (now empty) root, as Linux leaves it
+  if ((din.e2di_flags & EXT2_EXTENTS) === 0) din.e2di_blocks.fill(0);
   ip.i_shortlink = null;
+  ip.i_inline = null;
   ext2fs_eadrop(ip);
   const isdir = (din.e2di_mode & EXT2_IFMT) === EXT2_IFDIR;
   din.e2di_size = 0;
@@ -752,10 +774,12 @@ function ext2fs_makeinode(
     if (error === 0) {
       const buf = bpp.v!.b_data;
       const bsize = fs.e2fs_bsize;
+      const end = ump.um_dirblksiz;
       buf.fill(0, 0, bsize);
       e2fs_direct_write(buf, 0, ump.um_ftype, ip.i_number, 12, EXT2_FT_DIR, ".");
-      e2fs_direct_write(buf, 12, ump.um_ftype, dp.i_number, bsize - 12, EXT2_FT_DIR, "..");
-      e2_bdwrite(bpp.v!);
+      e2fs_direct_write(buf, 12, ump.um_ftype, dp.i_number, end - 12, EXT2_FT_DIR, "..");
+      if (end < bsize) ext2fs_dirtail_init(buf, bsize);
+      ext2fs_dirblk_dirty(ip, bpp.v!);
       bpp.v = null;
       din.e2di_size = bsize;
       vp.v_size = bsize;
@@ -766,6 +790,9 @@ function ext2fs_makeinode(
     else if (n < EXT2_MAXSYMLINKLEN) {
       const area = new Uint8Array(EXT2_MAXSYMLINKLEN);
       for (let i = 0; i < n; i++) area[i] = target.charCodeAt(i) & 0xff;
+      // a fast symlink's target is its i_block: not an extent root
+      din.e2di_flags &= ~EXT2_EXTENTS;
+      ip.i_ext = null;
       for (let i = 0; i < EXT2_N_BLOCKS; i++) din.e2di_blocks[i] = e2_rd32(area, i * 4);
       ip.i_shortlink = area.slice(0, n);
       din.e2di_size = n;
