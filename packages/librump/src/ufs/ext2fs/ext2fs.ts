@@ -1205,18 +1205,15 @@ export function e2fs_mode_to_ft(mode: number): number {
 }
 
 /**
- * What a read-write mount implements: incompat filetype only (flex_bg
- * stays read-only), ro_compat sparse_super and large_file. null when the
- * file system may be written, else why not (naming the features).
+ * What a read-write mount keeps valid: every feature the read path knows
+ * (ext4's included) except the journal's recovery, and the compatible
+ * features a writer may ignore or keeps (sparse_super2 moves the backups,
+ * which e2fs_cg_has_sb follows). The others (the orphan file and fast
+ * commits need their own upkeep, exclude bitmaps and lazy groups change
+ * the group layout, quota files would go stale) keep the mount read-only.
  */
-export const EXT2F_INCOMPAT_SUPP_RW = EXT2F_INCOMPAT_FTYPE;
-export const EXT2F_ROCOMPAT_SUPP_RW = EXT2F_ROCOMPAT_SPARSESUPER | EXT2F_ROCOMPAT_LARGEFILE;
-/**
- * Compatible features a writer may ignore; the others (sparse_super2
- * moves the backups, the orphan file and fast commits need their own
- * upkeep, exclude bitmaps and lazy groups change the group layout) keep
- * the mount read-only.
- */
+export const EXT2F_INCOMPAT_SUPP_RW = EXT2F_INCOMPAT_SUPP_RO;
+export const EXT2F_ROCOMPAT_SUPP_RW = EXT2F_ROCOMPAT_SUPP;
 export const EXT2F_COMPAT_SUPP_RW =
   EXT2F_COMPAT_PREALLOC |
   EXT2F_COMPAT_IMAGIC |
@@ -1224,14 +1221,18 @@ export const EXT2F_COMPAT_SUPP_RW =
   EXT2F_COMPAT_EXT_ATTR |
   EXT2F_COMPAT_RESIZE |
   EXT2F_COMPAT_DIR_INDEX |
+  EXT2F_COMPAT_SPARSESUPER2 |
   EXT2F_COMPAT_STABLE_INODES;
+/**
+ * May a file system with these features be written? null, or why not
+ * (naming them). A pending orphan list is the mount's to process
+ * (ext2fs_orphan_cleanup), not a reason.
+ */
 export function ext2fs_rw_check(s: Ext2Fs): string | null {
   if (s.e2fs_rev < E2FS_REV1) return null;
   const compat = s.e2fs_features_compat & ~EXT2F_COMPAT_SUPP_RW;
   if (compat !== 0)
     return `compatible features supported read-only only: ${e2fs_compat_names(compat).join(" ")}`;
-  if (s.e2fs_last_orphan !== 0)
-    return `orphan inodes (from inode ${s.e2fs_last_orphan}) wait for e2fsck`;
   const inc = s.e2fs_features_incompat & ~(EXT2F_INCOMPAT_SUPP_RW | EXT2F_INCOMPAT_RECOVER);
   if (inc !== 0)
     return `incompatible features supported read-only only: ${e2fs_incompat_names(inc).join(" ")}`;

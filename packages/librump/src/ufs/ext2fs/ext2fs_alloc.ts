@@ -344,7 +344,9 @@ export function ext2fs_alloc(
   if (fs.e2fs_fbcount === 0) return ENOSPC;
   if (cred !== null && cred.cr_euid !== 0 && fs.e2fs_fbcount <= fs.e2fs_rbcount) return ENOSPC;
   const ncg = fs.e2fs_ncg;
-  if (!(bpref >= fs.e2fs_first_dblock && bpref < fs.e2fs_bcount)) bpref = ext2fs_inode_goal(ip);
+  // 0 is "no preference" (block 0 is a real block with 4 KiB blocks)
+  if (!(bpref > 0 && bpref >= fs.e2fs_first_dblock && bpref < fs.e2fs_bcount))
+    bpref = ext2fs_inode_goal(ip);
   const g0 = e2_dtog(fs, bpref);
   for (let n = 0; n < ncg; n++) {
     const g = (g0 + n) % ncg;

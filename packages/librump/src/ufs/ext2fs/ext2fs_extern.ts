@@ -53,6 +53,10 @@ export class E2Inode {
   i_runbn = 0;
   /** written since the last close (ext2fs_close writes the last cluster behind) */
   i_wrote = false;
+  /** on the orphan list (ext2fs_orphan.ts): no names left, still open */
+  i_orphan = false;
+  /** dir_nlink: the exact number of subdirectories of a directory whose count is 1 (-1: not known) */
+  i_nsubdir = -1;
   /**
    * An extent-mapped inode's i_block as bytes (ext2fs_extents.ts keeps it
    * and e2di_blocks in step); null until first used.
@@ -118,6 +122,10 @@ export class Ext2Mount {
   um_dirblksiz = 0;
   /** the inode ext2fs_valloc just took had never been used (its table bytes may be garbage) */
   um_ifresh = false;
+  /** the orphan list in memory, head first (ext2fs_orphan.ts) */
+  readonly um_orphans: E2Inode[] = [];
+  /** processing a crashed system's orphan list: inodes without links load */
+  um_orphanscan = false;
   /** ext2fs_dirblk_read's answer: the block's bytes and where its entries end */
   um_dirdata: Uint8Array = new Uint8Array(0);
   um_dirend = 0;

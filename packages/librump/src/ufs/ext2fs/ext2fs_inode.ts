@@ -420,9 +420,16 @@ function indirtrunc(
 /**
  * ext2fs_truncate: set the length of `ip`. Growing leaves a hole; a fast
  * symlink may only be emptied; shrinking zeroes the rest of the last block
- * kept and frees every data and indirect block past it.
+ * kept and frees every data and indirect block past it. `force`: also
+ * when the length does not change (an orphan whose truncate a crash
+ * interrupted: blocks past its size go).
  */
-export function ext2fs_truncate(ip: E2Inode, length: number, _cred: Kauth_cred | null): number {
+export function ext2fs_truncate(
+  ip: E2Inode,
+  length: number,
+  _cred: Kauth_cred | null,
+  force = false,
+): number {
   const ump = ip.i_ump;
   const fs = ump.um_e2fs;
   const din = ip.i_din;
@@ -444,7 +451,7 @@ export function ext2fs_truncate(ip: E2Inode, length: number, _cred: Kauth_cred |
     ip.i_flag |= IN_CHANGE | IN_UPDATE;
     return 0;
   }
-  if (length >= osize) {
+  if (length > osize || (length === osize && !force)) {
     if (length > osize) {
       din.e2di_size = length;
       if (vp !== null) vp.v_size = length;

@@ -88,6 +88,7 @@ import {
   EXT2_IFSOCK,
   EXT2_MAXNAMLEN,
   EXT2F_COMPAT_DIR_INDEX,
+  EXT2F_ROCOMPAT_DIR_NLINK,
 } from "./ext2fs.js";
 import {
   E2DirCsum,
@@ -773,6 +774,14 @@ function ext2fs_dropindex(dp: E2Inode): number {
   }
   dp.i_din.e2di_flags &= ~EXT2_INDEX;
   dp.i_flag |= IN_CHANGE;
+  // a count of 1 was fine in an indexed directory; now it must be exact if it can
+  if (dp.i_din.e2di_nlink === 1 && has_dir_nlink(ump) && dp.i_nsubdir < 0) {
+    const n = { v: 0 };
+    const error = ext2fs_dir_countsubdirs(dp, n);
+    if (error !== 0) return error;
+    if (n.v + 2 <= EXT2FS_LINK_MAX) dp.i_din.e2di_nlink = n.v + 2;
+    else dp.i_nsubdir = n.v;
+  }
   return 0;
 }
 
@@ -812,9 +821,10 @@ export function ext2fs_direnter(
   if (error !== 0) return error;
   const size = dp.i_din.e2di_size;
   const nblk = Math.ceil(size / bsize);
+  // the blocks below i_diroff had no room at the last insertion (a removal
+  // there lowers it): a growing directory is not rescanned from its start
   const first = dp.i_diroff < nblk ? dp.i_diroff : 0;
-  for (let n = 0; n < nblk; n++) {
-    const lbn = (first + n) % nblk;
+  for (let lbn = first; lbn < nblk; lbn++) {
     error = ext2fs_dirblk_read(dp, lbn, bpp);
     if (error !== 0) return error;
     const bp = bpp.v!;
@@ -999,6 +1009,109 @@ export function ext2fs_dirrewrite(dp: E2Inode, name: string, ino: number, type: 
   dp.i_flag |= IN_CHANGE | IN_UPDATE;
   dirhash_set(dp, name, ino);
   return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* directory link counts (dir_nlink)                                        */
+
+/** EXT2FS_LINK_MAX: the most links an inode (and a directory's count of subdirectories + 2) may have */
+export const EXT2FS_LINK_MAX = 65000;
+
+function has_dir_nlink(ump: Ext2Mount): boolean {
+  const fs = ump.um_e2fs;
+  return fs.e2fs_rev >= 1 && (fs.e2fs_features_rocompat & EXT2F_ROCOMPAT_DIR_NLINK) !== 0;
+}
+
+/** Count the subdirectories of `dp` (every entry but "." and ".." that is a directory). */
+function ext2fs_dir_countsubdirs(dp: E2Inode, n: Out<number>): number {
+  const ump = dp.i_ump;
+  const bsize = ump.um_e2fs.e2fs_bsize;
+  const d = ump.um_direct;
+  const bpp = ump.um_bpp;
+  const inos: number[] = [];
+  n.v = 0;
+  const nblk = ext2fs_dirnblk(dp);
+  for (let lbn = 0; lbn < nblk; lbn++) {
+    const error = ext2fs_dirblk_read(dp, lbn, bpp);
+    if (error !== 0) return error;
+    const bp = bpp.v;
+    bpp.v = null;
+    const buf = ump.um_dirdata;
+    const end = ump.um_dirend;
+    for (let off = 0; off < end; off += d.e2d_reclen) {
+      e2fs_direct_parse(buf, off, ump.um_ftype, bsize, d);
+      if (d.e2d_ino === 0) continue;
+      const nl = d.e2d_namlen;
+      if (buf[off + 8] === 0x2e && (nl === 1 || (nl === 2 && buf[off + 9] === 0x2e))) continue;
+      if (ump.um_ftype) {
+        if (d.e2d_type === EXT2_FT_DIR) n.v++;
+      } else inos.push(d.e2d_ino);
+    }
+    if (bp !== null) brelse(bp, 0);
+  }
+  for (const ino of inos) if (ext2fs_ino_dtype(ump, ino) === DT_DIR) n.v++;
+  return 0;
+}
+
+/**
+ * May `dp` get another subdirectory? Without dir_nlink not past
+ * EXT2FS_LINK_MAX links; with it always (its count then stays 1, "many").
+ */
+export function ext2fs_dirnlink_full(dp: E2Inode): boolean {
+  return !has_dir_nlink(dp.i_ump) && dp.i_din.e2di_nlink >= EXT2FS_LINK_MAX;
+}
+
+/**
+ * `dp` gets a subdirectory: one more link, or with dir_nlink past
+ * EXT2FS_LINK_MAX the count 1 ("too many to count", as Linux sets it);
+ * the exact number is kept in memory while known.
+ */
+export function ext2fs_dirnlink_inc(dp: E2Inode): void {
+  const din = dp.i_din;
+  const n = din.e2di_nlink;
+  if (n === 1 && has_dir_nlink(dp.i_ump)) {
+    if (dp.i_nsubdir >= 0) dp.i_nsubdir++;
+  } else if (n + 1 > EXT2FS_LINK_MAX && has_dir_nlink(dp.i_ump)) {
+    dp.i_nsubdir = n - 1;
+    din.e2di_nlink = 1;
+  } else {
+    din.e2di_nlink = n + 1;
+  }
+  dp.i_flag |= IN_CHANGE;
+}
+
+/**
+ * Before an operation that may take a subdirectory from `dp`: a count of
+ * 1 under dir_nlink ("many") gets its exact number of subdirectories
+ * counted once (then kept in memory), so that ext2fs_dirnlink_dec can
+ * make the count exact again when they fit.
+ */
+export function ext2fs_dirnlink_prepare(dp: E2Inode): number {
+  if (dp.i_din.e2di_nlink !== 1 || !has_dir_nlink(dp.i_ump) || dp.i_nsubdir >= 0) return 0;
+  const n = { v: 0 };
+  const error = ext2fs_dir_countsubdirs(dp, n);
+  if (error === 0) dp.i_nsubdir = n.v;
+  return error;
+}
+
+/**
+ * `dp` loses a subdirectory. A count of 1 under dir_nlink is made exact
+ * again once the subdirectories fit (e2fsck accepts 1 for fewer than
+ * EXT2FS_LINK_MAX only in an indexed directory, and our insertions drop
+ * the index); ext2fs_dirnlink_prepare counted them first.
+ */
+export function ext2fs_dirnlink_dec(dp: E2Inode): void {
+  const din = dp.i_din;
+  if (din.e2di_nlink === 1 && has_dir_nlink(dp.i_ump)) {
+    if (dp.i_nsubdir > 0) dp.i_nsubdir--;
+    if (dp.i_nsubdir >= 0 && dp.i_nsubdir + 2 <= EXT2FS_LINK_MAX) {
+      din.e2di_nlink = dp.i_nsubdir + 2;
+      dp.i_nsubdir = -1;
+    }
+  } else if (din.e2di_nlink > 0) {
+    din.e2di_nlink--;
+  }
+  dp.i_flag |= IN_CHANGE;
 }
 
 /** ext2fs_dirempty: does directory `ip` hold nothing but "." and ".."? */

@@ -103,6 +103,7 @@ import {
   ext2fs_sb_csum_verify,
 } from "./ext2fs_csum.js";
 import { ext4_ext_check_root } from "./ext2fs_extents.js";
+import { ext2fs_orphan_cleanup } from "./ext2fs_orphan.js";
 import { ext2fs_inline_load } from "./ext2fs_inline.js";
 import {
   E2Inode,
@@ -176,6 +177,7 @@ export function ext2fs_mount(mp: Mount, _path: string, data: unknown, _dataLen: 
       if (error !== 0) return error;
       ump.um_ronly = false;
       error = ext2fs_markdirty(ump);
+      if (error === 0) error = ext2fs_orphan_cleanup(ump);
       if (error !== 0) return error;
     }
     return 0;
@@ -363,6 +365,7 @@ function ext2fs_mountfs(
   }
   if (!ronly) {
     error = ext2fs_markdirty(ump);
+    if (error === 0) error = ext2fs_orphan_cleanup(ump);
     if (error !== 0) {
       vflush(mp, null, true);
       mp.mnt_data = null;
@@ -636,7 +639,7 @@ export function ext2fs_loadvnode(mp: Mount, vp: Vnode, key: number): number {
   const ip = new E2Inode(ump, key, vp);
   const din: Ext2Dinode = ip.i_din;
   e2fs_dinode_parse(bp.b_data, off, fs, din);
-  if (din.e2di_mode === 0 || din.e2di_nlink === 0) {
+  if (din.e2di_mode === 0 || (din.e2di_nlink === 0 && !ump.um_orphanscan)) {
     brelse(bp, 0);
     return ENOENT;
   }
