@@ -40,7 +40,8 @@ import {
   snapshot,
   writeFile,
 } from "./helpers/ext2fs_workload.js";
-import { e2fsckIndex, mkfsExt4, mkfsExt4Missing } from "./helpers/ext4_images.js";
+import { e2fsckIndex, fileBlockDev, mkfsExt4, mkfsExt4Missing } from "./helpers/ext4_images.js";
+import { newfs_ext2fs } from "../src/ufs/ext2fs/ext2fs_newfs.js";
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -55,6 +56,12 @@ const SPECS: { name: string; args: string[]; size: string }[] = [
   { name: "no-csum", args: ["-b", "4096", "-g", "8192", "-O", "^metadata_csum"], size: "128M" },
   { name: "no-64bit", args: ["-b", "4096", "-g", "8192", "-O", "^64bit"], size: "128M" },
   { name: "1k", args: ["-b", "1024"], size: "64M" },
+];
+
+/** Images made by our own newfs_ext2fs -t ext4 (1 KiB and 4 KiB blocks). */
+const NEWFS: { name: string; bytes: number }[] = [
+  { name: "newfs-1k", bytes: 64 << 20 },
+  { name: "newfs-4k", bytes: 600 << 20 },
 ];
 
 function buildSmallTree(root: string): void {
@@ -72,6 +79,16 @@ beforeAll(() => {
   const src = join(dir, "src");
   buildSmallTree(src);
   for (const s of SPECS) mkfsExt4(join(dir, `${s.name}.img`), src, s.args, s.size);
+  for (const n of NEWFS) {
+    const dev = fileBlockDev(join(dir, `${n.name}.img`), n.bytes);
+    const why = { v: "" };
+    try {
+      if (newfs_ext2fs(dev, { type: "ext4", time: 1_700_000_000, seed: 99 }, why) !== 0)
+        throw new Error(`newfs ${n.name}: ${why.v}`);
+    } finally {
+      dev.close();
+    }
+  }
 }, 120_000);
 
 afterAll(() => {
@@ -120,18 +137,21 @@ function bfree(sys: RumpSyscalls): number {
 
 const d = missing === null ? describe : describe.skip;
 
-d.each(SPECS.map((s) => s.name))("ext4 read-write on mkfs.ext4 %s", (name) => {
-  it("seeded random workload: e2fsck -fn clean, a fresh kernel and debugfs agree", () => {
-    const image = copyOf(name);
-    const t = mountAt(image);
-    const shadow = runE2Workload(t.sys, 4242 + name.length, 400, 3);
-    unmountAndCheck(t, image);
-    const t2 = mountAt(image, MNT_RDONLY);
-    expect(snapshot(t2.sys, "/mnt/w")).toEqual(shadow);
-    t2.sys.rump_sys_unmount("/mnt", 0);
-    expect(debugfsTree(image, shadow, dir)).toEqual(attrsOf(shadow));
-  }, 120_000);
-});
+d.each([...SPECS.map((s) => s.name), ...NEWFS.map((n) => n.name)])(
+  "ext4 read-write on %s",
+  (name) => {
+    it("seeded random workload: e2fsck -fn clean, a fresh kernel and debugfs agree", () => {
+      const image = copyOf(name);
+      const t = mountAt(image);
+      const shadow = runE2Workload(t.sys, 4242 + name.length, 400, 3);
+      unmountAndCheck(t, image);
+      const t2 = mountAt(image, MNT_RDONLY);
+      expect(snapshot(t2.sys, "/mnt/w")).toEqual(shadow);
+      t2.sys.rump_sys_unmount("/mnt", 0);
+      expect(debugfsTree(image, shadow, dir)).toEqual(attrsOf(shadow));
+    }, 120_000);
+  },
+);
 
 /** `debugfs [-w] -R cmd image`'s output. */
 function debugfs(image: string, cmd: string, write = false): string {

@@ -71,7 +71,12 @@ export interface MkdiskResult {
 
 const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
-const DEFAULT_TYPE: Record<string, string> = { ffs: "netbsd-ffs", ext2: "linux", none: "linux" };
+const DEFAULT_TYPE: Record<string, string> = {
+  ffs: "netbsd-ffs",
+  ext2: "linux",
+  ext4: "linux",
+  none: "linux",
+};
 
 /** 16 bytes for an id: from the inputs when reproducible, else random. */
 function idBytes(epoch: number | undefined, what: unknown[]): Buffer {
@@ -94,7 +99,7 @@ export async function mkdisk(image: string, o: MkdiskOptions): Promise<MkdiskRes
     if (names.has(p.name)) throw bad(`two partitions named "${p.name}"`);
     names.add(p.name);
     if (p.dir !== undefined && fsOf(p) === "none")
-      throw bad(`partition "${p.name}": dir= needs fs= (ffs or ext2)`);
+      throw bad(`partition "${p.name}": dir= needs fs= (ffs, ext2 or ext4)`);
     if (
       p.size === "auto" ||
       (p.size === undefined && p.dir !== undefined && o.size === undefined)

@@ -7,7 +7,17 @@
  * the host tree.
  */
 import { execFileSync } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, utimesSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  utimesSync,
+  writeSync,
+} from "node:fs";
+import type { BlockDev } from "../../src/dev/blockdev.js";
 import { join } from "node:path";
 import { buildE2Tree, E2FSCK, e2pattern, type E2Expected } from "./ext2fs_images.js";
 
@@ -140,4 +150,16 @@ export function e2fsckIndex(image: string): void {
   } catch (e) {
     if ((e as { status?: number }).status !== 1) throw e;
   }
+}
+
+/** A BlockDev over a new sparse host file of `size` bytes (for sizes no test wants in memory). */
+export function fileBlockDev(path: string, size: number): BlockDev & { close(): void } {
+  const fd = openSync(path, "w+");
+  ftruncateSync(fd, size);
+  return {
+    size,
+    read: (off, buf) => readSync(fd, buf, 0, buf.length, off),
+    write: (off, buf) => writeSync(fd, buf, 0, buf.length, off),
+    close: () => closeSync(fd),
+  };
 }

@@ -508,12 +508,9 @@ export function ext2fs_features_check(s: Ext2Fs, ronly: boolean, notes: string[]
     notes.push(
       `read-only compatible features force read-only: ${e2fs_rocompat_names(ro).join(" ")}`,
     );
-  if (s.e2fs_features_compat & EXT2F_COMPAT_HAS_JOURNAL)
-    notes.push(
-      ronly
-        ? "has_journal: clean journal ignored (read-only)"
-        : "has_journal: clean journal; writes bypass it (as NetBSD's ext2fs does)",
-    );
+  // (a read-only mount never touches a clean journal: nothing to say)
+  if (s.e2fs_features_compat & EXT2F_COMPAT_HAS_JOURNAL && !ronly)
+    notes.push("has_journal: clean journal; writes bypass it (as NetBSD's ext2fs does)");
   if (ro !== 0 && !ronly) return "read-only compatible features need a read-only mount";
   return null;
 }

@@ -121,6 +121,39 @@ export function ext4_ext_init_root(words: Uint32Array): void {
   for (let i = 0; i < EXT2_N_BLOCKS; i++) words[i] = e2_rd32(b, i * 4);
 }
 
+/**
+ * Make `words` (an inode's i_block) the root of a tree mapping `exts`
+ * ([logical, length, physical], sorted, initialised): in the root when
+ * they fit, else in one leaf block `leaf` (at block `leafBlk`, `leafMax`
+ * entries; its checksum is the caller's) under a root of depth 1. For
+ * newfs, which lays out whole files at once.
+ */
+export function ext4_ext_mkroot(
+  words: Uint32Array,
+  exts: readonly (readonly [number, number, number])[],
+  leaf: Uint8Array | null = null,
+  leafBlk = 0,
+  leafMax = 0,
+): void {
+  const r = new Uint8Array(EXT2_N_BLOCKS * 4);
+  let node: Uint8Array = r;
+  if (exts.length > EXT4_EXT_ROOT_MAX) {
+    if (leaf === null || exts.length > leafMax)
+      throw new Error("ext4_ext_mkroot: no leaf for the extents");
+    eh_init(r, 0, EXT4_EXT_ROOT_MAX, 1);
+    ei_set(r, ent(0, 0), exts[0]![0], leafBlk);
+    e2_wr16(r, 2, 1);
+    leaf.fill(0);
+    eh_init(leaf, 0, leafMax, 0);
+    node = leaf;
+  } else {
+    eh_init(r, 0, EXT4_EXT_ROOT_MAX, 0);
+  }
+  exts.forEach(([l, n, p], i) => ee_set(node, ent(0, i), l, n, p, false));
+  e2_wr16(node, 2, exts.length);
+  for (let i = 0; i < EXT2_N_BLOCKS; i++) words[i] = e2_rd32(r, i * 4);
+}
+
 /* ------------------------------------------------------------------ checks */
 
 /**

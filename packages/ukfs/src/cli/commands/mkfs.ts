@@ -28,14 +28,19 @@ export const mkfs: Command = {
   name: "mkfs",
   summary: "make a file system (newfs), optionally filled from a host directory (-d)",
   usage:
-    "[-F] [-t ffs|ext2] [-s SIZE|auto] [-d DIR [--owner UID:GID] [--margin PCT]] [--timestamp SECS] [-O N] [-b BSIZE] [-f FSIZE] [-i BYTES] [-m PCT] [-L LABEL] [-B be|le] IMAGE",
+    "[-F] [-t ffs|ext2|ext4] [-s SIZE|auto] [-d DIR [--owner UID:GID] [--margin PCT]] [--timestamp SECS] [-O N] [-b BSIZE] [-f FSIZE] [-i BYTES] [-m PCT] [-L LABEL] [-B be|le] IMAGE",
   options: [
     {
       name: "F",
       help: "format even when IMAGE already holds a file system or partition table (as mke2fs -F)",
     },
     { name: "force", help: "the same as -F" },
-    { name: "t", value: true, arg: "TYPE", help: "ffs (default) or ext2" },
+    {
+      name: "t",
+      value: true,
+      arg: "TYPE",
+      help: "ffs (default), ext2, or ext4 (what Debian's mkfs.ext4 makes, with a journal)",
+    },
     {
       name: "s",
       value: true,
@@ -65,7 +70,7 @@ export const mkfs: Command = {
       name: "O",
       value: true,
       arg: "N",
-      help: "FFS: UFS1 or UFS2 (1|2, default 2); ext2: revision (0|1, default 1)",
+      help: "FFS: UFS1 or UFS2 (1|2, default 2); ext2: revision (0|1, default 1); not ext4",
     },
     { name: "b", value: true, arg: "BSIZE", help: "block size" },
     { name: "f", value: true, arg: "FSIZE", help: "FFS: fragment size" },
@@ -78,6 +83,7 @@ export const mkfs: Command = {
   examples: [
     ["fsu mkfs -s 64m disk.img", "create a 64 MiB image file with an FFS (UFS2) on it"],
     ["fsu mkfs -O 1 -b 8192 -f 1024 -L boot disk.img%a%", "UFS1 in partition a"],
+    ["fsu mkfs -t ext4 -s 1g -L data linux.img", "a 1 GiB ext4 image, as mkfs.ext4 makes it"],
     [
       "SOURCE_DATE_EPOCH=1700000000 fsu mkfs -t ext2 -d ./rootfs --owner 0:0 root.img",
       "an ext2 image of ./rootfs, sized to fit, byte-identical on every run",
@@ -88,13 +94,14 @@ export const mkfs: Command = {
     "When the target already holds a file system (or, for a whole image, a partition table) mkfs names it and refuses, " +
     "unless -F is given or you answer y on a terminal. With -d and no -s a new image is sized to fit (-s auto). " +
     "With SOURCE_DATE_EPOCH (or --timestamp) the image is reproducible: file times later than it are clamped to it, " +
-    "every time the file system stamps and every id (UUID, generation numbers) derive from it, entries go in name order.",
+    "every time the file system stamps and every id (UUID, generation numbers) derive from it, entries go in name order; " +
+    "without it ext4 takes its UUID and hash seed from the host's random source.",
   async run(ctx) {
     const spec = ctx.operands[0]!;
     const t = ctx.value("t") ?? "ffs";
-    if (t !== "ffs" && t !== "ext2" && t !== "ext2fs")
-      throw ctx.usage(`-t must be ffs or ext2, not "${t}"`);
-    const type: MakefsType = t === "ffs" ? "ffs" : "ext2";
+    if (t !== "ffs" && t !== "ext2" && t !== "ext2fs" && t !== "ext4")
+      throw ctx.usage(`-t must be ffs, ext2 or ext4, not "${t}"`);
+    const type: MakefsType = t === "ffs" ? "ffs" : t === "ext4" ? "ext4" : "ext2";
     const dir = ctx.value("d");
     const num = (o: string): number | undefined => {
       const v = ctx.value(o);
@@ -148,6 +155,8 @@ export const mkfs: Command = {
       throw ctx.usage("-O must be 1 or 2");
     if (type === "ext2" && version !== undefined && version !== 0 && version !== 1)
       throw ctx.usage("ext2: -O must be 0 or 1");
+    if (type === "ext4" && version !== undefined)
+      throw ctx.usage("ext4: -O does not apply (ext4 is revision 1)");
     const bo = ctx.value("B");
     if (bo !== undefined && bo !== "be" && bo !== "le") throw ctx.usage("-B must be be or le");
     const params: NewfsParams = { type };
