@@ -70,6 +70,10 @@ export interface Region {
   kind: string;
   off: number;
   len: number;
+  /** ext4: the inode a per-inode structure belongs to (its checksum seed) */
+  ino?: number;
+  /** ext4: the group of a bitmap */
+  grp?: number;
 }
 
 export interface ImageMap {
@@ -86,6 +90,12 @@ export interface ImageMap {
   ptrSize: number;
   /** indices of the 64 KiB pages that are not all zero */
   pages: number[];
+  /**
+   * Checksummed formats: recompute the checksums of the `touched`
+   * structures in the damaged image `b`, returning the ranges rewritten
+   * (so that damage reaches the parsers behind the checksums).
+   */
+  fixup?: (b: Uint8Array, touched: Region[]) => [number, number][];
 }
 
 /** Indices of the 64 KiB pages of `img` holding a non-zero byte. */

@@ -17,7 +17,7 @@ import { Worker } from "node:worker_threads";
 
 export interface FuzzJob {
   /** "selftest": cases that hang or exhaust the heap on purpose (the runner's test) */
-  type: "ffs" | "ext2fs" | "selftest";
+  type: "ffs" | "ext2fs" | "ext4" | "selftest";
   /** base images (ext2: made by mke2fs; FFS: by makefs, or none: the worker makes its own with newfs) */
   images: { name: string; bytes: Uint8Array }[];
   seeds: number[];

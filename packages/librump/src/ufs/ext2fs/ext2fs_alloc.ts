@@ -287,7 +287,10 @@ function alloccg(ump: Ext2Mount, g: number, pref: number): number {
   const map = bp.b_data;
   const start = fs.e2fs_first_dblock + g * fs.e2fs_bpg;
   const nbits = e2_cg_nblocks(fs, g);
-  const at = pref >= start && pref < start + nbits ? pref - start : 0;
+  // without a preference here: from the lowest bit that may be free (a
+  // group filling up is not rescanned from its start for every block)
+  const hint = ump.um_bhint[g]!;
+  const at = pref >= start && pref < start + nbits ? pref - start : hint;
   const i = findClear(map, nbits, at);
   if (i < 0) {
     brelse(bp, 0);
@@ -303,6 +306,7 @@ function alloccg(ump: Ext2Mount, g: number, pref: number): number {
   }
   map[i >>> 3]! |= 1 << (i & 7);
   e2_bdwrite(bp);
+  if (i === hint) ump.um_bhint[g] = i + 1;
   gd.ext2bgd_nbfree--;
   fs.e2fs_fbcount--;
   ump.um_bbdirty[g] = 1;
@@ -412,6 +416,7 @@ export function ext2fs_blkfree_run(ump: Ext2Mount, bn: number, n: number, inum: 
         return ext2fs_corrupt(ump, `inode ${inum}: freeing free block ${x}`);
       }
       map[i >>> 3]! &= ~(1 << (i & 7));
+      if (i < ump.um_bhint[g]!) ump.um_bhint[g] = i;
       binvalblk(devvp, e2_fsbtodb(ump, x));
     }
     e2_bdwrite(bp);
@@ -481,9 +486,10 @@ function nodealloccg(ump: Ext2Mount, g: number, isdir: boolean): number {
   bpp.v = null;
   const map = bp.b_data;
   const ipg = fs.e2fs_ipg;
-  // the reserved inodes below first_ino are never handed out
+  // the reserved inodes below first_ino are never handed out; the search
+  // starts at the lowest that may be free
   const lo = Math.max(0, Math.min(fs.e2fs_first_ino - 1 - g * ipg, ipg));
-  const i = findClear(map, ipg, lo, lo);
+  const i = findClear(map, ipg, Math.max(lo, ump.um_ihint[g]!), lo);
   if (i < 0) {
     brelse(bp, 0);
     return -ext2fs_corrupt(
@@ -493,6 +499,7 @@ function nodealloccg(ump: Ext2Mount, g: number, isdir: boolean): number {
   }
   map[i >>> 3]! |= 1 << (i & 7);
   e2_bdwrite(bp);
+  ump.um_ihint[g] = i + 1;
   gd.ext2bgd_nifree--;
   if (isdir) gd.ext2bgd_ndirs++;
   ump.um_ifresh = false;
@@ -557,6 +564,7 @@ export function ext2fs_vfree(ump: Ext2Mount, ino: number, isdir: boolean): numbe
   }
   map[i >>> 3]! &= ~(1 << (i & 7));
   e2_bdwrite(bp);
+  if (i < ump.um_ihint[g]!) ump.um_ihint[g] = i;
   gd.ext2bgd_nifree++;
   if (isdir && gd.ext2bgd_ndirs > 0) gd.ext2bgd_ndirs--;
   fs.e2fs_ficount++;

@@ -118,6 +118,9 @@ export class Ext2Mount {
   /** groups whose block / inode bitmap changed since their checksums were last set */
   um_bbdirty: Uint8Array = new Uint8Array(0);
   um_ibdirty: Uint8Array = new Uint8Array(0);
+  /** per group: the lowest block / inode bit that may be clear (where searches start) */
+  um_bhint: Int32Array = new Int32Array(0);
+  um_ihint: Int32Array = new Int32Array(0);
   /** where the entries of a directory leaf block end (before a checksum tail) */
   um_dirblksiz = 0;
   /** the inode ext2fs_valloc just took had never been used (its table bytes may be garbage) */
@@ -147,6 +150,8 @@ export class Ext2Mount {
     if (um_e2fs.e2fs_rev >= 1 && um_e2fs.e2fs_features_rocompat & 0x0008 /* huge_file */)
       this.um_maxnblock = 2 ** 48 - 1;
     this.um_ibdirty = new Uint8Array(um_e2fs.e2fs_ncg);
+    this.um_bhint = new Int32Array(um_e2fs.e2fs_ncg);
+    this.um_ihint = new Int32Array(um_e2fs.e2fs_ncg);
     this.um_ftype = (um_e2fs.e2fs_features_incompat & 0x0002) !== 0 && um_e2fs.e2fs_rev >= 1;
     // revision 0 has no i_size_high: files stay below 2 GiB
     this.um_maxfilesize =
