@@ -287,10 +287,11 @@ function alloccg(ump: Ext2Mount, g: number, pref: number): number {
   const map = bp.b_data;
   const start = fs.e2fs_first_dblock + g * fs.e2fs_bpg;
   const nbits = e2_cg_nblocks(fs, g);
-  // without a preference here: from the lowest bit that may be free (a
-  // group filling up is not rescanned from its start for every block)
+  // every bit below the hint is in use: a search starts there at the
+  // earliest (a group filling up is not rescanned from its start for
+  // every block)
   const hint = ump.um_bhint[g]!;
-  const at = pref >= start && pref < start + nbits ? pref - start : hint;
+  const at = pref >= start && pref < start + nbits ? Math.max(pref - start, hint) : hint;
   const i = findClear(map, nbits, at);
   if (i < 0) {
     brelse(bp, 0);
