@@ -29,9 +29,7 @@ import {
   IFCHR,
   IFDIR,
   IFIFO,
-  IFLNK,
   IFMT,
-  IFREG,
   IFSOCK,
   NXADDR,
 } from "../ufs/dinode.js";
@@ -288,25 +286,14 @@ class Checker {
     const type = d.di_mode & IFMT;
     this.nlink[ino] = d.di_nlink;
     this.modes.set(ino, d.di_mode);
-    const blocks = type === IFREG || type === IFDIR || type === IFLNK;
+    // every type through the same check the kernel makes (devices: di_db[0] is the number)
+    const bad = dinode_check(d, fs.fs_size, fs.fs_maxsymlinklen, fs.fs_maxfilesize);
+    if (bad !== null) {
+      this.report(`inode ${ino}: ${bad}`);
+      this.state[ino] = BADSTATE;
+      return;
+    }
     const special = type === IFCHR || type === IFBLK || type === IFIFO || type === IFSOCK;
-    if (!blocks && !special) {
-      this.report(`inode ${ino}: bad file type 0${type.toString(8)}`);
-      this.state[ino] = BADSTATE;
-      return;
-    }
-    if (blocks) {
-      const bad = dinode_check(d, fs.fs_size, fs.fs_maxsymlinklen, fs.fs_maxfilesize);
-      if (bad !== null) {
-        this.report(`inode ${ino}: ${bad}`);
-        this.state[ino] = BADSTATE;
-        return;
-      }
-    } else if (d.di_nlink < 0) {
-      this.report(`inode ${ino}: bad link count ${d.di_nlink}`);
-      this.state[ino] = BADSTATE;
-      return;
-    }
     this.state[ino] = type === IFDIR ? DSTATE : FSTATE;
     if (type === IFDIR && d.di_size === 0) this.report(`directory ${ino} has size 0`);
     if (special || dinode_isshortlink(d, fs.fs_maxsymlinklen)) {

@@ -58,6 +58,8 @@ import {
   dinode_check,
   dinode_isshortlink,
   dinode_parse,
+  dinode_rdev,
+  dinode_set_rdev,
   dinode_shortlink_read,
   IFBLK,
   IFCHR,
@@ -518,7 +520,7 @@ export function ffs_loadvnode(mp: Mount, vp: Vnode, key: number): number {
   vp.v_size = din.di_size;
   if (type === VBLK || type === VCHR) {
     vp.v_op = ump.um_specop_p;
-    vp.v_rdev = din.di_db[0]! >>> 0;
+    vp.v_rdev = dinode_rdev(din);
     vp.v_size = 0;
   } else if (type === VFIFO) {
     vp.v_op = ump.um_fifoop_p;
@@ -621,9 +623,9 @@ function ffs_newvnode(
   vp.v_data = ip;
   vp.v_size = 0;
   if (type === VBLK || type === VCHR) {
-    const rdev = vap.va_rdev === VNOVAL ? 0 : vap.va_rdev;
-    din.di_db[0] = rdev | 0;
-    vp.v_rdev = rdev >>> 0;
+    const rdev = vap.va_rdev === VNOVAL ? 0 : vap.va_rdev >>> 0;
+    dinode_set_rdev(din, rdev, fs.ufs2);
+    vp.v_rdev = rdev;
     vp.v_op = ump.um_specop_p;
   } else if (type === VFIFO) {
     vp.v_op = ump.um_fifoop_p;
