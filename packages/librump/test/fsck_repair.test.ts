@@ -150,6 +150,14 @@ describe.skipIf(!HAVE)(`what an unclean shutdown leaves: -p and -y fix it${skipN
     expect(some(r, /marked clean/)).toBe(true);
   });
 
+  it("superblock totals out of range (the kernel refuses such a superblock): recounted", () => {
+    const fi = copy("ufs2-be-8k");
+    new DataView(fi.img.buffer).setBigInt64(fi.sblockloc + 1016, -5n, false); // fs_cstotal_nbfree
+    expect(fsck_ffs(memBlockDev(fi.img)).problems.join()).toMatch(/bad summary totals/);
+    const r = repaired(fi, "preen");
+    expect(r.fixed).toContain(`superblock at ${fi.sblockloc}: bad summary totals (salvaged)`);
+  });
+
   it("a lost file is reconnected into a new /lost+found, with its bytes", () => {
     const fi = copy("ufs1-le-4k");
     const e = fi.entries(2).find((x) => x.name === "f65537")!;

@@ -226,10 +226,13 @@ export class Checker {
       if (fs === null) continue;
       if (fs.ufs2 ? fs.fs_sblockloc !== loc : loc !== SBLOCK_UFS1) continue;
       const bad = ffs_superblock_check(fs);
-      if (bad !== null) {
+      // the totals are recounted by pass 5: the repair can use a superblock wrong only there
+      const totals = bad === "bad summary totals" && this.collect;
+      if (bad !== null && !totals) {
         why = `bad superblock at ${loc}: ${bad}`;
         continue;
       }
+      if (totals) this.find({ pass: 5, k: "maps", msg: `superblock at ${loc}: ${bad}` });
       this.fs = fs;
       if (fs.fs_size * fs.fs_fsize > this.dev.size) {
         this.report(
