@@ -67,8 +67,21 @@ function requireImage(s: ImageSpec): void {
 export const FSU_MEMLIMIT = 128 << 20;
 export const FSU_MEMLIMIT_READONLY = 32 << 20;
 
+/** What a command other than the copying ones wants of the kernel (fsu mount). */
+export interface FsuOpenOptions {
+  /** RUMP_MEMLIMIT unless the environment sets it */
+  memlimit?: number;
+  /** more MNT_* flags (MNT_ASYNC, MNT_NOATIME) */
+  mntflags?: number;
+}
+
 /** Mount the image: read-only unless `writable`. */
-export function openFsuImage(spec: string, writable: boolean, console: string[]): Ukfs {
+export function openFsuImage(
+  spec: string,
+  writable: boolean,
+  console: string[],
+  more: FsuOpenOptions = {},
+): Ukfs {
   const s = parseImageSpec(spec);
   requireImage(s);
   try {
@@ -77,8 +90,13 @@ export function openFsuImage(spec: string, writable: boolean, console: string[])
       // a bounded buffer cache keeps big copies in bounded memory (and faster); the
       // environment's RUMP_MEMLIMIT, if set, decides instead
       ...(process.env.RUMP_MEMLIMIT === undefined
-        ? { params: { RUMP_MEMLIMIT: writable ? FSU_MEMLIMIT : FSU_MEMLIMIT_READONLY } }
+        ? {
+            params: {
+              RUMP_MEMLIMIT: more.memlimit ?? (writable ? FSU_MEMLIMIT : FSU_MEMLIMIT_READONLY),
+            },
+          }
         : {}),
+      ...(more.mntflags !== undefined ? { mntflags: more.mntflags } : {}),
       ...(s.partName !== null ? { partition: s.partName } : {}),
       console: (line) => {
         console.push(line);
