@@ -2,8 +2,8 @@
 // requests handed to the JavaScript thread that owns the rump kernel.
 //
 // Threads (DESIGN.md, "p2k: FUSE threads meet a synchronous kernel"):
-//   - kThreads native threads each poll the /dev/fuse descriptor (made
-//     non-blocking) and a stop pipe, read one request with
+//   - kThreads native threads each wait (epoll, one woken per request) on
+//     the /dev/fuse descriptor (made non-blocking) and a stop pipe, read one request with
 //     fuse_session_receive_buf and let libfuse decode it into one of the
 //     Op* callbacks below. A callback never waits for the kernel: it copies
 //     the request into a Req (names, write data, the caller's uid/gid/pid
@@ -51,7 +51,7 @@
 #include <vector>
 
 #include <fcntl.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <spawn.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -703,21 +703,41 @@ void Session::Post(Req *r) {
 void Session::Run() {
   struct fuse_buf buf;
   std::memset(&buf, 0, sizeof buf);
-  while (!fuse_session_exited(se_)) {
-    struct pollfd p[2] = {{fd_, POLLIN, 0}, {stop_[0], POLLIN, 0}};
-    int n = poll(p, 2, -1);
+  // each thread waits in an epoll of its own; EPOLLEXCLUSIVE wakes one
+  // thread per request instead of all of them
+  int ep = epoll_create1(EPOLL_CLOEXEC);
+  bool ok = ep != -1;
+  if (ok) {
+    struct epoll_event ev;
+    std::memset(&ev, 0, sizeof ev);
+    ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+    ev.data.fd = fd_;
+    ok = epoll_ctl(ep, EPOLL_CTL_ADD, fd_, &ev) == 0;
+    ev.events = EPOLLIN;
+    ev.data.fd = stop_[0];
+    ok = ok && epoll_ctl(ep, EPOLL_CTL_ADD, stop_[0], &ev) == 0;
+  }
+  while (ok && !fuse_session_exited(se_)) {
+    struct epoll_event evs[2];
+    int n = epoll_wait(ep, evs, 2, -1);
     if (n < 0) {
       if (errno == EINTR) continue;
       break;
     }
-    if (p[1].revents != 0) break;
-    if (p[0].revents == 0) continue;
-    // another thread may have taken the request: EAGAIN, poll again
+    bool stop = false, ready = false;
+    for (int i = 0; i < n; i++) {
+      if (evs[i].data.fd == stop_[0]) stop = true;
+      else ready = true;
+    }
+    if (stop) break;
+    if (!ready) continue;
+    // another thread may have taken the request: EAGAIN, wait again
     int res = fuse_session_receive_buf(se_, &buf);
     if (res == -EINTR || res == -EAGAIN) continue;
     if (res <= 0) break;  // 0: unmounted (ENODEV), the session has exited
     fuse_session_process_buf(se_, &buf);
   }
+  if (ep != -1) close(ep);
   std::free(buf.mem);
   if (running_.fetch_sub(1) == 1) {
     Req *r = new Req();

@@ -363,6 +363,8 @@ export class P2kServer {
     const k = this.kernel;
     if (this.panicked !== null || k.dead !== null) {
       if (id !== 0) s.replyErr(id, HOST_EIO);
+      // the kernel died outside a request of ours (another user of it)
+      if (this.panicked === null) this.panic(k.dead!);
       return;
     }
     if (this.settings.opdump) this.dump(op, a, b);
