@@ -62,7 +62,7 @@
 
 extern char **environ;
 
-#define P2K_NATIVE_ABI 1
+#define P2K_NATIVE_ABI 2
 
 namespace {
 
@@ -203,6 +203,9 @@ class Session : public Napi::ObjectWrap<Session> {
   size_t scratchLen_ = 0;
   std::atomic<uint32_t> maxWrite_{0};
   std::atomic<uint32_t> maxRead_{0};
+  // set once POSIX locks have been granted: only then can a flush (close)
+  // have locks to release, so until then flush is answered here
+  std::atomic<bool> posixLocks_{false};
   bool closed_ = false;
 
  private:
@@ -222,6 +225,7 @@ class Session : public Napi::ObjectWrap<Session> {
   Napi::Value ReplyLock(const Napi::CallbackInfo &info);
   Napi::Value ReplyXattr(const Napi::CallbackInfo &info);
   Napi::Value Park(const Napi::CallbackInfo &info);
+  Napi::Value UsePosixLocks(const Napi::CallbackInfo &info);
 
   void Run();
   void Shutdown();
@@ -435,6 +439,11 @@ void OpWrite(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t
 }
 
 void OpFlush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi) {
+  // close(2) waits for this answer: without POSIX locks there is nothing to do
+  if (!Of(req)->posixLocks_.load(std::memory_order_acquire)) {
+    fuse_reply_err(req, 0);
+    return;
+  }
   Req *r = NewReq(req, OP_FLUSH, ino, false);
   SetFi(r, fi);
   SetOwner(r, 0, fi->lock_owner);
@@ -639,6 +648,7 @@ Napi::Function Session::Init(Napi::Env env) {
                          InstanceMethod("replyLock", &Session::ReplyLock),
                          InstanceMethod("replyXattr", &Session::ReplyXattr),
                          InstanceMethod("park", &Session::Park),
+                         InstanceMethod("usePosixLocks", &Session::UsePosixLocks),
                      });
 }
 
@@ -1071,6 +1081,13 @@ Napi::Value Session::Park(const Napi::CallbackInfo &info) {
   fuse_req_interrupt_func(r->req, OnInterrupt,
                           reinterpret_cast<void *>(static_cast<uintptr_t>(id)));
   return Napi::Number::New(info.Env(), 0);
+}
+
+// usePosixLocks(): a POSIX lock was granted; from now on flushes (which
+// release a process's locks at close) go to the dispatcher.
+Napi::Value Session::UsePosixLocks(const Napi::CallbackInfo &info) {
+  posixLocks_.store(true, std::memory_order_release);
+  return info.Env().Undefined();
 }
 
 // ---------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { ENXIO, RumpError } from "@rump/syscalls";
 
 /** Must equal P2K_NATIVE_ABI in native/p2k.cc. */
-const NATIVE_ABI = 1;
+const NATIVE_ABI = 2;
 const ADDON = "build/Release/p2k.node";
 const INSTALL =
   "install libfuse3 (Debian/Ubuntu: apt install fuse3 libfuse3-dev pkg-config) and rebuild with `pnpm --filter @rump/p2k build:native` (or reinstall @rump/p2k)";
@@ -177,6 +177,8 @@ export interface NativeSession {
   replyLock(id: number): number;
   replyXattr(id: number, size: number): number;
   park(id: number): number;
+  /** A POSIX lock was granted: flush (close) must reach the dispatcher from now on. */
+  usePosixLocks(): void;
 }
 
 export interface P2kAddon {

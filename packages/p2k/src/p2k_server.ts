@@ -1284,6 +1284,8 @@ export class P2kServer {
     fl: Flock,
     flags: number,
   ): void {
+    // before the answer: a close after it must find the flush going to the kernel
+    if (flags & F_POSIX && op === F_SETLK) s.usePosixLocks();
     const error = RUMP_VOP_ADVLOCK(vp, owner, op, fl, flags);
     if (error === EDEADLK && flags & F_WAIT && s.park(id) === 0) {
       this.parked.push({ id, file: f, vp, owner, op, fl, flags });
