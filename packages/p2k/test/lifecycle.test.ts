@@ -181,8 +181,9 @@ describe.skipIf(skip !== null)("mount lifecycle", () => {
   it.skipIf(nobodySkipReason() !== null)(
     "an unprivileged user mounts and unmounts with fsu",
     async (ctx) => {
-      const open = openDevFuse();
-      if ("why" in open) ctx.skip(open.why);
+      const opened = openDevFuse();
+      if ("why" in opened) return ctx.skip(opened.why);
+      const undo = opened.undo;
       try {
         const own = join(dir, "nobody");
         mkdirSync(own);
@@ -211,7 +212,7 @@ describe.skipIf(skip !== null)("mount lifecycle", () => {
         expect(mountType(mnt)).toBeNull();
         expect(e2fsck(img).ok).toBe(true);
       } finally {
-        open.undo();
+        undo();
       }
     },
   );
