@@ -19,6 +19,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, writeSync } from "node:fs";
 import { EBUSY, EIO, RumpError } from "@rump/syscalls";
+import { p2kAddon } from "./native.js";
 import { P2kMountError, type P2kMount } from "./serve.js";
 
 export interface MountCommand {
@@ -28,6 +29,8 @@ export interface MountCommand {
   foreground: boolean;
   /** the arguments (after node's) that run this command again in the foreground */
   respawnArgs: readonly string[];
+  /** cheap checks made before detaching, so that their errors come at once (mount point, image) */
+  check?(): void;
   /** mount (in the process that serves) */
   start(): P2kMount;
   /** wait for the end (default: the mount's `closed`); a panic rejects */
@@ -134,6 +137,10 @@ function detach(c: MountCommand): Promise<void> {
  */
 export async function runMountCommand(c: MountCommand): Promise<void> {
   const readyFd = process.env[READY_ENV] === undefined ? -1 : Number(process.env[READY_ENV]);
+  if (readyFd < 0) {
+    p2kAddon("mount");
+    c.check?.();
+  }
   if (!c.foreground && readyFd < 0) return detach(c);
   const log = c.log ?? ((l: string) => void process.stderr.write(l + "\n"));
   let m: P2kMount;

@@ -4,7 +4,7 @@
  * mount() for Node programs, and the rump_ffs / rump_ext2fs / rump_tmpfs
  * commands. See README.md.
  */
-export { mount, mountSync, P2K_MEMLIMIT } from "./mount.js";
+export { checkMountpoint, mount, mountSync, P2K_MEMLIMIT } from "./mount.js";
 export type { MountOptions } from "./mount.js";
 export { P2kMount, P2kMountError } from "./serve.js";
 export type { HostMountOptions, P2kSource } from "./serve.js";

@@ -45,7 +45,7 @@ function rng(seed: number): (n: number) => number {
   };
 }
 
-const OPS = 3000;
+const OPS = 2000;
 const FILES = 6;
 const MAX = 768 << 10;
 

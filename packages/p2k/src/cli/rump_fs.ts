@@ -11,10 +11,13 @@
  * Exit status: 0 mounted (or, in the foreground, served and unmounted
  * cleanly), 1 an error (one line on stderr), 2 bad usage.
  */
+import { existsSync } from "node:fs";
+import { resolve as hostResolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { RumpError } from "@rump/syscalls";
+import { ENOENT, RumpError } from "@rump/syscalls";
 import { ukfs_part_probe } from "@rump/ukfs";
 import { runMountCommand } from "../command.js";
+import { checkMountpoint } from "../mount.js";
 import {
   p2k_cancel,
   p2k_init,
@@ -185,6 +188,13 @@ export async function rumpFsMain(
       prog,
       foreground,
       respawnArgs: [script, "-f", ...argv],
+      check: () => {
+        checkMountpoint(node);
+        if (!tmpfs) {
+          const image = ukfs_part_probe(special).devpath;
+          if (!existsSync(image)) throw new RumpError(ENOENT, "open", hostResolve(image));
+        }
+      },
       start: () => {
         p2m = p2k_init(flags);
         try {

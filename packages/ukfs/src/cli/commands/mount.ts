@@ -3,8 +3,9 @@
  * FUSE, with @rump/p2k — an optional peer of this package, loaded only
  * here. Without it both commands say how to install it.
  */
+import { existsSync } from "node:fs";
 import { resolve as hostResolve } from "node:path";
-import { EOPNOTSUPP } from "@rump/syscalls";
+import { ENOENT, EOPNOTSUPP } from "@rump/syscalls";
 import type { Ukfs } from "../../api.js";
 import type { Command, Ctx } from "../context.js";
 import { FsuError } from "../errors.js";
@@ -23,8 +24,10 @@ interface P2kApi {
     prog: string;
     foreground: boolean;
     respawnArgs: readonly string[];
+    check?(): void;
     start(): unknown;
   }): Promise<void>;
+  checkMountpoint(mountpoint: string): string;
   p2kUnmount(mountpoint: string, options: { lazy?: boolean }): Promise<void>;
   p2kStatus(): { available: boolean; reason: string };
 }
@@ -108,6 +111,10 @@ export const mount: Command = {
         spec,
         mountpoint,
       ],
+      check() {
+        if (!existsSync(s.image)) throw new FsuError(ENOENT, "open", s.image, "no such image");
+        p2k.checkMountpoint(mountpoint);
+      },
       start() {
         const lines: string[] = [];
         const h = openFsuImage(spec, !readonly, lines, {
