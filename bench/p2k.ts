@@ -271,7 +271,7 @@ export async function p2kSection(c: DiskCtx): Promise<void> {
       if (keep) rows.base("P2K read/tmpfs", hostTmpfsRead(c.dir, bytes), true);
     }
     c.notes.add(
-      `P2K: ext2 images (mke2fs -b 4096) in ${c.dir.startsWith("/dev/shm") ? "/dev/shm" : c.dir}, each server on a fresh one; p2k is \`fsu mount -f\` (RUMP_MEMLIMIT 256 MiB), fuse2fs ${f2 ?? "missing"} with its defaults; the read drops the file's pages first (dd oflag=nocache), the tmpfs read does not need to`,
+      `P2K: ext2 images (mke2fs -b 4096) in ${c.dir.startsWith("/dev/shm") ? "/dev/shm" : c.dir}, each server on a fresh one; p2k is \`fsu mount -f\` (RUMP_MEMLIMIT 64 MiB), fuse2fs ${f2 ?? "missing"} with its defaults; the read drops the file's pages first (dd oflag=nocache), the tmpfs read does not need to`,
     );
   } finally {
     if (mountType(mnt) !== null) spawnSync("fusermount3", ["-u", "-z", mnt], { stdio: "ignore" });

@@ -52,7 +52,7 @@ export interface MountOptions {
   log?: (line: string) => void;
   /** an image's kernel console (default: stderr) */
   console?: ConsoleSink;
-  /** boot parameters of an image's private kernel (default RUMP_MEMLIMIT 256 MiB unless set in the environment) */
+  /** boot parameters of an image's private kernel (default RUMP_MEMLIMIT 64 MiB unless set in the environment) */
   params?: Record<string, string | number>;
   /**
    * close the handle when the mount ends (default: true for an image path,
@@ -61,8 +61,14 @@ export interface MountOptions {
   closeOnUnmount?: boolean;
 }
 
-/** The kernel memory of a served image: a buffer cache large enough to stream well, bounded. */
-export const P2K_MEMLIMIT = 256 << 20;
+/**
+ * The kernel memory of a served image. The host's page cache is the first
+ * cache in front of a mount, so the kernel's own stays small: a streaming
+ * reader or writer then recycles its buffers soon instead of filling fresh
+ * memory (which costs more than the copy), as p2k.c drops the kernel's
+ * cached pages when the host lets a vnode go.
+ */
+export const P2K_MEMLIMIT = 64 << 20;
 
 const stderrLog = (line: string): void => {
   process.stderr.write(line + "\n");

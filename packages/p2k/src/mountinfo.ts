@@ -6,6 +6,8 @@
 import { readFileSync } from "node:fs";
 
 export interface MountEntry {
+  /** the device ("0:39": major:minor, also the name of its backing_dev_info) */
+  dev: string;
   /** mount point (octal escapes undone) */
   mountpoint: string;
   /** the file-system type ("fuse.p2k.ffs") */
@@ -39,6 +41,7 @@ export function readMountinfo(): MountEntry[] {
     const right = line.slice(sep + 3).split(" ");
     if (left.length < 6 || right.length < 2) continue;
     out.push({
+      dev: left[2]!,
       mountpoint: unescape(left[4]!),
       options: left[5]!,
       fstype: right[0]!,

@@ -5,6 +5,7 @@
  * unmounted by anyone (umount, fusermount3 -u, `unmount()`), aborted, or
  * taken down by a kernel panic, each leaving no dead mount behind.
  */
+import { writeFileSync } from "node:fs";
 import { resolve as hostResolve } from "node:path";
 import { RUMP_RFCFDG, RumpPanic, type Lwp, type Vnode, type VnodeOut } from "@rump/librump";
 import { errtrans } from "@rump/rumpuser";
@@ -269,5 +270,25 @@ export function serve(fs: P2kSource, mountpoint: string, options: ServeOptions):
   live.add(m);
   hookExit();
   session.start();
+  raiseReadahead(mnt);
   return m;
+}
+
+/** Readahead of the mount, in KiB: one of FUSE's largest requests (1 MiB) instead of 128 KiB. */
+const READAHEAD_KB = 1024;
+
+/**
+ * A sequential reader gets 1 MiB requests instead of the default 128 KiB
+ * ones (a quarter of the round trips per byte), where the system lets us:
+ * the mount's backing_dev_info is root's to tune. Best effort.
+ */
+function raiseReadahead(mnt: string): void {
+  if (process.getuid?.() !== 0) return;
+  const dev = findMount(mnt)?.dev;
+  if (dev === undefined || !/^\d+:\d+$/.test(dev)) return;
+  try {
+    writeFileSync(`/sys/class/bdi/${dev}/read_ahead_kb`, String(READAHEAD_KB));
+  } catch {
+    // no sysfs, or not ours to change: the default readahead stays
+  }
 }

@@ -119,7 +119,7 @@ function help(prog: string, vfsname: string, tmpfs: boolean): string {
     "",
     "Unmount with fusermount3 -u NODE, umount NODE (root) or Ctrl-C in the foreground; the",
     "image is left clean. Environment: P2K_DEBUG, P2K_NODETACH, P2K_NOCACHE, P2K_NOCACHE_NAME,",
-    "P2K_NOCACHE_PAGE, P2K_WIZARDUID (see p2k(3)), RUMP_MEMLIMIT (kernel memory, default 256m).",
+    "P2K_NOCACHE_PAGE, P2K_WIZARDUID (see p2k(3)), RUMP_MEMLIMIT (kernel memory, default 64m).",
   ].join("\n");
 }
 
