@@ -301,7 +301,6 @@ export class P2kServer {
   private readonly entryTimeout: number;
   /** the last credential made, reused while requests come from the same caller */
   private lastCred: Kauth_cred | null = null;
-  private lastCredKey = "";
   private ended = false;
   private endResolve!: (e: P2kEnd) => void;
   /** resolves when serving has ended and every kernel reference p2k held is released */
@@ -490,20 +489,27 @@ export class P2kServer {
     s.replyErr(id, error === 0 ? 0 : hostErrno(error));
   }
 
-  /** The caller's credential (wizard mode: another uid); groups only where `groups`. */
+  /** The caller's credential (wizard mode: another uid); the last one is reused for the same caller. */
   private cred(): Kauth_cred {
     const h = this.shared;
     const uid = this.settings.wizardUid ?? h[H_UID]!;
     const gid = h[H_GID]!;
     const n = Math.min(h[H_NGROUPS]!, NGROUPS_MAX);
-    let key = `${uid}:${gid}`;
-    for (let i = 0; i < n; i++) key += `,${h[H_GROUPS + i]}`;
-    if (key === this.lastCredKey && this.lastCred !== null) return this.lastCred;
+    const last = this.lastCred;
+    if (
+      last !== null &&
+      last.cr_uid === uid &&
+      last.cr_gid === gid &&
+      last.cr_groups.length === n
+    ) {
+      let same = true;
+      for (let i = 0; i < n && same; i++) same = last.cr_groups[i] === h[H_GROUPS + i];
+      if (same) return last;
+    }
     const groups: number[] = [];
     for (let i = 0; i < n; i++) groups.push(h[H_GROUPS + i]!);
     const c = this.kernel.rump_pub_cred_create(uid, gid, n, groups);
     this.lastCred = c;
-    this.lastCredKey = key;
     return c;
   }
 
