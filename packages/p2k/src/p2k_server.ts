@@ -299,6 +299,8 @@ export class P2kServer {
   private readonly uio = new Uio([new Uint8Array(0)], 0, 0, UIO_READ);
   private readonly rdonly: boolean;
   private readonly entryTimeout: number;
+  /** whether the file system has extended attributes (null: not asked yet) */
+  private extattrs: boolean | null = null;
   /** the last credential made, reused while requests come from the same caller */
   private lastCred: Kauth_cred | null = null;
   private ended = false;
@@ -1366,10 +1368,14 @@ export class P2kServer {
           : prefix === "system"
             ? EXTATTR_NAMESPACE_SYSTEM
             : 0;
-      if (ns === 0) return this.fail(s, id, EOPNOTSUPP);
     }
     const vp = n.vp;
     const cred = this.cred();
+    if (name !== undefined && ns === 0) {
+      // a namespace NetBSD lacks ("security.", "trusted."): none here, or none at all
+      if (this.extattrs === null) this.extattrs = this.probeExtattrs(vp, cred);
+      return this.extattrs ? this.fail(s, id, EOPNOTSUPP) : void s.replyErr(id, HOST_ENOSYS);
+    }
     const size = Math.min(h[H_SIZE]!, this.scratch.length);
     const sizep = { v: 0 };
     let error = lock(vp, LK_EXCLUSIVE);
@@ -1397,13 +1403,25 @@ export class P2kServer {
         error = RUMP_VOP_DELETEEXTATTR(vp, ns, attr, cred);
     }
     RUMP_VOP_UNLOCK(vp);
-    if (error === EOPNOTSUPP) return void s.replyErr(id, HOST_ENOSYS);
+    if (error === EOPNOTSUPP) {
+      this.extattrs = false;
+      return void s.replyErr(id, HOST_ENOSYS);
+    }
     if (error !== 0) return this.fail(s, id, error);
     if (uio === null) return this.fail(s, id, 0);
     const got = size - uio.uio_resid;
     if (size === 0) return void s.replyXattr(id, sizep.v);
     if (sizep.v > size) return void s.replyErr(id, HOST_ERANGE);
     s.replyBuf(id, got);
+  }
+
+  /** Does the file system have extended attributes at all (a listing of the user namespace)? */
+  private probeExtattrs(vp: Vnode, cred: Kauth_cred): boolean {
+    if (lock(vp, LK_EXCLUSIVE) !== 0) return true;
+    const uio = this.setUio(this.scratch, 0, 0, UIO_READ);
+    const e = RUMP_VOP_LISTEXTATTR(vp, EXTATTR_NAMESPACE_USER, uio, { v: 0 }, 0, cred);
+    RUMP_VOP_UNLOCK(vp);
+    return e !== EOPNOTSUPP;
   }
 
   /* ---------------------------------------------------------------------- */
