@@ -153,6 +153,8 @@ export async function runMountCommand(c: MountCommand): Promise<void> {
   if (readyFd >= 0) {
     report(readyFd, "ok");
     delete process.env[READY_ENV];
+    // a daemon keeps no directory busy (everything it uses is an absolute path by now)
+    process.chdir("/");
   }
   // the mount owns the signals now (fsu's own Ctrl-C handling would end the process)
   const saved = new Map<NodeJS.Signals, NodeJS.SignalsListener[]>();
