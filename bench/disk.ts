@@ -17,6 +17,7 @@ import { DiskTarget, makeFfsImage, type DiskFs } from "./targets/disk.js";
 import { NodeTarget } from "./targets/nodefs.js";
 import type { FsTarget } from "./targets/target.js";
 import { TmpfsTarget } from "./targets/tmpfs.js";
+import { p2kSection } from "./p2k.js";
 import { FULL_SIZES, W1, W2, fmt, gc, median, patterned, type Sizes } from "./workloads.js";
 
 const KiB = 1024;
@@ -42,6 +43,11 @@ export interface DiskSizes {
   fsuBytes: number;
   fsuFiles: number;
   fsuLsEntries: number;
+  /** P2K: files of the metadata rows, the big file, the tree of cp -a */
+  p2kFiles: number;
+  p2kBytes: number;
+  p2kTreeFiles: number;
+  p2kTreeBytes: number;
 }
 
 export const DISK_FULL: DiskSizes = {
@@ -55,6 +61,10 @@ export const DISK_FULL: DiskSizes = {
   fsuBytes: 100 * MiB,
   fsuFiles: 2_000,
   fsuLsEntries: 10_000,
+  p2kFiles: 10_000,
+  p2kBytes: p2kBytes(1024 * MiB),
+  p2kTreeFiles: 2_000,
+  p2kTreeBytes: 40 * MiB,
 };
 
 export const DISK_QUICK: DiskSizes = {
@@ -68,9 +78,19 @@ export const DISK_QUICK: DiskSizes = {
   fsuBytes: 10 * MiB,
   fsuFiles: 200,
   fsuLsEntries: 1_000,
+  p2kFiles: 1_000,
+  p2kBytes: p2kBytes(64 * MiB),
+  p2kTreeFiles: 200,
+  p2kTreeBytes: 4 * MiB,
 };
 
-export const DISK_SECTION_IDS = ["FFS", "EXT2", "EXT4", "FSU"] as const;
+/** P2K's big file: P2K_BENCH_MIB scales it (the 1 GiB of the issue takes a while through FUSE). */
+function p2kBytes(dflt: number): number {
+  const v = Number(process.env.P2K_BENCH_MIB);
+  return Number.isInteger(v) && v > 0 ? v * MiB : dflt;
+}
+
+export const DISK_SECTION_IDS = ["FFS", "EXT2", "EXT4", "FSU", "P2K"] as const;
 export type DiskSectionId = (typeof DISK_SECTION_IDS)[number];
 
 export type DiskUnit = "MB/s" | "ops/s" | "s";
@@ -158,7 +178,7 @@ function check(ok: boolean, what: string): void {
   if (!ok) throw new Error(`bench: ${what}`);
 }
 
-function errText(e: unknown): string {
+export function errText(e: unknown): string {
   if (e instanceof RumpError) return e.message;
   if (e instanceof Error) return e.message.split("\n")[0]!;
   return String(e);
@@ -182,7 +202,7 @@ function scratch(): { dir: string; note: string } {
 }
 
 /** Collects our runs and the baseline's runs per row id; the warm-up round is dropped. */
-class Rows {
+export class Rows {
   readonly rows: DiskRow[] = [];
   private readonly byId = new Map<string, DiskRow>();
   add(
@@ -321,7 +341,7 @@ const MB = (bytes: number, s: number): number => bytes / 1e6 / s;
 /* ------------------------------------------------------------------ */
 /* FFS and ext2fs                                                      */
 
-function which(cmd: string): string | null {
+export function which(cmd: string): string | null {
   for (const d of (process.env.PATH ?? "").split(":").concat(["/usr/sbin", "/sbin"])) {
     const p = join(d, cmd);
     try {
@@ -334,7 +354,7 @@ function which(cmd: string): string | null {
   return null;
 }
 
-interface DiskCtx {
+export interface DiskCtx {
   z: DiskSizes;
   reps: number;
   warmup: boolean;
@@ -493,7 +513,7 @@ function ffsSection(c: DiskCtx): void {
 }
 
 /** mke2fs of an ext2 image of `bytes` (4 KiB blocks), from `src` when given. */
-function mke2fs(mk: string, image: string, bytes: number, src?: string): void {
+export function mke2fs(mk: string, image: string, bytes: number, src?: string): void {
   fs.rmSync(image, { force: true });
   const args = ["-q", "-F", "-t", "ext2", "-b", "4096"];
   if (src !== undefined) args.push("-d", src);
@@ -825,7 +845,7 @@ export function fsuCommand(): { argv: string[] } | { missing: string } {
   return { missing: "packages/ukfs/dist/cli/fsu.js is not built (pnpm build)" };
 }
 
-function timedSpawn(argv: string[], what: string): number {
+export function timedSpawn(argv: string[], what: string): number {
   const t0 = now();
   const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8", maxBuffer: 64 * MiB });
   const dt = (now() - t0) / 1000;
@@ -837,7 +857,7 @@ function timedSpawn(argv: string[], what: string): number {
 }
 
 /** A tree of `files` files of `bytes` in total, 20 per directory, sizes varying around the mean. */
-function makeTree(root: string, files: number, bytes: number): void {
+export function makeTree(root: string, files: number, bytes: number): void {
   fs.mkdirSync(root);
   const mean = Math.floor(bytes / files);
   const blob = patterned(mean * 2);
@@ -854,7 +874,7 @@ function makeTree(root: string, files: number, bytes: number): void {
   }
 }
 
-function countTree(root: string): { files: number; bytes: number } {
+export function countTree(root: string): { files: number; bytes: number } {
   let files = 0;
   let bytes = 0;
   const walk = (d: string): void => {
@@ -1068,6 +1088,7 @@ export async function runDisk(o: DiskRunOptions): Promise<DiskBenchResult> {
     await guard("EXT2", () => ext2Section(c));
     await guard("EXT4", () => ext4Section(c));
     await guard("FSU", () => fsuSection(c));
+    await guard("P2K", () => p2kSection(c));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -94,6 +94,8 @@ export interface OpenImageOptions {
   clock?: VirtualClockOption;
   /** seed the kernel's random source (generation numbers…) — for reproducible images */
   randomSeed?: number;
+  /** more MNT_* flags of the kernel's mount (MNT_ASYNC, MNT_NOATIME, …) */
+  mntflags?: number;
 }
 
 let vfsTypesCache: string[] | null = null;
@@ -194,7 +196,8 @@ export function openImage(path: string, options: OpenImageOptions = {}): Ukfs {
     ...(options.params ? { params: options.params } : {}),
   });
   try {
-    const flags = readonly ? MNT_RDONLY : options.force === true ? MNT_FORCE : 0;
+    const flags =
+      (options.mntflags ?? 0) | (readonly ? MNT_RDONLY : options.force === true ? MNT_FORCE : 0);
     const h = ukfs_mount_disk(type, image, part, null, flags, undefined, {
       kernel: k,
       ownsKernel: true,

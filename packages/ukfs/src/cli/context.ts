@@ -58,7 +58,7 @@ export class Ctx {
 
   /** Mount an image (read-only unless `writable`; --force: even an unclean one); closed by close(). */
   open(spec: string, writable: boolean): Ukfs {
-    const h = openFsuImage(spec, writable, this.console, this.flag("force"));
+    const h = openFsuImage(spec, writable, this.console, { force: this.flag("force") });
     this.handles.push(h);
     return h;
   }

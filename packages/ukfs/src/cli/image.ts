@@ -67,27 +67,39 @@ function requireImage(s: ImageSpec): void {
 export const FSU_MEMLIMIT = 128 << 20;
 export const FSU_MEMLIMIT_READONLY = 32 << 20;
 
-/**
- * Mount the image: read-only unless `writable`; `force` mounts an image that
- * was not unmounted cleanly read-write anyway (with a warning on stderr).
- */
+/** What a command wants of the kernel beyond read-only or not. */
+export interface FsuOpenOptions {
+  /** mount an image that was not unmounted cleanly read-write anyway (a warning on stderr) */
+  force?: boolean;
+  /** RUMP_MEMLIMIT unless the environment sets it (fsu mount) */
+  memlimit?: number;
+  /** more MNT_* flags (MNT_ASYNC, MNT_NOATIME) */
+  mntflags?: number;
+}
+
+/** Mount the image: read-only unless `writable`. */
 export function openFsuImage(
   spec: string,
   writable: boolean,
   console: string[],
-  force = false,
+  more: FsuOpenOptions = {},
 ): Ukfs {
   const s = parseImageSpec(spec);
   requireImage(s);
   try {
     const h = openImage(s.pathForOpen, {
       readonly: !writable,
-      force: writable && force,
+      force: writable && more.force === true,
       // a bounded buffer cache keeps big copies in bounded memory (and faster); the
       // environment's RUMP_MEMLIMIT, if set, decides instead
       ...(process.env.RUMP_MEMLIMIT === undefined
-        ? { params: { RUMP_MEMLIMIT: writable ? FSU_MEMLIMIT : FSU_MEMLIMIT_READONLY } }
+        ? {
+            params: {
+              RUMP_MEMLIMIT: more.memlimit ?? (writable ? FSU_MEMLIMIT : FSU_MEMLIMIT_READONLY),
+            },
+          }
         : {}),
+      ...(more.mntflags !== undefined ? { mntflags: more.mntflags } : {}),
       ...(s.partName !== null ? { partition: s.partName } : {}),
       console: (line) => {
         console.push(line);

@@ -4,6 +4,7 @@ import { info } from "./info.js";
 import { cat, df, du, find, ls, stat, tree } from "./list.js";
 import { mkdisk } from "./mkdisk.js";
 import { fsck, mkfs } from "./mkfs.js";
+import { mount, umount } from "./mount.js";
 import { chflags, chmod, chown, ln, mkdir, rm, rmdir, touch } from "./modify.js";
 import { cp, get, mv, put, write } from "./transfer.js";
 
@@ -37,6 +38,8 @@ export const COMMANDS: readonly Command[] = [
   mkfs,
   mkdisk,
   fsck,
+  mount,
+  umount,
 ];
 
 export function findCommand(name: string): Command | undefined {
