@@ -5,13 +5,14 @@
  * fragmented file whose extent tree has index blocks, and a directory that
  * e2fsck -D indexes. The map names, beyond ext2's structures, extent tree
  * blocks, hash-index blocks and whole inodes (inline data, the large-inode
- * fields), each tagged with its inode; journal blocks are left alone (the
- * journal code has its own fuzzer).
+ * fields), each tagged with its inode, and the blocks of a journal that
+ * needs recovery (descriptor, commit and revoke blocks, its superblock).
  *
  * With metadata_csum most damage is caught by a checksum before the
  * damaged structure is looked at. So `fixup` can seal the damage: it
  * recomputes the checksums of the structures a case touched (through the
  * kernel's own ext2fs_csum.ts), and the damaged fields reach the parsers.
+ * Journal blocks are sealed the same way (checksums v3, ext2fs_journal.ts).
  */
 /// <reference types="node" />
 import { execFileSync } from "node:child_process";
@@ -42,7 +43,26 @@ import {
   ext2fs_sb_csum_set,
   ext4_extent_csum_set,
 } from "../../src/ufs/ext2fs/ext2fs_csum.js";
-import { fuzzPattern, nonZeroPages, type ImageMap, type Region } from "./fuzz_images.js";
+import {
+  jbd2_block_csum,
+  jbd2_sb_check,
+  jbd2_sb_csum,
+  jbd2_wr32,
+  type Jbd2Sb,
+} from "../../src/ufs/ext2fs/ext2fs_journal.js";
+import {
+  fuzzPattern,
+  mapJournal,
+  nonZeroPages,
+  type ImageMap,
+  type Region,
+} from "./fuzz_images.js";
+import {
+  debugfsJournal,
+  makeJournalPair,
+  pairTxns,
+  writeJournal,
+} from "./ext2fs_journal_images.js";
 
 export const MKFS_EXT4_FUZZ = "/usr/sbin/mkfs.ext4";
 
@@ -182,6 +202,13 @@ export function mapExt4(name: string, img: Uint8Array): ImageMap {
         addrs.add(b);
       }
   }
+  mapJournal(img, regions, addrs);
+  const jsbr = regions.find((r) => r.kind === "jsb");
+  let jsb: Jbd2Sb | null = null;
+  if (jsbr !== undefined) {
+    const j = jbd2_sb_check(img.subarray(jsbr.off, jsbr.off + bsize), bsize, 1 << 20);
+    if (typeof j !== "string" && j.js_csum) jsb = j;
+  }
   const map: ImageMap = {
     name,
     type: "ext2fs",
@@ -192,7 +219,7 @@ export function mapExt4(name: string, img: Uint8Array): ImageMap {
     ptrSize: 4,
     pages: nonZeroPages(img),
   };
-  if (fs.e2fs_metacsum) map.fixup = (b, touched) => sealChecksums(fs, gdt, b, touched);
+  if (fs.e2fs_metacsum) map.fixup = (b, touched) => sealChecksums(fs, gdt, jsb, b, touched);
   return map;
 }
 
@@ -204,6 +231,7 @@ export function mapExt4(name: string, img: Uint8Array): ImageMap {
 function sealChecksums(
   fs: Ext2Fs,
   gdt: number,
+  jsb: Jbd2Sb | null,
   b: Uint8Array,
   touched: Region[],
 ): [number, number][] {
@@ -218,6 +246,24 @@ function sealChecksums(
         ext2fs_sb_csum_set(fs, b, r.off);
         out.push([r.off, 1024]);
         break;
+      case "sb-journal":
+        ext2fs_sb_csum_set(fs, b, 1024);
+        out.push([1024, 1024]);
+        break;
+      case "jsb":
+        jbd2_wr32(b, r.off + JSB_CHECKSUM, jbd2_sb_csum(b.subarray(r.off, r.off + bsize)));
+        out.push([r.off, 0x100]);
+        break;
+      case "jdesc":
+      case "jrevoke":
+      case "jcommit": {
+        if (jsb === null) break;
+        const blk = b.subarray(r.off, r.off + bsize);
+        const at = r.kind === "jcommit" ? JCOMMIT_CHKSUM : bsize - 4;
+        jbd2_wr32(blk, at, jbd2_block_csum(jsb, blk, at));
+        out.push([r.off, bsize]);
+        break;
+      }
       case "gd":
       case "gdt":
         gdsDirty = true;
@@ -272,6 +318,30 @@ function sealChecksums(
     out.push([gdt, fs.e2fs_ncg * gdsz]);
   }
   return out;
+}
+
+/** Where a journal superblock keeps its checksum, and a commit block its h_chksum[0]. */
+const JSB_CHECKSUM = 0xfc;
+const JCOMMIT_CHKSUM = 16;
+
+/**
+ * Default mkfs.ext4 images (metadata_csum, 64bit, extents) whose journal
+ * needs recovery: transactions written by debugfs with checksums v3 (1 KiB
+ * blocks), and by the spec writer with 64-bit tags and a log wrapping the
+ * end (4 KiB blocks). Every mount replays first.
+ */
+export function buildExt4RecoverImages(dir: string): { name: string; bytes: Uint8Array }[] {
+  const a = makeJournalPair(dir, "j4e1k", ["-t", "ext4", "-b", "1024"], "8M");
+  const dbg = join(dir, "j4e1k-pending.img");
+  writeFileSync(dbg, a.before);
+  debugfsJournal(dir, dbg, a, ["-c"]);
+  const b = makeJournalPair(dir, "j4e4k", ["-t", "ext4", "-b", "4096"], "16M");
+  const spec = b.before.slice();
+  writeJournal(spec, b.jblocks, pairTxns(b), { csum: 3, tag64: true, startFromEnd: 4 });
+  return [
+    { name: "ext4-recover-debugfs-1k", bytes: new Uint8Array(readFileSync(dbg)) },
+    { name: "ext4-recover-v3-4k", bytes: spec },
+  ];
 }
 
 /** The checksum seed of inode `ino` as the (damaged) image has it. */

@@ -497,9 +497,10 @@ export function buildExt3RecoverImages(dir: string): { name: string; bytes: Uint
 /**
  * The journal's structures as fuzz targets: its superblock, descriptor
  * blocks (tags), commit and revoke blocks, and the superblock's journal
- * fields (inode, UUID, device). Added to an ext2 map by mapExt2.
+ * fields (inode, UUID, device). Added to an ext2 map by mapExt2, and to an
+ * ext4 map by mapExt4.
  */
-function mapJournal(img: Uint8Array, regions: Region[], addrs: Set<number>): void {
+export function mapJournal(img: Uint8Array, regions: Region[], addrs: Set<number>): void {
   const dv = new DataView(img.buffer, img.byteOffset, img.byteLength);
   if ((dv.getUint32(1024 + 92, true) & 0x4) === 0) return;
   regions.push({ kind: "sb-journal", off: 1024 + 0xd0, len: 0x18 });
