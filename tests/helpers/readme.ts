@@ -15,7 +15,7 @@
  * rest of the repository); a relative link elsewhere must stay inside the
  * repository.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -134,7 +134,7 @@ let runs = 0;
 export function runExample(
   root: string,
   ex: Pick<Example, "lang" | "code">,
-): { status: number | null; stdout: string; stderr: string; cwd: string } {
+): Promise<{ status: number | null; stdout: string; stderr: string; cwd: string }> {
   const cwd = join(root, `run-${process.pid}-${++runs}`);
   mkdirSync(cwd);
   const file = join(cwd, ex.lang === "cjs" ? "example.cjs" : "example.mjs");
@@ -142,13 +142,25 @@ export function runExample(
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env))
     if (k !== "NODE_OPTIONS" && !k.startsWith("VITEST")) env[k] = v;
-  const r = spawnSync(process.execPath, [file], { cwd, env, encoding: "utf8", timeout: 60_000 });
-  // a machine that could not build the native addon says so once: not the example's output
-  const stderr = r.stderr
-    .split("\n")
-    .filter((l) => !l.startsWith("@rump/rumpuser: native addon unavailable"))
-    .join("\n");
-  return { status: r.status, stdout: r.stdout, stderr, cwd };
+  return new Promise((done) => {
+    const c = spawn(process.execPath, [file], { cwd, env, timeout: 60_000 });
+    let stdout = "";
+    let stderr = "";
+    c.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    c.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    c.on("close", (status) =>
+      done({
+        status,
+        stdout,
+        // a machine that could not build the native addon says so once: not the example's output
+        stderr: stderr
+          .split("\n")
+          .filter((l) => !l.startsWith("@rump/rumpuser: native addon unavailable"))
+          .join("\n"),
+        cwd,
+      }),
+    );
+  });
 }
 
 /** GitHub's anchor for a heading text. */

@@ -38,8 +38,8 @@ export function readmeSuite(pkgDir: string): void {
     });
 
     for (const ex of examples)
-      it(`the ${ex.lang} example at line ${ex.line} runs with plain node${ex.expected === null ? "" : " and prints what the README shows"}`, () => {
-        const r = runExample(root, ex);
+      it(`the ${ex.lang} example at line ${ex.line} runs with plain node${ex.expected === null ? "" : " and prints what the README shows"}`, async () => {
+        const r = await runExample(root, ex);
         expect(r.stderr, `stderr of the example at line ${ex.line}`).toBe("");
         expect(r.status).toBe(0);
         expect(r.stdout).toBe(ex.expected ?? "");

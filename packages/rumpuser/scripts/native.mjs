@@ -8,6 +8,7 @@
 // from source.
 
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   accessSync,
   closeSync,
@@ -39,6 +40,16 @@ export const ABI = Number(
     readFileSync(join(ROOT, "native", "rumpuser.cc"), "utf8"),
   )?.[1],
 );
+
+/** sha256 of the sources a binary is built from (native/rumpuser.cc, binding.gyp). */
+export function sourceHash() {
+  const h = createHash("sha256");
+  for (const f of ["native/rumpuser.cc", "binding.gyp"]) h.update(readFileSync(join(ROOT, f)));
+  return h.digest("hex");
+}
+
+/** Where prebuild.mjs records sourceHash() of the sources the prebuilt binaries were made from. */
+export const PREBUILD_SOURCES = join(ROOT, "prebuilds", "sources.sha256");
 
 /** prebuilds/<platform>-<arch>: the prebuilt binaries for this machine. */
 export const PREBUILD_DIR = join(ROOT, "prebuilds", `${process.platform}-${process.arch}`);

@@ -11,11 +11,30 @@
 // build/Release/rumpuser.node is reused when it is newer than the sources and
 // loads with the package's ABI (the install script built it from the same
 // sources with the same flags); else node-gyp rebuilds it first.
+// prebuilds/sources.sha256 records which sources the binaries are made from.
 
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import process from "node:process";
 import { join, relative } from "node:path";
-import { ABI, ADDON, loads, nodeGypRebuild, PREBUILD_DIR, prebuildName, ROOT } from "./native.mjs";
+import {
+  ABI,
+  ADDON,
+  loads,
+  nodeGypRebuild,
+  PREBUILD_DIR,
+  PREBUILD_SOURCES,
+  prebuildName,
+  ROOT,
+  sourceHash,
+} from "./native.mjs";
 
 const pack = process.argv.includes("--pack");
 const SHIPPED = join(ROOT, "prebuilds", "linux-x64");
@@ -36,9 +55,11 @@ function fresh() {
 if (pack && `${process.platform}-${process.arch}` !== "linux-x64") {
   // another machine packs only what a linux-x64 one made
   const have = existsSync(SHIPPED) && readdirSync(SHIPPED).some((n) => n.endsWith(".node"));
-  if (!have)
+  const current =
+    existsSync(PREBUILD_SOURCES) && readFileSync(PREBUILD_SOURCES, "utf8").trim() === sourceHash();
+  if (!have || !current)
     fail(
-      `no prebuilds/linux-x64 binary: pack and publish on linux-x64 (CI), which makes it (this is ${process.platform}-${process.arch})`,
+      `${have ? "the prebuilds/linux-x64 binary was made from other sources" : "no prebuilds/linux-x64 binary"}: pack and publish on linux-x64 (CI), which makes it (this is ${process.platform}-${process.arch})`,
     );
   process.exit(0);
 }
@@ -55,6 +76,8 @@ const out = join(PREBUILD_DIR, prebuildName());
 copyFileSync(ADDON, out);
 const check = loads(out);
 if (check !== null) fail(`${relative(ROOT, out)} ${check}`);
+// the install script uses a prebuilt binary only where the sources are these
+writeFileSync(PREBUILD_SOURCES, sourceHash() + "\n");
 process.stdout.write(
   `@rump/rumpuser prebuild: ${relative(ROOT, out)} (abi ${ABI}, ${statSync(out).size} bytes)\n`,
 );
