@@ -326,6 +326,51 @@ describe.skipIf(missing !== null)("names (FAT16)", () => {
   });
 });
 
+describe.skipIf(missing !== null)("rename (FAT12)", () => {
+  it("every case: over a file, over an empty directory, refusals, another spelling, across directories", () => {
+    const image = copyOf("fat12");
+    const t = mountAt(image);
+    const s = t.sys;
+    s.rump_sys_mkdir("/mnt/a", 0o755);
+    s.rump_sys_mkdir("/mnt/a/sub", 0o755);
+    s.rump_sys_mkdir("/mnt/b", 0o755);
+    s.rump_sys_mkdir("/mnt/full", 0o755);
+    writeFile(s, "/mnt/full/x", pattern(1, 1));
+    writeFile(s, "/mnt/f1", pattern(5000, 1));
+    writeFile(s, "/mnt/f2", pattern(6000, 2));
+    // a file over a file: the target's clusters go back
+    const free0 = s.rump_sys_statvfs1("/mnt", 1).f_bfree;
+    s.rump_sys_rename("/mnt/f1", "/mnt/f2");
+    expect(readFile(s, "/mnt/f2")).toEqual(pattern(5000, 1));
+    expect(errnoOf(() => s.rump_sys_stat("/mnt/f1"))).toBe(ENOENT);
+    expect(s.rump_sys_statvfs1("/mnt", 1).f_bfree).toBeGreaterThan(free0);
+    // refusals
+    expect(errnoOf(() => s.rump_sys_rename("/mnt/f2", "/mnt/a"))).toBe(EISDIR);
+    expect(errnoOf(() => s.rump_sys_rename("/mnt/a", "/mnt/f2"))).toBe(ENOTDIR);
+    expect(errnoOf(() => s.rump_sys_rename("/mnt/a", "/mnt/full"))).toBe(ENOTEMPTY);
+    expect(errnoOf(() => s.rump_sys_rename("/mnt/a", "/mnt/a/sub/inside"))).toBe(EINVAL);
+    // a directory over an empty one, into another directory: ".." follows
+    s.rump_sys_rename("/mnt/a", "/mnt/b");
+    s.rump_sys_rename("/mnt/b/sub", "/mnt/full/Sub Directory With A Long Name");
+    expect(s.rump_sys_stat("/mnt/full/Sub Directory With A Long Name/..").st_ino).toBe(
+      s.rump_sys_stat("/mnt/full").st_ino,
+    );
+    // an open file keeps its data through a rename
+    const fd = s.rump_sys_open("/mnt/f2", O_RDWR);
+    s.rump_sys_rename("/mnt/f2", "/mnt/full/moved file");
+    s.rump_sys_pwrite(fd, pattern(10, 9), 10, 0);
+    s.rump_sys_close(fd);
+    expect(readFile(s, "/mnt/full/moved file").subarray(0, 10)).toEqual(pattern(10, 9));
+    // another spelling of the same name is the same file: nothing happens (NetBSD's rule)
+    s.rump_sys_rename("/mnt/full/moved file", "/mnt/full/MOVED File");
+    expect(names(s, "/mnt/full")).toEqual(["Sub Directory With A Long Name", "moved file", "x"]);
+    unmountAndCheck(t, image);
+    const t2 = mountAt(image, MNT_RDONLY);
+    expect(names(t2.sys, "/mnt")).toEqual(["b", "full"]);
+    expect(readFile(t2.sys, "/mnt/full/moved file").length).toBe(5000);
+  });
+});
+
 describe.skipIf(missing !== null).each(SPECS)("$name limits", ({ name, fat }) => {
   it("ENOSPC on a full FAT, the space back after unlink; fsck.fat clean", () => {
     const image = copyOf(name);

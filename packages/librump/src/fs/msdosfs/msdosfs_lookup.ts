@@ -879,7 +879,11 @@ export function msdosfs_newname(ddep: Denode, name: string, out: NewName, ignore
   out.lcase = 0;
   out.long = false;
   if ((pmp.pm_flags & MSDOSFSMNT_SHORTNAME) === 0) {
-    if (nc.conv === CONV_CHANGED) {
+    // a blank inside an 8.3 name is legal, but tools (mtools, DOS) end the name there
+    let blank = false;
+    for (let i = 0; i < nc.len; i++) if (pmp.pm_units[i] === 0x20) blank = true;
+    if (blank) out.long = true;
+    else if (nc.conv === CONV_CHANGED) {
       const f = msdosfs_lcase_flags(pmp.pm_units, nc.len);
       if (f >= 0) out.lcase = f;
       else out.long = true;

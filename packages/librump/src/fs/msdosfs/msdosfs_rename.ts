@@ -4,8 +4,9 @@
  * made under the new name (a long name and a fresh alias as the name
  * needs), the source's entries go, and the vnode follows: a file is known
  * by the place of its entry and is re-keyed, a moved directory's ".."
- * names its new parent. A change of the case of a name (FAT compares
- * without case, so namei sees one file) renames it in place.
+ * names its new parent. A rename to another spelling of the same name
+ * ("a" to "A": FAT compares without case, so both name one file) does
+ * nothing, as rename(2) of a file to itself — NetBSD's rule.
  */
 import { EBUSY, EINVAL, EIO, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY } from "../../gen/constants.js";
 import { bdwrite, brelse } from "../../kern/vfs_bio.js";
@@ -75,7 +76,7 @@ function do_rename(
   const fdp = VTODE(fdvp);
   const fip = VTODE(fvp);
   const tdp = VTODE(tdvp);
-  let tip = tvp === null ? null : VTODE(tvp);
+  const tip = tvp === null ? null : VTODE(tvp);
   const pmp = fdp.de_pmp;
   if (fdp.de_refcnt <= 0 || tdp.de_refcnt <= 0) return ENOENT;
   // the entries namei found must still be there
@@ -84,14 +85,10 @@ function do_rename(
   if (error !== 0) return error;
   const ts = new DirEntryScan();
   if (tip !== null) {
-    if (tip === fip) {
-      // two spellings of one name: a change of case renames in place
-      if (fdp !== tdp || fcnp.cn_nameptr === tcnp.cn_nameptr) return 0;
-      tip = null;
-    } else {
-      error = msdosfs_findent(tdp, tcnp, tvp!, ts);
-      if (error !== 0) return error;
-    }
+    // two spellings of one name (names compare without case): nothing to do
+    if (tip === fip) return 0;
+    error = msdosfs_findent(tdp, tcnp, tvp!, ts);
+    if (error !== 0) return error;
   }
   if (fip === fdp) return EINVAL;
   if (tip === tdp) return EISDIR;
