@@ -7,8 +7,10 @@
  * FAT32 when FAT16's maximum is passed), two FATs, 512 root entries on
  * FAT12/16, FAT32's FSInfo in sector 1 and the boot sector's backup in
  * sector 2 of 32 reserved ones, media 0xF0, "NetBSD" as the OEM name.
- * Given a FAT width but no cluster size, the cluster size moves (halved or
- * doubled) until the width's cluster limits are met.
+ * When the cluster size was not given it moves (halved or doubled) until
+ * the width's cluster limits are met, where NetBSD would refuse (a 2 GiB
+ * volume), and the FAT gets a sector more where NetBSD's estimate leaves
+ * data clusters the FAT does not map (fsck.fat objects to those).
  *
  * Written: the reserved sectors (boot sector, FSInfo and their backups),
  * every FAT (entries 0 and 1, and FAT32's root cluster, marked; the clean
@@ -227,17 +229,24 @@ export function newfs_msdos_layout(
     if (x1 + nft > bsec) return "meta data exceeds file system size";
     x1 += nft;
     const xc = Math.floor(((bsec - x1) * bps * 2) / (s * bps * 2 + nib * nft));
-    const spf = Math.ceil(((RESFTE + Math.min(xc, MAXCLS[fat!])) * nib) / (bps * 2));
+    let spf = Math.ceil(((RESFTE + Math.min(xc, MAXCLS[fat!])) * nib) / (bps * 2));
     x1 += (spf - 1) * nft;
     if (x1 >= bsec) return "meta data exceeds file system size";
     let cls = Math.floor((bsec - x1) / s);
-    const cap = Math.floor((spf * bps * 2) / nib) - RESFTE;
-    if (cls > cap) cls = cap;
+    // NetBSD's estimate can leave the data area a few clusters past what the
+    // FAT maps (fsck.fat objects): a FAT sector more until it maps them all
+    while (cls > Math.floor((spf * bps * 2) / nib) - RESFTE && cls <= MAXCLS[fat!]) {
+      spf++;
+      x1 += nft;
+      if (x1 >= bsec) return "meta data exceeds file system size";
+      cls = Math.floor((bsec - x1) / s);
+    }
     return { spf, cls };
   };
   let f = fit(spc);
-  if (!spcGiven && opts.fatType !== undefined) {
-    // a width asked for: move the cluster size until its limits are met
+  if (!spcGiven) {
+    // the cluster size was ours to pick: move it until the width's limits are met
+    // (NetBSD refuses instead, e.g. a 2 GiB volume: FAT32 with 6 clusters short)
     while (typeof f !== "string" && f.cls < MINCLS[fat] && spc > 1) f = fit((spc >>= 1));
     while (typeof f !== "string" && f.cls > MAXCLS[fat] && spc < MAXSPC) f = fit((spc <<= 1));
   }

@@ -1,5 +1,5 @@
 /**
- * mkfs (newfs_ffs or newfs_ext2fs) and fsck (fsck_ffs).
+ * mkfs (newfs_ffs, newfs_ext2fs or newfs_msdos) and fsck (fsck_ffs).
  * Both hold the image's host lock while they work (exclusive for mkfs,
  * shared for fsck), so an image a kernel elsewhere has open read-write is
  * refused, naming the image.
@@ -9,7 +9,9 @@ import {
   fsck_ffs,
   newfs_ext2fs,
   newfs_ffs,
+  newfs_msdos,
   type NewfsExt2Options,
+  type NewfsMsdosOptions,
   type NewfsOptions,
 } from "@rump/librump";
 import {
@@ -56,14 +58,19 @@ export const mkfs: Command = {
   name: "mkfs",
   summary: "make a file system (newfs), creating the image file with -s",
   usage:
-    "[-F] [-t ffs|ext2] [-s SIZE] [-O N] [-b BSIZE] [-f FSIZE] [-i BYTES] [-m PCT] [-L LABEL] [-B be|le] IMAGE",
+    "[-F] [-t ffs|ext2|msdos] [-s SIZE] [-O N] [-b BSIZE] [-f FSIZE] [-i BYTES] [-m PCT] [-L LABEL] [-B be|le] [-F 12|16|32] [-S SECSIZE] [-c SPC] [-I VOLID] IMAGE",
   options: [
     {
       name: "F",
-      help: "format even when IMAGE already holds a file system or partition table (as mke2fs -F)",
+      optional: /^(12|16|32)$/,
+      arg: "[12|16|32]",
+      help: "format even when IMAGE already holds a file system or partition table (as mke2fs -F); msdos: -F 12|16|32 is the FAT width (as newfs_msdos -F)",
     },
-    { name: "force", help: "the same as -F" },
-    { name: "t", value: true, arg: "TYPE", help: "ffs (default) or ext2" },
+    {
+      name: "force",
+      help: "format even over a file system or partition table (-F's first meaning)",
+    },
+    { name: "t", value: true, arg: "TYPE", help: "ffs (default), ext2 or msdos (FAT)" },
     {
       name: "s",
       value: true,
@@ -82,21 +89,49 @@ export const mkfs: Command = {
     { name: "m", value: true, arg: "PCT", help: "space reserved for root, percent" },
     { name: "L", value: true, arg: "LABEL", help: "volume label" },
     { name: "B", value: true, arg: "be|le", help: "FFS: byte order (default le)" },
+    {
+      name: "S",
+      value: true,
+      arg: "SECSIZE",
+      help: "msdos: bytes per sector (512, 1024, 2048, 4096)",
+    },
+    {
+      name: "c",
+      value: true,
+      arg: "SPC",
+      help: "msdos: sectors per cluster (a power of 2 up to 128)",
+    },
+    {
+      name: "I",
+      value: true,
+      arg: "VOLID",
+      help: "msdos: volume ID (decimal or 0x hex; default from the time)",
+    },
   ],
   operands: [1, 1],
   examples: [
     ["fsu mkfs -s 64m disk.img", "create a 64 MiB image file with an FFS (UFS2) on it"],
     ["fsu mkfs -O 1 -b 8192 -f 1024 -L boot disk.img%a%", "UFS1 in partition a"],
+    ["fsu mkfs -t msdos -F 32 -L EFI -s 64m esp.img", "a FAT32 EFI system partition image"],
   ],
   details:
     "An existing image is formatted in place (its whole size, or -s bytes of it); IMAGE%PART% formats one partition. " +
     "When the target already holds a file system (or, for a whole image, a partition table) mkfs names it and refuses, " +
-    "unless -F is given or you answer y on a terminal.",
+    "unless -F (--force) is given or you answer y on a terminal. " +
+    "msdos formats with newfs_msdos and NetBSD's defaults (the FAT width and cluster size by the size); " +
+    "there -F followed by 12, 16 or 32 is the FAT width, --force the overwrite. " +
+    "Times and the FAT volume ID come from SOURCE_DATE_EPOCH when it is set (reproducible images).",
   async run(ctx) {
     const spec = ctx.operands[0]!;
-    const type = ctx.value("t") ?? "ffs";
-    if (type !== "ffs" && type !== "ext2" && type !== "ext2fs")
-      throw ctx.usage(`-t must be ffs or ext2, not "${type}"`);
+    const t0 = ctx.value("t") ?? "ffs";
+    const type = t0 === "fat" || t0 === "vfat" ? "msdos" : t0;
+    if (type !== "ffs" && type !== "ext2" && type !== "ext2fs" && type !== "msdos")
+      throw ctx.usage(`-t must be ffs, ext2 or msdos, not "${t0}"`);
+    const fv = ctx.opts.get("F");
+    const fatWidth = typeof fv === "string" ? Number(fv) : undefined;
+    if (fatWidth !== undefined && type !== "msdos")
+      throw ctx.usage(`-F ${fv}: a FAT width is for -t msdos (to force, -F alone or --force)`);
+    const force = fv === true || ctx.flag("force");
     const sizeS = ctx.value("s");
     const size = sizeS === undefined ? undefined : parseSize("mkfs", sizeS);
     const s = parseImageSpec(spec);
@@ -105,7 +140,7 @@ export const mkfs: Command = {
       if (size === undefined || !whole)
         throw new FsuError(ENOENT, "open", s.image, "no such image (give -s SIZE to create one)");
       closeSync(openSync(s.image, "wx"));
-    } else if (!ctx.flag("F") && !ctx.flag("force")) {
+    } else if (!force) {
       const there = whatIsThere(spec, whole);
       if (there !== null) await confirmOverwrite(spec, there);
     }
@@ -133,6 +168,9 @@ export const mkfs: Command = {
       return v === undefined ? undefined : parseInt10("mkfs", `-${o}`, v);
     };
     const why = { v: "" };
+    const sde = process.env.SOURCE_DATE_EPOCH;
+    const now =
+      sde !== undefined && /^\d+$/.test(sde) ? Number(sde) : Math.floor(Date.now() / 1000);
     withImageLock(s.image, true, () => {
       const dev = fileDev(s.image, offset, room, true);
       try {
@@ -156,8 +194,31 @@ export const mkfs: Command = {
           set("minfree", num("m"));
           set("volname", ctx.value("L"));
           set("byteOrder", bo as "be" | "le" | undefined);
-          set("time", Math.floor(Date.now() / 1000));
+          set("time", now);
           e = newfs_ffs(dev, o, why);
+        } else if (type === "msdos") {
+          const o: NewfsMsdosOptions = { time: now };
+          if (fatWidth !== undefined) o.fatType = fatWidth as 12 | 16 | 32;
+          const ss = num("S");
+          const c = num("c");
+          const label = ctx.value("L");
+          const vid = ctx.value("I");
+          if (ss !== undefined) o.bytesPerSector = ss;
+          if (c !== undefined) o.sectorsPerCluster = c;
+          if (label !== undefined) o.label = label;
+          if (vid !== undefined) {
+            const n = /^0x[0-9a-f]{1,8}$/i.test(vid)
+              ? parseInt(vid, 16)
+              : /^\d+$/.test(vid)
+                ? Number(vid)
+                : NaN;
+            if (!(n >= 0 && n <= 0xffffffff))
+              throw ctx.usage(`-I must be a 32-bit number, not "${vid}"`);
+            o.volumeId = n;
+          }
+          for (const x of ["O", "b", "f", "i", "m", "B"])
+            if (ctx.opts.has(x)) throw ctx.usage(`-${x} is not an msdos option`);
+          e = newfs_msdos(dev, o, why);
         } else {
           const o: NewfsExt2Options = {};
           const rev = num("O");
@@ -172,7 +233,7 @@ export const mkfs: Command = {
           if (i !== undefined) o.density = i;
           if (m !== undefined) o.minfree = m;
           if (label !== undefined) o.volname = label;
-          o.time = Math.floor(Date.now() / 1000);
+          o.time = now;
           e = newfs_ext2fs(dev, o, why);
         }
         if (e !== 0) throw new FsuError(e, "newfs", s.image, why.v || "newfs failed");
@@ -256,7 +317,7 @@ export const fsck: Command = {
   options: [],
   operands: [1, 1],
   examples: [["fsu fsck disk.img", "check disk.img; exit status 1 if it has problems"]],
-  details: "ext2 images are not checked yet: use e2fsck -fn IMAGE.",
+  details: "ext2 and FAT images are not checked yet: use e2fsck -fn IMAGE or fsck.fat -n IMAGE.",
   run(ctx: Ctx) {
     const w = resolveWindow(ctx.operands[0]!);
     if (w.fs === null)
@@ -271,7 +332,7 @@ export const fsck: Command = {
         EOPNOTSUPP,
         "fsck",
         w.image,
-        `no checker for ${w.fs.variant} yet${w.fs.type === "ext2fs" ? " (use e2fsck -fn)" : ""}`,
+        `no checker for ${w.fs.variant} yet${w.fs.type === "ext2fs" ? " (use e2fsck -fn)" : w.fs.type === "msdos" ? " (use fsck.fat -n)" : ""}`,
       );
     const r = withImageLock(w.image, false, () => {
       const dev = fileDev(w.image, w.offset, w.size, false);
