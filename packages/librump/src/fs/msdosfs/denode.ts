@@ -49,8 +49,6 @@ export class Denode {
   de_nclust = 0;
   /** the whole chain is mapped (its end was seen) */
   de_eoc = false;
-  /** the chain was found corrupt (kept: every later access answers the same) */
-  de_chainerr = 0;
   /** index of the run last used (sequential access finds it at once) */
   de_runhint = 0;
   /** directories: the name index, once built */

@@ -7,8 +7,8 @@
  *
  * Every value read from the FAT is checked before it is followed: a chain
  * that points outside the data clusters, into a reserved or bad value, or
- * runs longer than the volume has clusters, is reported once on the
- * console and answers EIO from then on; freeing stops at the first value
+ * runs longer than the volume has clusters, is reported on the console and
+ * answers EIO whenever it is met; freeing stops at the first value
  * that is not a cluster of the chain, so a loop cannot hang it.
  *
  * The FAT copies: writes go to the active FAT (the first, or the one
@@ -463,13 +463,15 @@ export function de_maptrunc(dep: Denode, n: number): void {
   dep.de_runhint = 0;
 }
 
+/**
+ * Report a damaged chain (each time it is met: the map keeps what was
+ * found before the damage, so meeting it again costs one FAT read).
+ */
 function chaincorrupt(dep: Denode, what: string): number {
-  const pmp = dep.de_pmp;
   const where = dep.isdir
     ? `directory at cluster ${dep.de_StartCluster}`
     : `file at cluster ${dep.de_StartCluster}`;
-  dep.de_chainerr = pmp.corrupt(`${where}: ${what}`);
-  return dep.de_chainerr;
+  return dep.de_pmp.corrupt(`${where}: ${what}`);
 }
 
 /**
@@ -477,7 +479,6 @@ function chaincorrupt(dep: Denode, what: string): number {
  * ends. Returns 0, the I/O error, or EIO (reported) for a damaged chain.
  */
 export function de_mapto(dep: Denode, upto: number): number {
-  if (dep.de_chainerr !== 0) return dep.de_chainerr;
   const pmp = dep.de_pmp;
   let cn: number;
   if (dep.de_nclust === 0) {

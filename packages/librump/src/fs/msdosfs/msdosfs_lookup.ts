@@ -16,7 +16,6 @@ import {
   E2BIG,
   EEXIST,
   EINVAL,
-  EIO,
   EJUSTRETURN,
   ENAMETOOLONG,
   ENOENT,
@@ -329,7 +328,9 @@ export function msdosfs_dirlookup(
       return true;
     });
     if (error !== 0) return error;
-    return found ? 0 : EIO;
+    if (found) return 0;
+    // the index no longer describes the directory: forget it and scan
+    msdosfs_index_free(dep);
   }
   let found = false;
   const error = msdosfs_dirscan(dep, 0, s, (e) => {
@@ -441,8 +442,11 @@ export function msdosfs_lookup(dvp: Vnode, vpp: VnodeOut, cnp: ComponentName): n
     if (key === dvp.v_key)
       return pmp.corrupt(`directory at cluster ${dp.de_StartCluster}: ".." names itself`);
     error = vcache_get(mp, key, vpp);
-    if (error !== 0) return error === ENOENT ? EIO : error;
-    return 0;
+    if (error === ENOENT)
+      return pmp.corrupt(
+        `directory at cluster ${dp.de_StartCluster}: ".." names cluster ${scnp.v}, not a directory`,
+      );
+    return error;
   }
   if (dp.de_refcnt <= 0) return ENOENT;
   const nc: NameConv = { len: 0, conv: 0 };
@@ -467,6 +471,10 @@ export function msdosfs_lookup(dvp: Vnode, vpp: VnodeOut, cnp: ComponentName): n
     if (error !== 0) return error;
   }
   const isdir = (s.attr & ATTR_DIRECTORY) !== 0;
+  if (s.startcluster !== 0 && !fat_iscluster(pmp, s.startcluster))
+    return pmp.corrupt(
+      `directory at cluster ${dp.de_StartCluster}: entry ${s.off / DIRENT_SIZE} starts at cluster ${s.startcluster}, outside the volume`,
+    );
   const key = msdosfs_entrykey(pmp, s);
   if (key === dvp.v_key)
     return pmp.corrupt(
@@ -475,7 +483,10 @@ export function msdosfs_lookup(dvp: Vnode, vpp: VnodeOut, cnp: ComponentName): n
   error = vcache_get(mp, key, vpp);
   if (error !== 0) {
     vpp.vp = null;
-    return error === ENOENT ? EIO : error;
+    if (error !== ENOENT) return error;
+    return pmp.corrupt(
+      `directory at cluster ${dp.de_StartCluster}: entry ${s.off / DIRENT_SIZE} cannot be loaded`,
+    );
   }
   const vp = vpp.vp!;
   if ((vp.v_type === VDIR) !== isdir) {

@@ -8,7 +8,7 @@
  * ("a" to "A": FAT compares without case, so both name one file) does
  * nothing, as rename(2) of a file to itself — NetBSD's rule.
  */
-import { EBUSY, EINVAL, EIO, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY } from "../../gen/constants.js";
+import { EBUSY, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY } from "../../gen/constants.js";
 import { bdwrite, brelse } from "../../kern/vfs_bio.js";
 import { cache_purge } from "../../kern/vfs_cache.js";
 import { vcache_rekey, vput, vrele } from "../../kern/vfs_vnode.js";
@@ -183,7 +183,7 @@ function do_rename(
     if (de_isdot(b, o) !== 2) {
       brelse(bpp.v!, 0);
       bpp.v = null;
-      return EIO;
+      return pmp.corrupt(`directory at cluster ${fip.de_StartCluster}: no ".." entry to rewrite`);
     }
     wr16(b, o + DE_STARTCLUST, up & 0xffff);
     if (pmp.fat32) wr16(b, o + DE_HIGHCLUST, up >>> 16);
