@@ -31,8 +31,8 @@ export class Denode {
   /** where the 8.3 entry is (see the file comment) */
   de_dirclust = 0;
   de_diroffset = 0;
-  /** the entry's fields */
-  readonly de_Name = new Uint8Array(11);
+  /** the entry's fields (the 8.3 name only in a template for a new entry: it never changes in place) */
+  de_Name: Uint8Array | null = null;
   de_Attributes = 0;
   de_LowerCase = 0;
   de_CHun = 0;

@@ -103,9 +103,8 @@ export function msdosfs_access(vp: Vnode, mode: number, cred: Kauth_cred): numbe
 /* ------------------------------------------------------------------------ */
 /* entries ↔ denodes                                                         */
 
-/** DE_INTERNALIZE: the fields of the 8.3 entry at `b[off…]` into `dep`. */
+/** DE_INTERNALIZE: the fields of the 8.3 entry at `b[off…]` into `dep` (not the name). */
 export function de_internalize(dep: Denode, b: Uint8Array, off: number): void {
-  dep.de_Name.set(b.subarray(off, off + 11));
   dep.de_Attributes = b[off + DE_ATTR]!;
   dep.de_LowerCase = b[off + DE_LCASE]!;
   dep.de_CHun = b[off + DE_CHUN]!;
@@ -118,9 +117,9 @@ export function de_internalize(dep: Denode, b: Uint8Array, off: number): void {
   dep.de_FileSize = rd32(b, off + DE_FILESIZE);
 }
 
-/** DE_EXTERNALIZE: `dep`'s fields into the 8.3 entry at `b[off…]`. */
+/** DE_EXTERNALIZE: `dep`'s fields into the 8.3 entry at `b[off…]` (its name when it has one). */
 export function de_externalize(dep: Denode, b: Uint8Array, off: number): void {
-  b.set(dep.de_Name, off);
+  if (dep.de_Name !== null) b.set(dep.de_Name, off);
   b[off + DE_ATTR] = dep.de_Attributes;
   b[off + DE_LCASE] = dep.de_LowerCase;
   b[off + DE_CHUN] = dep.de_CHun;
@@ -174,8 +173,9 @@ export function msdosfs_detimes(dep: Denode): void {
 
 /**
  * readep: the buffer holding the entry at (`dirclust`, `diroffset`) into
- * `bpp`, and the entry's offset in it into `offp`. Cluster 0 is the
- * FAT12/16 root region, read in cluster-sized pieces.
+ * `bpp`, the entry's offset in it into `offp`, and where the cluster (or
+ * root-region piece) ends in the buffer into pmp.pm_blkend: a data block
+ * may hold other clusters after it. Cluster 0 is the FAT12/16 root region.
  */
 export function readep(
   pmp: MsdosfsMount,
@@ -185,22 +185,24 @@ export function readep(
   offp: Out<number>,
 ): number {
   const g = pmp.pm_geom;
-  const bpc = g.bpcluster;
   if (dirclust === 0) {
+    // the FAT12/16 root region, in data-block-sized pieces
     const rootbytes = g.rootdirsecs * g.bps;
     if (pmp.fat32 || diroffset >= rootbytes) return EINVAL;
-    const chunk = Math.floor(diroffset / bpc);
-    offp.v = diroffset - chunk * bpc;
-    return bread(
-      pmp.pm_devvp,
-      pmp.secblk(g.rootdirblk + chunk * g.spc),
-      Math.min(bpc, rootbytes - chunk * bpc),
-      bpp,
-    );
+    const db = pmp.pm_dblk;
+    const chunk = Math.floor(diroffset / db);
+    const len = Math.min(db, rootbytes - chunk * db);
+    offp.v = diroffset - chunk * db;
+    pmp.pm_blkstart = 0;
+    pmp.pm_blkend = len;
+    return bread(pmp.pm_devvp, pmp.secblk(g.rootdirblk) + chunk * (db >> 9), len, bpp);
   }
-  if (!fat_iscluster(pmp, dirclust) || diroffset >= bpc) return EINVAL;
-  offp.v = diroffset;
-  return bread(pmp.pm_devvp, pmp.clblk(dirclust), bpc, bpp);
+  if (!fat_iscluster(pmp, dirclust) || diroffset >= g.bpcluster) return EINVAL;
+  pmp.dblk(dirclust);
+  offp.v = pmp.pm_db_off + diroffset;
+  pmp.pm_blkstart = pmp.pm_db_off;
+  pmp.pm_blkend = pmp.pm_db_off + g.bpcluster;
+  return bread(pmp.pm_devvp, pmp.pm_db_blk, pmp.pm_db_size, bpp);
 }
 
 /**
@@ -355,20 +357,21 @@ export function msdosfs_loadvnode(mp: Mount, vp: Vnode, key: number): number {
 /* truncate and extend                                                       */
 
 /** Zero bytes [from, to) of data cluster `cn` through the cache. */
-function zerocluster(pmp: MsdosfsMount, cn: number, from: number, to: number): number {
-  const bpc = pmp.pm_geom.bpcluster;
+export function zerocluster(pmp: MsdosfsMount, cn: number, from: number, to: number): number {
   const bpp = pmp.pm_bpp;
+  pmp.dblk(cn);
+  const o = pmp.pm_db_off;
   let bp: Buf | null;
-  if (from === 0 && to === bpc) {
-    bp = getblk(pmp.pm_devvp, pmp.clblk(cn), bpc);
+  if (from === 0 && o === 0 && to === pmp.pm_db_size) {
+    bp = getblk(pmp.pm_devvp, pmp.pm_db_blk, pmp.pm_db_size);
     if (bp === null) return ENOMEM;
   } else {
-    const error = bread(pmp.pm_devvp, pmp.clblk(cn), bpc, bpp);
+    const error = bread(pmp.pm_devvp, pmp.pm_db_blk, pmp.pm_db_size, bpp);
     if (error !== 0) return error;
     bp = bpp.v!;
     bpp.v = null;
   }
-  bp.b_data.fill(0, from, to);
+  bp.b_data.fill(0, o + from, o + to);
   bdwrite(bp);
   return 0;
 }

@@ -420,7 +420,8 @@ export function freeclusterchain(pmp: MsdosfsMount, cn: number): number {
     if (e2 !== 0) return e2;
     clearinuse(pmp, cn);
     pmp.pm_freeclustercount++;
-    binvalblk(pmp.pm_devvp, pmp.clblk(cn));
+    // a delayed write of a freed cluster need not land (a block of its own only)
+    if (pmp.pm_dblkcl === 1) binvalblk(pmp.pm_devvp, pmp.clblk(cn));
     if (fat_iseof(pmp, nv)) break;
     cn = nv;
   }
@@ -611,9 +612,21 @@ export function extendfile(
 
 /** Zero cluster `cn` in the cache (a new directory cluster), written later. */
 export function clearcluster(pmp: MsdosfsMount, cn: number): number {
-  const bp: Buf | null = getblk(pmp.pm_devvp, pmp.clblk(cn), pmp.pm_geom.bpcluster);
-  if (bp === null) return ENOMEM;
-  bp.b_data.fill(0, 0, pmp.pm_geom.bpcluster);
+  pmp.dblk(cn);
+  const bpc = pmp.pm_geom.bpcluster;
+  const o = pmp.pm_db_off;
+  let bp: Buf | null;
+  if (pmp.pm_db_size === bpc) {
+    bp = getblk(pmp.pm_devvp, pmp.pm_db_blk, bpc);
+    if (bp === null) return ENOMEM;
+  } else {
+    const bpp = pmp.pm_bpp2;
+    const error = bread(pmp.pm_devvp, pmp.pm_db_blk, pmp.pm_db_size, bpp);
+    if (error !== 0) return error;
+    bp = bpp.v!;
+    bpp.v = null;
+  }
+  bp.b_data.fill(0, o, o + bpc);
   bdwrite(bp);
   return 0;
 }

@@ -87,6 +87,7 @@ import {
 } from "./msdosfs_denode.js";
 import { clearcluster, extendfile, fat_iscluster, pcbmap } from "./msdosfs_fat.js";
 import {
+  DirEntryScan,
   DirIndex,
   MSDOSFSMNT_NOWIN95,
   MSDOSFSMNT_SHORTNAME,
@@ -98,31 +99,7 @@ import {
 /* ------------------------------------------------------------------------ */
 /* scanning                                                                  */
 
-/** One entry a scan found: its 8.3 entry, the long name before it, the name shown. */
-export class DirEntryScan {
-  /** byte offset of the 8.3 entry in the directory */
-  off = 0;
-  /** offset of its first long-name entry (= off without one) */
-  lfnoff = 0;
-  /** where the 8.3 entry is: cluster (0: FAT12/16 root region) and offset in it */
-  dirclust = 0;
-  diroffset = 0;
-  attr = 0;
-  startcluster = 0;
-  /** 1 or 2 for a "." or ".." entry */
-  dot = 0;
-  /** the 8.3 name (11 bytes) */
-  readonly short = new Uint8Array(11);
-  /** the name shown: UTF-16 units */
-  readonly units = new Uint16Array(264);
-  len = 0;
-  /** the name is the entry's long name */
-  long = false;
-  /** scan state: the first never-used slot (or the size) once the scan reached it */
-  end = -1;
-  /** deleted slots passed */
-  deleted = 0;
-}
+export { DirEntryScan };
 
 /**
  * Visit the entries of directory `dep` from byte `from` on; `visit`
@@ -159,7 +136,7 @@ export function msdosfs_dirscan(
     const bp = bpp.v!;
     const b = bp.b_data;
     let o = offp.v;
-    const blen = bp.b_bcount;
+    const blen = pmp.pm_blkend;
     for (; o + DIRENT_SIZE <= blen && off < size; o += DIRENT_SIZE, off += DIRENT_SIZE) {
       const c0 = b[o]!;
       if (c0 === SLOT_EMPTY) {
@@ -209,7 +186,7 @@ export function msdosfs_dirscan(
       lfnChk = -1;
       s.off = off;
       s.dirclust = clp.v;
-      s.diroffset = clp.v === 0 ? off : o;
+      s.diroffset = clp.v === 0 ? off : off % pmp.pm_geom.bpcluster;
       s.attr = attr;
       s.startcluster = de_startcluster(b, o, pmp.fat32);
       s.short.set(b.subarray(o, o + 11));
@@ -322,13 +299,9 @@ export function msdosfs_dirlookup(
     let off = idx.names.get(key);
     if (off === undefined && olddos) off = idx.shorts.get(shortkey(dn));
     if (off === undefined) return ENOENT;
-    let found = false;
-    const error = msdosfs_dirscan(dep, off, s, (e) => {
-      found = e.off === off;
-      return true;
-    });
+    const error = de_entryat(dep, off, s);
     if (error !== 0) return error;
-    if (found) return 0;
+    if (s.off === off) return 0;
     // the index no longer describes the directory: forget it and scan
     msdosfs_index_free(dep);
   }
@@ -345,6 +318,39 @@ export function msdosfs_dirlookup(
   });
   if (error !== 0) return error;
   return found ? 0 : ENOENT;
+}
+
+/**
+ * The 8.3 entry at byte `off` of `dep` into `s` (no long name: `s.off` is
+ * set to −1 when there is no entry in use there).
+ */
+function de_entryat(dep: Denode, off: number, s: DirEntryScan): number {
+  const pmp = dep.de_pmp;
+  const bpp = pmp.pm_bpp;
+  const clp = pmp.pm_clp;
+  const offp = pmp.pm_offp;
+  const error = de_dirblk(dep, off, bpp, clp, offp);
+  s.off = -1;
+  if (error !== 0) return error === E2BIG ? 0 : error;
+  const b = bpp.v!.b_data;
+  const o = offp.v;
+  const c0 = b[o]!;
+  const attr = b[o + DE_ATTR]!;
+  if (c0 !== SLOT_EMPTY && c0 !== SLOT_DELETED && attr !== ATTR_WIN95 && (attr & ATTR_VOLUME) === 0) {
+    s.off = off;
+    s.lfnoff = off;
+    s.dirclust = clp.v;
+    s.diroffset = clp.v === 0 ? off : off % pmp.pm_geom.bpcluster;
+    s.attr = attr;
+    s.startcluster = de_startcluster(b, o, pmp.fat32);
+    s.short.set(b.subarray(o, o + 11));
+    s.dot = de_isdot(b, o);
+    s.long = false;
+    s.len = 0;
+  }
+  brelse(bpp.v!, 0);
+  bpp.v = null;
+  return 0;
 }
 
 /** The vnode key of the entry `s` describes. */
@@ -455,7 +461,7 @@ export function msdosfs_lookup(dvp: Vnode, vpp: VnodeOut, cnp: ComponentName): n
     if (error === ENAMETOOLONG) return error;
     return lastcn && (op === CREATE || op === RENAME) ? EINVAL : ENOENT;
   }
-  const s = new DirEntryScan();
+  const s = pmp.pm_scan;
   error = msdosfs_dirlookup(dp, pmp.pm_units, nc.len, pmp.pm_dn, nc.conv !== CONV_LOSSY, s);
   if (error === ENOENT) {
     if (lastcn && (op === CREATE || op === RENAME)) {
@@ -517,7 +523,7 @@ function shortTaken(dep: Denode, dn: Uint8Array, ignore: number): boolean | numb
     if (ignore < 0) return true;
   }
   let taken = false;
-  const s = new DirEntryScan();
+  const s = dep.de_pmp.pm_scan2;
   const error = msdosfs_dirscan(dep, 0, s, (e) => {
     if (e.off === ignore) return false;
     for (let i = 0; i < 11; i++) if (e.short[i] !== dn[i]) return false;
@@ -596,9 +602,10 @@ function findslots(dep: Denode, need: number, offp: Out<number>, endp: Out<numbe
       const bp = bpp.v!;
       bpp.v = null;
       const b = bp.b_data;
+      const blen = pmp.pm_blkend;
       for (
         let o = bo.v;
-        o + DIRENT_SIZE <= bp.b_bcount && off < size;
+        o + DIRENT_SIZE <= blen && off < size;
         o += DIRENT_SIZE, off += DIRENT_SIZE
       ) {
         const c0 = b[o]!;
@@ -675,23 +682,26 @@ export function createde(
   let error = findslots(ddep, need, offp, endp);
   if (error !== 0) return error;
   const start = offp.v;
-  const chksum = msdosfs_winchksum(tmpl.de_Name, 0);
+  const chksum = msdosfs_winchksum(tmpl.de_Name!, 0);
   const bpp = pmp.pm_bpp;
   const clp = { v: 0 };
   const bo = { v: 0 };
   let bp: Buf | null = null;
   let bufStart = -1;
+  let validStart = -1;
   let bufEnd = -1;
   for (let k = 0; k < need; k++) {
     const off = start + k * DIRENT_SIZE;
-    if (bp === null || off < bufStart || off >= bufEnd) {
+    if (bp === null || off < validStart || off >= bufEnd) {
       if (bp !== null) bdwrite(bp);
       error = de_dirblk(ddep, off, bpp, clp, bo);
       if (error !== 0) return error;
       bp = bpp.v!;
       bpp.v = null;
+      // directory offsets of the buffer's byte 0 and of its valid part (one cluster)
       bufStart = off - bo.v;
-      bufEnd = bufStart + bp.b_bcount;
+      validStart = bufStart + pmp.pm_blkstart;
+      bufEnd = bufStart + pmp.pm_blkend;
     }
     const o = off - bufStart;
     if (k < nlfn) {
@@ -702,7 +712,7 @@ export function createde(
       de_externalize(tmpl, bp.b_data, o);
       out.off = off;
       out.dirclust = clp.v;
-      out.diroffset = clp.v === 0 ? off : o;
+      out.diroffset = clp.v === 0 ? off : off % pmp.pm_geom.bpcluster;
     }
   }
   // writing over the old end: what follows must read as the end again
@@ -726,7 +736,7 @@ export function createde(
     idx.deleted = Math.max(0, idx.deleted - reused);
     if (after > idx.end) idx.end = after;
     const key = msdosfs_fold(u, len);
-    if (!indexAdd(ddep, idx, key, shortkey(tmpl.de_Name), out.off)) msdosfs_index_free(ddep);
+    if (!indexAdd(ddep, idx, key, shortkey(tmpl.de_Name!), out.off)) msdosfs_index_free(ddep);
   }
   return 0;
 }
@@ -751,16 +761,19 @@ export function removede(ddep: Denode, off: number): number {
   // its long-name entries, walking back
   const nowin95 = (pmp.pm_flags & MSDOSFSMNT_NOWIN95) !== 0;
   let p = off - DIRENT_SIZE;
+  // directory offsets of the buffer's byte 0 and of the start of its valid part (one cluster)
   let bufStart = off - bo.v;
+  let validStart = bufStart + pmp.pm_blkstart;
   let want = 1;
   while (!nowin95 && p >= 0 && want <= WIN_MAXSLOTS) {
-    if (p < bufStart) {
+    if (p < validStart) {
       bdwrite(bp);
       error = de_dirblk(ddep, p, bpp, clp, bo);
       if (error !== 0) return error;
       bp = bpp.v!;
       bpp.v = null;
       bufStart = p - bo.v;
+      validStart = bufStart + pmp.pm_blkstart;
     }
     const o = p - bufStart;
     const b = bp.b_data;
@@ -822,7 +835,7 @@ export function rewritede(
 /** dosdirempty: does directory `dep` hold nothing but "." and ".."? */
 export function dosdirempty(dep: Denode, emptyp: Out<boolean>): number {
   let empty = true;
-  const s = new DirEntryScan();
+  const s = dep.de_pmp.pm_scan2;
   const error = msdosfs_dirscan(dep, 0, s, (e) => {
     if (e.dot !== 0 && (e.attr & ATTR_DIRECTORY) !== 0) return false;
     empty = false;
@@ -1008,7 +1021,7 @@ export function msdosfs_readdir(
     }
   }
   if (!full) {
-    const s = new DirEntryScan();
+    const s = pmp.pm_scan;
     const error = msdosfs_dirscan(dep, pos - 64, s, (e) => {
       if (e.dot !== 0) return false; // made above
       const isdir = (e.attr & ATTR_DIRECTORY) !== 0;

@@ -155,7 +155,7 @@ function do_rename(
   if (error !== 0) return error;
   const t = new Denode(pmp, null);
   de_internalize(t, raw, 0);
-  t.de_Name.set(pmp.pm_dn.subarray(0, 11));
+  t.de_Name = pmp.pm_dn.slice(0, 11);
   t.de_LowerCase = nn.lcase;
   if (raw[DE_ATTR]! & ATTR_DIRECTORY) t.de_Attributes |= ATTR_DIRECTORY;
   const ne: NewEntry = { off: 0, dirclust: 0, diroffset: 0 };
@@ -165,7 +165,6 @@ function do_rename(
   error = removede(fdp, fs.off);
   if (error !== 0) return error;
   // 4. the vnode follows
-  fip.de_Name.set(t.de_Name);
   fip.de_LowerCase = t.de_LowerCase;
   if (!isdir) {
     fip.de_dirclust = ne.dirclust;

@@ -16,8 +16,10 @@
  * chain found through the denode's chain map.
  */
 import {
+  E2BIG,
   EFBIG,
   EINVAL,
+  ENOMEM,
   EISDIR,
   ENOENT,
   ENOSPC,
@@ -154,8 +156,10 @@ import {
   msdosfs_detimes,
   msdosfs_dirkey,
   msdosfs_mode,
+  readep,
 } from "./msdosfs_denode.js";
 import {
+  clearcluster,
   clusteralloc,
   extendfile,
   fat_mirror,
@@ -164,7 +168,6 @@ import {
   pcbmap,
 } from "./msdosfs_fat.js";
 import {
-  DirEntryScan,
   createde,
   dosdirempty,
   msdosfs_dirfileno,
@@ -334,7 +337,7 @@ export function msdosfs_open(_vp: Vnode, _mode: number, _cred: Kauth_cred): numb
   return 0;
 }
 
-/** VOP_CLOSE: the last, partial run of a file just written goes out behind it. */
+/** VOP_CLOSE: the last, partial group of blocks a file just wrote goes out behind it. */
 export function msdosfs_close(vp: Vnode, _fflag: number, _cred: Kauth_cred): number {
   const dep = vp.v_data as Denode | null;
   if (dep === null) return 0;
@@ -342,39 +345,37 @@ export function msdosfs_close(vp: Vnode, _fflag: number, _cred: Kauth_cred): num
   if (!dep.de_wrote) return 0;
   dep.de_wrote = false;
   const pmp = dep.de_pmp;
-  const bpc = pmp.pm_geom.bpcluster;
   const size = dep.de_FileSize;
-  if (vp.v_type !== VREG || size <= bpc || pmp.pm_ronly) return 0;
-  const clblocks = Math.max(1, Math.floor(MAXPHYS / bpc));
-  const last = Math.floor((size - 1) / bpc);
-  const first = last - (last % clblocks);
-  if (last > first) writebehind(dep, first, last - first + 1);
+  if (vp.v_type !== VREG || size <= pmp.pm_dblk || pmp.pm_ronly) return 0;
+  const cnp = pmp.pm_cn;
+  if (pcbmap(dep, Math.floor((size - 1) / pmp.pm_geom.bpcluster), cnp, null, 1) !== 0) return 0;
+  pmp.dblk(cnp.v);
+  const k = pmp.pm_db_k;
+  const group = Math.max(1, Math.floor(MAXPHYS / pmp.pm_dblk));
+  const first = k - (k % group);
+  if (k > first) writebehind(pmp, first, k - first + 1);
   return 0;
 }
 
 /**
- * Write-behind of file clusters [fcn, fcn + n): each run contiguous on
- * disk goes out as one transfer and leaves the cache (vwritebehind). A
- * failure stays dirty for fsync to report.
+ * Write-behind of data blocks [k, k + n) (adjacent on disk): one gather
+ * transfer when all are cached, dirty and idle, after which they leave the
+ * cache (vwritebehind); nothing otherwise. A failure stays dirty for fsync.
  */
-function writebehind(dep: Denode, fcn: number, n: number): void {
-  const pmp = dep.de_pmp;
-  const bpc = pmp.pm_geom.bpcluster;
-  const cnp = pmp.pm_cn;
-  const runp = pmp.pm_run;
-  const end = fcn + n;
-  while (fcn < end) {
-    if (pcbmap(dep, fcn, cnp, runp, end - fcn) !== 0) return;
-    const run = runp.v;
-    if (run >= 2) vwritebehind(pmp.pm_devvp, pmp.clblk(cnp.v), bpc, run);
-    fcn += run;
-  }
+function writebehind(pmp: MsdosfsMount, k: number, n: number): void {
+  pmp.dblkAt(k + n - 1);
+  if (pmp.pm_db_size !== pmp.pm_dblk) n--; // the short last block of the volume: not in a cluster
+  if (n < 2) return;
+  pmp.dblkAt(k);
+  vwritebehind(pmp.pm_devvp, pmp.pm_db_blk, pmp.pm_dblk, n);
 }
 
 /**
- * VOP_READ: file data a cluster at a time through the device's cache; a
- * sequential reader gets the clusters that follow contiguously on disk in
- * the same transfer. A chain shorter than the size is EIO.
+ * VOP_READ: file data through the device's cache in data blocks; a
+ * sequential reader gets the blocks of a run of clusters contiguous on
+ * disk in one transfer (breadcluster, up to MAXPHYS). The run comes from
+ * the denode's chain map, never a walk from the chain's start. A chain
+ * shorter than the size is EIO.
  */
 export function msdosfs_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_cred): number {
   if (vp.v_type !== VREG) return vp.v_type === VDIR ? EISDIR : EINVAL;
@@ -385,7 +386,9 @@ export function msdosfs_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_
   const size = dep.de_FileSize;
   if (uio.uio_offset >= size) return 0;
   const bpc = pmp.pm_geom.bpcluster;
+  const db = pmp.pm_dblk;
   const maxrun = Math.max(1, Math.floor(MAXPHYS / bpc));
+  const maxblk = Math.max(1, Math.floor(MAXPHYS / db));
   const endfcn = Math.ceil(size / bpc);
   const cnp = pmp.pm_cn;
   const runp = pmp.pm_run;
@@ -396,27 +399,39 @@ export function msdosfs_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_
     const off = uio.uio_offset;
     const fcn = Math.floor(off / bpc);
     const on = off - fcn * bpc;
-    let n = bpc - on;
-    if (n > uio.uio_resid) n = uio.uio_resid;
-    if (n > size - off) n = size - off;
-    const seq = fcn === dep.de_nextr || uio.uio_resid > n;
+    const seq = fcn === dep.de_nextr || uio.uio_resid > bpc - on;
     error = pcbmap(dep, fcn, cnp, runp, seq ? Math.min(maxrun, endfcn - fcn) : 1);
     if (error !== 0) {
-      if (error === 7 /* E2BIG */)
+      if (error === E2BIG)
         error = pmp.corrupt(
           `file at cluster ${dep.de_StartCluster}: chain shorter than its size (${size})`,
         );
       break;
     }
+    const cn = cnp.v;
+    const run = runp.v;
+    pmp.dblk(cn);
+    const within = pmp.pm_db_off + on;
+    let n = Math.min(pmp.pm_db_size - within, run * bpc - on, uio.uio_resid, size - off);
+    // the blocks the rest of the run lies in come with this one
+    let nblk = Math.min(maxblk, Math.ceil((pmp.pm_db_off + run * bpc) / db));
+    const k = pmp.pm_db_k;
+    const blk = pmp.pm_db_blk;
+    const bsize = pmp.pm_db_size;
+    if (nblk > 1) {
+      pmp.dblkAt(k + nblk - 1);
+      if (pmp.pm_db_size !== db) nblk--;
+    }
     error =
-      runp.v > 1 && seq
-        ? breadcluster(devvp, pmp.clblk(cnp.v), bpc, runp.v, bpp)
-        : bread(devvp, pmp.clblk(cnp.v), bpc, bpp);
+      nblk > 1 && seq && bsize === db
+        ? breadcluster(devvp, blk, db, nblk, bpp)
+        : bread(devvp, blk, bsize, bpp);
     if (error !== 0) break;
-    dep.de_nextr = fcn + 1;
-    uiomove(bpp.v!.b_data, on, n, uio);
+    if (n <= 0) n = 0;
+    uiomove(bpp.v!.b_data, within, n, uio);
     brelse(bpp.v!, 0);
     bpp.v = null;
+    dep.de_nextr = Math.floor((off + n) / bpc);
   }
   if ((vp.v_mount!.mnt_flag & (MNT_NOATIME | MNT_RDONLY)) === 0) dep.de_flag |= DE_ACCESS;
   return error;
@@ -425,10 +440,11 @@ export function msdosfs_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_
 /**
  * VOP_WRITE: clusters for the whole write are allocated first (one
  * contiguous run after the file's last cluster when the FAT has one), then
- * filled a cluster at a time; a new cluster is never read, only what the
- * write leaves of it zeroed. A write past the end first fills the gap with
- * zeros. Out of clusters part way: what fitted is written (a short write),
- * ENOSPC when nothing did. EFBIG past 4 GiB − 1.
+ * filled a data block at a time: a whole block is never read, and what the
+ * write leaves of a new cluster is zeroed. A write past the end first fills
+ * the gap with zeros. Out of clusters part way: what fitted is written (a
+ * short write), ENOSPC when nothing did. EFBIG past 4 GiB − 1. A completed
+ * group of MAXPHYS bytes of blocks is written behind at once.
  */
 export function msdosfs_write(vp: Vnode, uio: Uio, ioflag: number, _cred: Kauth_cred): number {
   if (vp.v_type !== VREG) return vp.v_type === VDIR ? EISDIR : EINVAL;
@@ -445,6 +461,7 @@ export function msdosfs_write(vp: Vnode, uio: Uio, ioflag: number, _cred: Kauth_
     if (error !== 0) return error;
   }
   const bpc = pmp.pm_geom.bpcluster;
+  const db = pmp.pm_dblk;
   const resid = uio.uio_resid;
   const end = uio.uio_offset + resid;
   const have = de_clcount(pmp, dep.de_FileSize);
@@ -461,45 +478,52 @@ export function msdosfs_write(vp: Vnode, uio: Uio, ioflag: number, _cred: Kauth_
     }
   }
   const limit = Math.min(end, avail * bpc);
-  const clblocks = Math.max(1, Math.floor(MAXPHYS / bpc));
+  const group = Math.max(1, Math.floor(MAXPHYS / db));
+  const maxrun = Math.max(1, Math.floor(MAXPHYS / bpc));
   const cnp = pmp.pm_cn;
+  const runp = pmp.pm_run;
   const bpp = pmp.pm_bpp;
   const devvp = pmp.pm_devvp;
   while (uio.uio_resid > 0 && uio.uio_offset < limit) {
     const off = uio.uio_offset;
     const fcn = Math.floor(off / bpc);
     const on = off - fcn * bpc;
-    let n = bpc - on;
-    if (n > limit - off) n = limit - off;
-    error = pcbmap(dep, fcn, cnp, null, 1);
+    error = pcbmap(dep, fcn, cnp, runp, Math.min(maxrun, Math.ceil((limit - off + on) / bpc)));
     if (error !== 0) {
-      if (error === 7 /* E2BIG */)
+      if (error === E2BIG)
         error = pmp.corrupt(`file at cluster ${dep.de_StartCluster}: chain shorter than its size`);
       break;
     }
+    pmp.dblk(cnp.v);
+    const within = pmp.pm_db_off + on;
+    const bsize = pmp.pm_db_size;
+    const n = Math.min(bsize - within, runp.v * bpc - on, limit - off);
     let bp: Buf | null;
-    if (n === bpc) {
-      bp = getblk(devvp, pmp.clblk(cnp.v), bpc);
+    if (within === 0 && n === bsize) {
+      bp = getblk(devvp, pmp.pm_db_blk, bsize);
       if (bp === null) {
-        error = 12; // ENOMEM
+        error = ENOMEM;
         break;
       }
-    } else if (fcn >= have) {
-      // a cluster of this write: nothing to read, the rest is zeros
-      bp = getblk(devvp, pmp.clblk(cnp.v), bpc);
+    } else if (pmp.pm_dblkcl === 1 && fcn >= have) {
+      // a cluster of this write, a block of its own: nothing to read
+      bp = getblk(devvp, pmp.pm_db_blk, bsize);
       if (bp === null) {
-        error = 12;
+        error = ENOMEM;
         break;
       }
-      bp.b_data.fill(0, 0, on);
-      bp.b_data.fill(0, on + n, bpc);
     } else {
-      error = bread(devvp, pmp.clblk(cnp.v), bpc, bpp);
+      error = bread(devvp, pmp.pm_db_blk, bsize, bpp);
       if (error !== 0) break;
       bp = bpp.v!;
       bpp.v = null;
     }
-    uiomove(bp.b_data, on, n, uio);
+    // what the write leaves of its new clusters in this block: zeros
+    if (fcn >= have && on > 0) bp.b_data.fill(0, within - on, within);
+    const tail = (off + n) % bpc;
+    if (tail !== 0 && Math.floor((off + n - 1) / bpc) >= have)
+      bp.b_data.fill(0, within + n, within + n + (bpc - tail));
+    uiomove(bp.b_data, within, n, uio);
     if (off + n > dep.de_FileSize) {
       dep.de_FileSize = off + n;
       vp.v_size = off + n;
@@ -512,8 +536,8 @@ export function msdosfs_write(vp: Vnode, uio: Uio, ioflag: number, _cred: Kauth_
       }
     } else {
       bdwrite(bp);
-      if (on + n === bpc && (fcn + 1) % clblocks === 0 && fcn + 1 >= clblocks)
-        writebehind(dep, fcn + 1 - clblocks, clblocks);
+      const k = pmp.pm_db_k;
+      if (within + n === bsize && (k + 1) % group === 0) writebehind(pmp, k + 1 - group, group);
     }
   }
   // clusters allocated past what was written go back
@@ -580,7 +604,7 @@ export function msdosfs_create(dvp: Vnode, vpp: VnodeOut, cnp: ComponentName, va
   if (error !== 0) return error;
   const mode = vap.va_mode === VNOVAL ? 0o644 : vap.va_mode;
   const t = newentry(pmp, mode & 0o200 ? ATTR_ARCHIVE : ATTR_ARCHIVE | ATTR_READONLY);
-  t.de_Name.set(pmp.pm_dn.subarray(0, 11));
+  t.de_Name = pmp.pm_dn.slice(0, 11);
   t.de_LowerCase = nn.lcase;
   const ne: NewEntry = { off: 0, dirclust: 0, diroffset: 0 };
   error = createde(t, ddep, pmp.pm_units, nn.len, nn.long, ne);
@@ -638,16 +662,21 @@ export function msdosfs_mkdir(dvp: Vnode, vpp: VnodeOut, cnp: ComponentName, _va
   const cn = cnp2.v;
   const t = newentry(pmp, ATTR_DIRECTORY);
   t.de_StartCluster = cn;
-  t.de_Name.set(pmp.pm_dn.subarray(0, 11));
+  t.de_Name = pmp.pm_dn.slice(0, 11);
   t.de_LowerCase = nn.lcase;
-  // "." and ".." in the new cluster
-  const bp = getblk(pmp.pm_devvp, pmp.clblk(cn), pmp.pm_geom.bpcluster);
-  if (bp === null) {
+  // "." and ".." in the new cluster, zeroed
+  error = clearcluster(pmp, cn);
+  const bpp = pmp.pm_bpp;
+  const offp = { v: 0 };
+  if (error === 0) error = readep(pmp, cn, 0, bpp, offp);
+  if (error !== 0) {
     freeclusterchain(pmp, cn);
-    return 12; // ENOMEM
+    return error;
   }
+  const bp = bpp.v!;
+  bpp.v = null;
   const b = bp.b_data;
-  b.fill(0);
+  const o0 = offp.v;
   const dot = new Denode(pmp, null);
   dot.de_Attributes = ATTR_DIRECTORY;
   dot.de_CDate = t.de_CDate;
@@ -656,14 +685,14 @@ export function msdosfs_mkdir(dvp: Vnode, vpp: VnodeOut, cnp: ComponentName, _va
   dot.de_ADate = t.de_ADate;
   dot.de_MDate = t.de_MDate;
   dot.de_MTime = t.de_MTime;
-  dot.de_Name.fill(0x20);
+  dot.de_Name = new Uint8Array(11).fill(0x20);
   dot.de_Name[0] = 0x2e;
   dot.de_StartCluster = cn;
-  de_externalize(dot, b, 0);
+  de_externalize(dot, b, o0);
   dot.de_Name[1] = 0x2e;
   const up = ddep.isroot ? 0 : ddep.de_StartCluster;
   dot.de_StartCluster = up;
-  de_externalize(dot, b, DIRENT_SIZE);
+  de_externalize(dot, b, o0 + DIRENT_SIZE);
   bdwrite(bp);
   const ne: NewEntry = { off: 0, dirclust: 0, diroffset: 0 };
   error = createde(t, ddep, pmp.pm_units, nn.len, nn.long, ne);
@@ -689,7 +718,7 @@ function msdosfs_remove1(dvp: Vnode, vp: Vnode, cnp: ComponentName): number {
   if (dvp.v_mount!.mnt_flag & MNT_RDONLY) return EROFS;
   const ddep = VTODE(dvp);
   const dep = VTODE(vp);
-  const s = new DirEntryScan();
+  const s = ddep.de_pmp.pm_scan;
   let error = msdosfs_findent(ddep, cnp, vp, s);
   if (error !== 0) return error;
   error = removede(ddep, s.off);
@@ -725,7 +754,7 @@ function msdosfs_rmdir1(dvp: Vnode, vp: Vnode, cnp: ComponentName): number {
   let error = dosdirempty(dep, empty);
   if (error !== 0) return error;
   if (!empty.v) return ENOTEMPTY;
-  const s = new DirEntryScan();
+  const s = ddep.de_pmp.pm_scan;
   error = msdosfs_findent(ddep, cnp, vp, s);
   if (error !== 0) return error;
   error = removede(ddep, s.off);

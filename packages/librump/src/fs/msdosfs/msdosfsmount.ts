@@ -94,6 +94,32 @@ export class DirIndex {
   charged = 0;
 }
 
+/** One entry a scan found: its 8.3 entry, the long name before it, the name shown. */
+export class DirEntryScan {
+  /** byte offset of the 8.3 entry in the directory */
+  off = 0;
+  /** offset of its first long-name entry (= off without one) */
+  lfnoff = 0;
+  /** where the 8.3 entry is: cluster (0: FAT12/16 root region) and offset in it */
+  dirclust = 0;
+  diroffset = 0;
+  attr = 0;
+  startcluster = 0;
+  /** 1 or 2 for a "." or ".." entry */
+  dot = 0;
+  /** the 8.3 name (11 bytes) */
+  readonly short = new Uint8Array(11);
+  /** the name shown: UTF-16 units */
+  readonly units = new Uint16Array(264);
+  len = 0;
+  /** the name is the entry's long name */
+  long = false;
+  /** scan state: the first never-used slot (or the size) once the scan reached it */
+  end = -1;
+  /** deleted slots passed */
+  deleted = 0;
+}
+
 export class MsdosfsMount {
   readonly pm_geom = new FatGeom();
   /** msdosfs_args, as in force */
@@ -133,6 +159,11 @@ export class MsdosfsMount {
   readonly pm_bpp2: { v: Buf | null } = { v: null };
   readonly pm_cn = { v: 0 };
   readonly pm_run = { v: 0 };
+  readonly pm_clp = { v: 0 };
+  readonly pm_offp = { v: 0 };
+  /** scratch directory scans: lookups and readdir; emptiness and 8.3-name checks */
+  readonly pm_scan = new DirEntryScan();
+  readonly pm_scan2 = new DirEntryScan();
   /** scratch: names as UTF-16 units, 8.3 names */
   readonly pm_units = new Uint16Array(1024);
   readonly pm_units2 = new Uint16Array(1024);
@@ -170,6 +201,8 @@ export class MsdosfsMount {
     this.pm_fatmask = g.fatbits === 12 ? FAT12_MASK : g.fatbits === 16 ? FAT16_MASK : FAT32_MASK;
     this.pm_secblks = g.bps >> DEV_BSHIFT;
     this.pm_fatblocksize = g.fatbits === 12 ? 3 * g.bps : Math.max(g.bps, 16384);
+    this.pm_dblk = Math.max(g.bpcluster, 4096);
+    this.pm_dblkcl = this.pm_dblk / g.bpcluster;
   }
 
   /** DEV_BSIZE block of sector `sec`. */
@@ -181,6 +214,40 @@ export class MsdosfsMount {
   clblk(cn: number): number {
     const g = this.pm_geom;
     return (g.firstdata + (cn - 2) * g.spc) * this.pm_secblks;
+  }
+
+  /**
+   * Data blocks: the buffers over the data area are a cluster each, or, for
+   * clusters below 4 KiB, 4 KiB holding several (small clusters as buffers
+   * of their own would cost a buffer per 512 bytes). Block k starts at the
+   * data area's start + k blocks; the last one ends with the last cluster.
+   * `dblk(cn)` sets pm_db_* for the block holding cluster `cn`.
+   */
+  pm_dblk = 4096;
+  /** clusters per data block */
+  pm_dblkcl = 1;
+  /** dblk's results: the block's index, DEV_BSIZE block, bytes, and the cluster's offset in it */
+  pm_db_k = 0;
+  pm_db_blk = 0;
+  pm_db_size = 0;
+  pm_db_off = 0;
+  /** where the valid bytes of the buffer de_dirblk/readep gave start and end (one cluster's) */
+  pm_blkstart = 0;
+  pm_blkend = 0;
+
+  dblk(cn: number): void {
+    const rel = cn - 2;
+    const k = Math.floor(rel / this.pm_dblkcl);
+    this.pm_db_off = (rel - k * this.pm_dblkcl) * this.pm_geom.bpcluster;
+    this.dblkAt(k);
+  }
+
+  /** pm_db_k, pm_db_blk and pm_db_size for data block `k`. */
+  dblkAt(k: number): void {
+    const g = this.pm_geom;
+    this.pm_db_k = k;
+    this.pm_db_blk = this.secblk(g.firstdata) + k * (this.pm_dblk >> 9);
+    this.pm_db_size = Math.min(this.pm_dblk, g.nclusters * g.bpcluster - k * this.pm_dblk);
   }
 
   /** Print a corruption report and answer EIO. */
