@@ -18,6 +18,7 @@ import { DiskTarget, makeFfsImage, makeMsdosImage, type DiskFs } from "./targets
 import { NodeTarget } from "./targets/nodefs.js";
 import type { FsTarget } from "./targets/target.js";
 import { TmpfsTarget } from "./targets/tmpfs.js";
+import { p2kSection } from "./p2k.js";
 import { FULL_SIZES, W1, W2, fmt, gc, median, patterned, type Sizes } from "./workloads.js";
 
 const KiB = 1024;
@@ -43,6 +44,11 @@ export interface DiskSizes {
   fsuBytes: number;
   fsuFiles: number;
   fsuLsEntries: number;
+  /** P2K: files of the metadata rows, the big file, the tree of cp -a */
+  p2kFiles: number;
+  p2kBytes: number;
+  p2kTreeFiles: number;
+  p2kTreeBytes: number;
 }
 
 export const DISK_FULL: DiskSizes = {
@@ -56,6 +62,10 @@ export const DISK_FULL: DiskSizes = {
   fsuBytes: 100 * MiB,
   fsuFiles: 2_000,
   fsuLsEntries: 10_000,
+  p2kFiles: 10_000,
+  p2kBytes: p2kBytes(1024 * MiB),
+  p2kTreeFiles: 2_000,
+  p2kTreeBytes: 40 * MiB,
 };
 
 export const DISK_QUICK: DiskSizes = {
@@ -69,9 +79,19 @@ export const DISK_QUICK: DiskSizes = {
   fsuBytes: 10 * MiB,
   fsuFiles: 200,
   fsuLsEntries: 1_000,
+  p2kFiles: 1_000,
+  p2kBytes: p2kBytes(64 * MiB),
+  p2kTreeFiles: 200,
+  p2kTreeBytes: 4 * MiB,
 };
 
-export const DISK_SECTION_IDS = ["FFS", "EXT2", "FSU", "MSDOS"] as const;
+/** P2K's big file: P2K_BENCH_MIB scales it (the 1 GiB of the issue takes a while through FUSE). */
+function p2kBytes(dflt: number): number {
+  const v = Number(process.env.P2K_BENCH_MIB);
+  return Number.isInteger(v) && v > 0 ? v * MiB : dflt;
+}
+
+export const DISK_SECTION_IDS = ["FFS", "EXT2", "FSU", "P2K", "MSDOS"] as const;
 export type DiskSectionId = (typeof DISK_SECTION_IDS)[number];
 
 export type DiskUnit = "MB/s" | "ops/s" | "s";
@@ -159,7 +179,7 @@ function check(ok: boolean, what: string): void {
   if (!ok) throw new Error(`bench: ${what}`);
 }
 
-function errText(e: unknown): string {
+export function errText(e: unknown): string {
   if (e instanceof RumpError) return e.message;
   if (e instanceof Error) return e.message.split("\n")[0]!;
   return String(e);
@@ -183,7 +203,7 @@ function scratch(): { dir: string; note: string } {
 }
 
 /** Collects our runs and the baseline's runs per row id; the warm-up round is dropped. */
-class Rows {
+export class Rows {
   readonly rows: DiskRow[] = [];
   private readonly byId = new Map<string, DiskRow>();
   add(
@@ -322,7 +342,7 @@ const MB = (bytes: number, s: number): number => bytes / 1e6 / s;
 /* ------------------------------------------------------------------ */
 /* FFS and ext2fs                                                      */
 
-function which(cmd: string): string | null {
+export function which(cmd: string): string | null {
   for (const d of (process.env.PATH ?? "").split(":").concat(["/usr/sbin", "/sbin"])) {
     const p = join(d, cmd);
     try {
@@ -335,7 +355,7 @@ function which(cmd: string): string | null {
   return null;
 }
 
-interface DiskCtx {
+export interface DiskCtx {
   z: DiskSizes;
   reps: number;
   warmup: boolean;
@@ -494,7 +514,7 @@ function ffsSection(c: DiskCtx): void {
 }
 
 /** mke2fs of an ext2 image of `bytes` (4 KiB blocks), from `src` when given. */
-function mke2fs(mk: string, image: string, bytes: number, src?: string): void {
+export function mke2fs(mk: string, image: string, bytes: number, src?: string): void {
   fs.rmSync(image, { force: true });
   const args = ["-q", "-F", "-t", "ext2", "-b", "4096"];
   if (src !== undefined) args.push("-d", src);
@@ -694,7 +714,7 @@ export function fsuCommand(): { argv: string[] } | { missing: string } {
   return { missing: "packages/ukfs/dist/cli/fsu.js is not built (pnpm build)" };
 }
 
-function timedSpawn(argv: string[], what: string): number {
+export function timedSpawn(argv: string[], what: string): number {
   const t0 = now();
   const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8", maxBuffer: 64 * MiB });
   const dt = (now() - t0) / 1000;
@@ -706,7 +726,7 @@ function timedSpawn(argv: string[], what: string): number {
 }
 
 /** A tree of `files` files of `bytes` in total, 20 per directory, sizes varying around the mean. */
-function makeTree(root: string, files: number, bytes: number): void {
+export function makeTree(root: string, files: number, bytes: number): void {
   fs.mkdirSync(root);
   const mean = Math.floor(bytes / files);
   const blob = patterned(mean * 2);
@@ -723,7 +743,7 @@ function makeTree(root: string, files: number, bytes: number): void {
   }
 }
 
-function countTree(root: string): { files: number; bytes: number } {
+export function countTree(root: string): { files: number; bytes: number } {
   let files = 0;
   let bytes = 0;
   const walk = (d: string): void => {
@@ -753,6 +773,16 @@ function fsuSection(c: DiskCtx): void {
     },
   );
   rows.add("FSU", "FSU put -r", "fsu put -r of the same tree", "s", "mke2fs -d", { factor: 0.5 });
+  rows.add(
+    "FSU",
+    "FSU mkfs -d",
+    "fsu mkfs -t ext2 -d of the same tree (format + fill)",
+    "s",
+    "mke2fs -d",
+    {
+      factor: 1,
+    },
+  );
   rows.add("FSU", "FSU ls -l", `fsu ls -l of a ${z.fsuLsEntries}-entry directory`, "s", "", {
     max: 1,
   });
@@ -763,7 +793,7 @@ function fsuSection(c: DiskCtx): void {
   const lsdir = join(c.dir, "lsdir");
   try {
     if (mk === null || dbg === null) {
-      for (const id of ["FSU get -r", "FSU put -r", "FSU ls -l"])
+      for (const id of ["FSU get -r", "FSU put -r", "FSU mkfs -d", "FSU ls -l"])
         rows.na(id, "e2fsprogs (mke2fs, debugfs) missing");
       return;
     }
@@ -806,7 +836,9 @@ function fsuSection(c: DiskCtx): void {
         img2,
         `${Math.floor(imgBytes / KiB)}k`,
       ];
-      rows.base("FSU put -r", timedSpawn([mk, ...args], "mke2fs -d"), true);
+      const mke2fsD = timedSpawn([mk, ...args], "mke2fs -d");
+      rows.base("FSU put -r", mke2fsD, true);
+      rows.base("FSU mkfs -d", mke2fsD, true);
       fs.rmSync(img2, { force: true });
       if ("missing" in fsu) continue;
       // fsu
@@ -839,6 +871,32 @@ function fsuSection(c: DiskCtx): void {
         rows.na("FSU put -r", errText(e));
       }
       fs.rmSync(img3, { force: true });
+      const img4 = join(c.dir, "fsumkfs.img");
+      try {
+        rows.ours(
+          "FSU mkfs -d",
+          timedSpawn(
+            [
+              ...fsu.argv,
+              "mkfs",
+              "-t",
+              "ext2",
+              "-b",
+              "4096",
+              "-s",
+              `${Math.floor(imgBytes / KiB)}k`,
+              "-d",
+              tree,
+              img4,
+            ],
+            "fsu mkfs -d",
+          ),
+          true,
+        );
+      } catch (e) {
+        rows.na("FSU mkfs -d", errText(e));
+      }
+      fs.rmSync(img4, { force: true });
       try {
         rows.ours(
           "FSU ls -l",
@@ -850,7 +908,8 @@ function fsuSection(c: DiskCtx): void {
       }
     }
     if ("missing" in fsu)
-      for (const id of ["FSU get -r", "FSU put -r", "FSU ls -l"]) rows.na(id, fsu.missing);
+      for (const id of ["FSU get -r", "FSU put -r", "FSU mkfs -d", "FSU ls -l"])
+        rows.na(id, fsu.missing);
     c.notes.add(
       `fsu: each command timed as a whole process (start included), ext2 images by mke2fs -d in ${c.dir.startsWith("/dev/shm") ? "/dev/shm" : c.dir}`,
     );
@@ -1053,6 +1112,7 @@ export async function runDisk(o: DiskRunOptions): Promise<DiskBenchResult> {
     await guard("FFS", () => ffsSection(c));
     await guard("EXT2", () => ext2Section(c));
     await guard("FSU", () => fsuSection(c));
+    await guard("P2K", () => p2kSection(c));
     await guard("MSDOS", () => msdosSection(c));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

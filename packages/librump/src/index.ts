@@ -38,8 +38,15 @@ export { RUMPCN_FREECRED } from "./rump/vfs_pub.js";
 export * from "./rump/pub_default.js";
 export * from "./dev/blockdev.js";
 export * from "./dev/disk_partitions.js";
+export { crc32, crc32c } from "./libkern/crc.js";
 export { newfs_ffs, newfs_geometry, type NewfsOptions } from "./ufs/ffs/ffs_newfs.js";
 export { fsck_ffs, type FsckResult, type FsckOptions } from "./ufs/ffs/ffs_fsck.js";
+export {
+  fsck_ffs_repair,
+  type FsckRepairOptions,
+  type FsckRepairResult,
+} from "./ufs/ffs/ffs_fsck_fix.js";
+export { makedev, major, minor } from "./dev/devsw.js";
 export {
   newfs_ext2fs,
   newfs_ext2fs_geometry,

@@ -27,3 +27,8 @@ export {
 } from "./probe.js";
 export type { FsProbe, FsType, ImageProbe, PartitionFs } from "./probe.js";
 export { RumpError } from "@rump/syscalls";
+export { autoSize, makefs, measureTree, newfsWindow } from "./makefs.js";
+export type { MakefsOptions, MakefsType, NewfsParams, TreeSize } from "./makefs.js";
+export type { CopyStats } from "./cli/copy.js";
+export { mkdisk } from "./mkdisk.js";
+export type { DiskPartRequest, MkdiskOptions, MkdiskResult } from "./mkdisk.js";

@@ -179,6 +179,7 @@ describe("names that are not one path component", () => {
       gid: 0,
       atime: now,
       mtime: now,
+      rdev: 0,
     });
     const fail = (): never => {
       throw new Error("not in this test");
@@ -205,6 +206,7 @@ describe("names that are not one path component", () => {
       mkdir: fail,
       symlink: fail,
       link: fail,
+      mknod: fail,
       unlink: fail,
       chmod: fail,
       lchown: fail,

@@ -26,13 +26,22 @@ export interface OptSpec {
 export interface Parsed {
   /** flag → true, valued option → last value */
   opts: Map<string, string | true>;
+  /** valued option → every value given, in order (for options that may repeat) */
+  all: Map<string, string[]>;
   operands: string[];
 }
 
 export function parseArgs(command: string, argv: string[], specs: readonly OptSpec[]): Parsed {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const opts = new Map<string, string | true>();
+  const all = new Map<string, string[]>();
   const operands: string[] = [];
+  const setValue = (name: string, v: string): void => {
+    opts.set(name, v);
+    const list = all.get(name);
+    if (list === undefined) all.set(name, [v]);
+    else list.push(v);
+  };
   const take = (spec: OptSpec, inline: string | undefined, i: number): number => {
     if (spec.optional !== undefined) {
       if (inline !== undefined) {
@@ -55,12 +64,12 @@ export function parseArgs(command: string, argv: string[], specs: readonly OptSp
       return i;
     }
     if (inline !== undefined) {
-      opts.set(spec.name, inline);
+      setValue(spec.name, inline);
       return i;
     }
     const v = argv[i + 1];
     if (v === undefined) throw new UsageError(`option -${spec.name} needs a value`, command);
-    opts.set(spec.name, v);
+    setValue(spec.name, v);
     return i + 1;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -100,7 +109,7 @@ export function parseArgs(command: string, argv: string[], specs: readonly OptSp
       opts.set(spec.name, true);
     }
   }
-  return { opts, operands };
+  return { opts, all, operands };
 }
 
 /** "16m", "1g", "4096", "512k" → bytes (binary units). */

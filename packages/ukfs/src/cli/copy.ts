@@ -101,6 +101,8 @@ export interface Meta {
   gid: number;
   atime: Timespec;
   mtime: Timespec;
+  /** device number of a device node, NetBSD's encoding (makedev) */
+  rdev: number;
 }
 
 /**
@@ -131,6 +133,8 @@ export interface Side {
   mkdir(p: string, mode: number): void;
   symlink(target: string, p: string): void;
   link(existing: string, p: string): void;
+  /** a device node or FIFO (`mode` with its type bits; `rdev` NetBSD's encoding) */
+  mknod(p: string, mode: number, rdev: number): void;
   unlink(p: string): void;
   chmod(p: string, mode: number): void;
   lchown(p: string, uid: number, gid: number): void;
@@ -150,6 +154,17 @@ function nsToTimespec(ns: bigint): Timespec {
   return { tv_sec: Number(sec), tv_nsec: Number(nsec) };
 }
 
+/**
+ * A host device number (glibc's encoding of Linux's dev_t, as Node reports
+ * it) as NetBSD's makedev(major, minor): major in bits 8–19, minor in bits
+ * 0–7 and 20–31.
+ */
+export function hostRdevToNetbsd(rdev: bigint): number {
+  const major = Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
+  const minor = Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
+  return (((major << 8) & 0x000fff00) | ((minor << 12) & 0xfff00000) | (minor & 0xff)) >>> 0;
+}
+
 const hostMeta = (st: BigIntStats): Meta => ({
   mode: Number(st.mode),
   size: Number(st.size),
@@ -159,6 +174,7 @@ const hostMeta = (st: BigIntStats): Meta => ({
   gid: Number(st.gid),
   atime: nsToTimespec(st.atimeNs),
   mtime: nsToTimespec(st.mtimeNs),
+  rdev: st.rdev === 0n ? 0 : hostRdevToNetbsd(st.rdev),
 });
 
 const BIG = { bigint: true } as const;
@@ -192,6 +208,13 @@ export const hostSide: Side = {
   mkdir: (p, mode) => mkdirSync(p, { mode: mode & 0o7777 }),
   symlink: (target, p) => symlinkSync(target, p),
   link: (existing, p) => linkSync(existing, p),
+  mknod: (p) => {
+    const e = new Error(
+      `EOPNOTSUPP: node:fs cannot make device nodes or FIFOs, mknod '${p}'`,
+    ) as NodeJS.ErrnoException;
+    e.code = "EOPNOTSUPP";
+    throw e;
+  },
   unlink: (p) => unlinkSync(p),
   chmod: (p, mode) => chmodSync(p, mode & 0o7777),
   lchown: (p, uid, gid) => lchownSync(p, uid, gid),
@@ -208,6 +231,7 @@ const imageMeta = (st: Stat): Meta => ({
   gid: st.st_gid,
   atime: st.st_atimespec,
   mtime: st.st_mtimespec,
+  rdev: st.st_rdev,
 });
 
 /** The image side: every call in the handle's persistent (chrooted) descriptor process. */
@@ -274,6 +298,12 @@ export function imageSide(fs: Ukfs): Side {
     mkdir: (path, mode) => p("mkdir", (s) => s.rump_sys_mkdir(path, mode & 0o7777)),
     symlink: (target, path) => p("symlink", (s) => s.rump_sys_symlink(target, path)),
     link: (existing, path) => p("link", (s) => s.rump_sys_link(existing, path)),
+    mknod: (path, mode, rdev) =>
+      p("mknod", (s) =>
+        (mode & S_IFMT) === S_IFIFO
+          ? s.rump_sys_mkfifo(path, mode & 0o7777)
+          : s.rump_sys_mknod(path, mode, rdev),
+      ),
     unlink: (path) => p("unlink", (s) => s.rump_sys_unlink(path)),
     chmod: (path, mode) => p("chmod", (s) => s.rump_sys_chmod(path, mode & 0o7777)),
     lchown: (path, uid, gid) => p("lchown", (s) => s.rump_sys_lchown(path, uid, gid)),
@@ -291,6 +321,16 @@ export interface CopyOptions {
   preserve: boolean;
   /** restore owners (numeric uid and gid) and with them setuid/setgid bits */
   owners: boolean;
+  /** every file owned by this uid:gid instead of its own (implies owners) */
+  owner?: { uid: number; gid: number };
+  /**
+   * reproducible copies (SOURCE_DATE_EPOCH): times later than this are
+   * clamped to it, and the access time is the modification time (reading the
+   * source must not change what is written)
+   */
+  clamp?: Timespec;
+  /** make device nodes and FIFOs too (where the destination can) instead of skipping them */
+  specials?: boolean;
   /** the command's name, for messages */
   command: string;
 }
@@ -301,6 +341,8 @@ export interface CopyStats {
   links: number;
   /** names made as hard links to a file copied earlier in the same run */
   hardlinks: number;
+  /** device nodes and FIFOs made */
+  specials: number;
   bytes: number;
   /** entries reported on stderr and not copied */
   skipped: number;
@@ -311,6 +353,7 @@ export const emptyStats = (): CopyStats => ({
   dirs: 0,
   links: 0,
   hardlinks: 0,
+  specials: 0,
   bytes: 0,
   skipped: 0,
 });
@@ -412,7 +455,27 @@ class TreeCopy {
 
   /** The permission bits to give a copy of `m`. */
   private perms(m: Meta): number {
-    return this.o.owners ? m.mode & 0o7777 : m.mode & 0o1777;
+    return this.o.owners || this.o.owner !== undefined ? m.mode & 0o7777 : m.mode & 0o1777;
+  }
+
+  private uid(m: Meta): number {
+    return this.o.owner?.uid ?? m.uid;
+  }
+  private gid(m: Meta): number {
+    return this.o.owner?.gid ?? m.gid;
+  }
+  private get restoreOwners(): boolean {
+    return this.o.owners || this.o.owner !== undefined;
+  }
+
+  /** The times to give a copy of `m` (clamped for a reproducible copy). */
+  private times(m: Meta): [Timespec, Timespec] {
+    const c = this.o.clamp;
+    if (c === undefined) return [m.atime, m.mtime];
+    const later = (t: Timespec): boolean =>
+      t.tv_sec > c.tv_sec || (t.tv_sec === c.tv_sec && t.tv_nsec > c.tv_nsec);
+    const mt = later(m.mtime) ? c : m.mtime;
+    return [mt, mt];
   }
 
   /**
@@ -430,17 +493,18 @@ class TreeCopy {
 
   private finishMeta(d: string, m: Meta, isLink: boolean): void {
     if (!this.o.preserve) return;
-    if (this.o.owners) {
+    if (this.restoreOwners) {
       try {
-        this.dst.lchown(d, m.uid, m.gid);
+        this.dst.lchown(d, this.uid(m), this.gid(m));
       } catch (e) {
         if (fatal(e)) throw e;
         this.skip(d, `owner not restored (${describe(e)})`);
       }
     }
     if (!isLink) this.dst.chmod(d, this.perms(m));
+    const [at, mt] = this.times(m);
     try {
-      this.dst.utimens(d, m.atime, m.mtime, isLink);
+      this.dst.utimens(d, at, mt, isLink);
     } catch (e) {
       if (!isLink) throw e; // link times are best effort (not every host can set them)
     }
@@ -486,9 +550,9 @@ class TreeCopy {
         }
         if (this.o.preserve) {
           let perms = this.perms(m);
-          if (this.o.owners) {
+          if (this.restoreOwners) {
             try {
-              dst.fchown(ofd, m.uid, m.gid);
+              dst.fchown(ofd, this.uid(m), this.gid(m));
             } catch (e) {
               if (fatal(e)) throw e;
               perms &= 0o1777;
@@ -504,7 +568,10 @@ class TreeCopy {
     } finally {
       this.src.close(ifd);
     }
-    if (this.o.preserve) dst.utimens(d, m.atime, m.mtime, false);
+    if (this.o.preserve) {
+      const [at, mt] = this.times(m);
+      dst.utimens(d, at, mt, false);
+    }
     this.stats.files++;
     if (m.nlink > 1) this.linked.set(m.id, d);
   }
@@ -528,6 +595,11 @@ class TreeCopy {
       this.finishMeta(d, m, true);
     } else if (type === S_IFREG) {
       await this.file(s, d, m, top);
+    } else if (this.o.specials === true && type in TYPE_NAMES && this.dst.isImage) {
+      if (this.clear(d)) throw new FsuError(EISDIR, "mknod", d, "a directory is in the way");
+      this.dst.mknod(d, type | (m.mode & 0o777), m.rdev);
+      this.stats.specials++;
+      this.finishMeta(d, m, false);
     } else {
       const what = TYPE_NAMES[type] ?? `a file of type ${(type >> 12).toString(8)}`;
       throw new FsuError(

@@ -101,7 +101,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   let ctx: Ctx | null = null;
   try {
-    const { opts, operands } = parseArgs(cmd.name, rest, [...cmd.options, HELP]);
+    const { opts, all, operands } = parseArgs(cmd.name, rest, [...cmd.options, HELP]);
     if (opts.has("help")) {
       process.stdout.write(commandHelp(cmd) + "\n");
       return 0;
@@ -113,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
         cmd.name,
       );
     if (operands.length > max) throw new UsageError("too many arguments", cmd.name);
-    ctx = new Ctx(cmd, opts, operands);
+    ctx = new Ctx(cmd, opts, operands, all);
     try {
       await cmd.run(ctx);
     } finally {
