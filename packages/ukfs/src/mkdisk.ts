@@ -196,9 +196,7 @@ export async function mkdisk(image: string, o: MkdiskOptions): Promise<MkdiskRes
  */
 function labelFromName(fs: MakefsType, name: string): string {
   if (fs !== "msdos") return name;
-  return name
-    .replace(/[^\x21-\x7e]|["*+,./:;<=>?[\\\]|]/g, "")
-    .slice(0, 11);
+  return name.replace(/[^\x21-\x7e]|["*+,./:;<=>?[\\\]|]/g, "").slice(0, 11);
 }
 
 /** Bytes the fixed-size partitions after index `i` need. */

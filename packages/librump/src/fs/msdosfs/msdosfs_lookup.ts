@@ -336,7 +336,12 @@ function de_entryat(dep: Denode, off: number, s: DirEntryScan): number {
   const o = offp.v;
   const c0 = b[o]!;
   const attr = b[o + DE_ATTR]!;
-  if (c0 !== SLOT_EMPTY && c0 !== SLOT_DELETED && attr !== ATTR_WIN95 && (attr & ATTR_VOLUME) === 0) {
+  if (
+    c0 !== SLOT_EMPTY &&
+    c0 !== SLOT_DELETED &&
+    attr !== ATTR_WIN95 &&
+    (attr & ATTR_VOLUME) === 0
+  ) {
     s.off = off;
     s.lfnoff = off;
     s.dirclust = clp.v;

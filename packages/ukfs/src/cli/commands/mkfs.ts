@@ -119,9 +119,17 @@ export const mkfs: Command = {
   async run(ctx) {
     const spec = ctx.operands[0]!;
     const t = ctx.value("t") ?? "ffs";
-    if (t !== "ffs" && t !== "ext2" && t !== "ext2fs" && t !== "msdos" && t !== "fat" && t !== "vfat")
+    if (
+      t !== "ffs" &&
+      t !== "ext2" &&
+      t !== "ext2fs" &&
+      t !== "msdos" &&
+      t !== "fat" &&
+      t !== "vfat"
+    )
       throw ctx.usage(`-t must be ffs, ext2 or msdos, not "${t}"`);
-    const type: MakefsType = t === "ffs" ? "ffs" : t === "ext2" || t === "ext2fs" ? "ext2" : "msdos";
+    const type: MakefsType =
+      t === "ffs" ? "ffs" : t === "ext2" || t === "ext2fs" ? "ext2" : "msdos";
     const fv = ctx.opts.get("F");
     const fatWidth = typeof fv === "string" ? (Number(fv) as 12 | 16 | 32) : undefined;
     if (fatWidth !== undefined && type !== "msdos")
