@@ -50,6 +50,16 @@ const IMAGES: Img[] = [
   { name: "newfs_msdos FAT12", newfs: { bytes: 6 << 20, fatType: 12, time: 1_700_000_000 } },
   { name: "newfs_msdos FAT16", newfs: { bytes: 20 << 20, time: 1_700_000_000 } },
   { name: "newfs_msdos FAT32", newfs: { bytes: 36 << 20, fatType: 32, time: 1_700_000_000 } },
+  // sectors other than 512 bytes: clusters of 2 KiB (several per data block) and of 4 KiB
+  { name: "mkfs.fat FAT16, 2 KiB sectors", mkfs: { fat: 16, size: 40 << 20, sector: 2048 } },
+  {
+    name: "newfs_msdos FAT12, 1 KiB sectors",
+    newfs: { bytes: 6 << 20, fatType: 12, bytesPerSector: 1024, time: 1_700_000_000 },
+  },
+  {
+    name: "newfs_msdos FAT16, 4 KiB sectors",
+    newfs: { bytes: 24 << 20, fatType: 16, bytesPerSector: 4096, time: 1_700_000_000 },
+  },
 ];
 
 let dir = "";
