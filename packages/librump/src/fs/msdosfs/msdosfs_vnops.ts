@@ -10,10 +10,11 @@
  * bit, kept as the read-only attribute; attribute changes of directories
  * are ignored. Files end at 4 GiB − 1 (EFBIG past it).
  *
- * Data moves through the device's buffer cache in cluster-sized buffers:
- * runs of clusters contiguous on disk are read with one transfer
- * (breadcluster) and written behind in runs of up to MAXPHYS bytes, the
- * chain found through the denode's chain map.
+ * Data moves through the device's buffer cache in data blocks (a cluster,
+ * or 4 KiB of smaller clusters: see MsdosfsMount.dblk): runs of clusters
+ * contiguous on disk are read with one transfer (breadcluster) and written
+ * behind in groups of up to MAXPHYS bytes, the chain found through the
+ * denode's chain map.
  */
 import {
   E2BIG,
