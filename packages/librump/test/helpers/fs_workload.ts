@@ -4,12 +4,12 @@
  * directories), unlink, mkdir, rmdir, chmod, and — where the file system
  * has them — hard links, symlinks and owners. Every operation runs on both
  * trees and must fail (or not) with the same errno; at the end the two
- * snapshots must be equal.
+ * snapshots must be equal. FFS, ext2fs and msdosfs run it (ffs_write,
+ * ext2fs_write and msdosfs_workload tests), each declaring its row below.
  *
  * What a file system has is declared once, in an `FsCaps` table (NetBSD's
  * tests/fs FSTEST_* predicates): the workload never asks a file system
- * for what it lacks, and the snapshot compares only what it keeps. This is
- * meant to become the shared conformance body of every file system.
+ * for what it lacks, and the snapshot compares only what it keeps.
  */
 import { expect } from "vitest";
 import {
@@ -58,6 +58,21 @@ export const FAT_CAPS: FsCaps = {
   modeKey: (mode, isDir) => (isDir ? "d" : mode & 0o200 ? "w" : "r"),
   dirSizes: false,
 };
+
+/** FFS: everything a POSIX file system keeps. */
+export const FFS_CAPS: FsCaps = {
+  name: "ffs",
+  hardLinks: true,
+  symlinks: true,
+  owners: true,
+  caseInsensitive: false,
+  maxFileSize: 2 ** 40,
+  modeKey: null,
+  dirSizes: false,
+};
+
+/** ext2fs (revision 1, large_file): the same as FFS. */
+export const EXT2_CAPS: FsCaps = { ...FFS_CAPS, name: "ext2fs" };
 
 /** Deterministic bytes (xorshift). */
 export function wpattern(n: number, seed: number): Uint8Array {
@@ -341,7 +356,9 @@ export function randomWorkload(
       case 13: {
         if (!caps.owners) break;
         const p = rnd(2) === 0 && files.length > 0 ? pick(files) : pick(dirs);
-        both(`chown ${p}`, (r) => s.rump_sys_lchown(r + p, rnd(2000), rnd(100)));
+        const uid = rnd(2000);
+        const gid = rnd(100);
+        both(`chown ${p}`, (r) => s.rump_sys_lchown(r + p, uid, gid));
         break;
       }
       case 14: {
