@@ -13,7 +13,7 @@
 import { EINVAL, ENAMETOOLONG, ENOENT, ENOTDIR, EROFS } from "../../gen/constants.js";
 import { cache_enter, cache_lookup, CACHE_HIT, CACHE_NEGATIVE } from "../../kern/vfs_cache.js";
 import { vcache_get, vref, vrele } from "../../kern/vfs_vnode.js";
-import { genfs_can_access, VEXEC } from "../../miscfs/genfs/genfs_vnops.js";
+import { genfs_can_access, VEXEC, VWRITE } from "../../miscfs/genfs/genfs_vnops.js";
 import { MAXPHYS } from "../../kern/vfs_bio.js";
 import { DT_DIR, DT_REG, IFTODT } from "../../sys/dirent.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
@@ -27,7 +27,7 @@ import {
   type ComponentName,
 } from "../../sys/namei.js";
 import { ALLPERMS, MNT_RDONLY } from "../../gen/constants.js";
-import { VDIR, VLNK, type Vnode, type VnodeOut } from "../../sys/vnode.js";
+import { VDIR, VLNK, VREG, type Vnode, type VnodeOut } from "../../sys/vnode.js";
 import {
   cd9660_corrupt,
   iso_breadcluster,
@@ -232,8 +232,14 @@ export function cd9660_badname(name: string): string | null {
 /* ------------------------------------------------------------------------ */
 /* VOP_LOOKUP                                                               */
 
-/** VOP_ACCESS, here below the vnode operations because lookup calls it directly. */
+/**
+ * VOP_ACCESS, here below the vnode operations because lookup calls it
+ * directly: no writing files, directories or links of a read-only medium
+ * (devices, fifos and sockets on it are another matter).
+ */
 export function cd9660_access(vp: Vnode, mode: number, cred: Kauth_cred): number {
+  if (mode & VWRITE && (vp.v_type === VREG || vp.v_type === VDIR || vp.v_type === VLNK))
+    return EROFS;
   const ip = VTOI(vp);
   return genfs_can_access(vp.v_type, ip.iso_mode & ALLPERMS, ip.iso_uid, ip.iso_gid, mode, cred);
 }

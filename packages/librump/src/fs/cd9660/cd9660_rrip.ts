@@ -291,7 +291,7 @@ function rrip_entry(
     case SIG_ZF:
       if ((pending & RR_ZF) === 0 || len < 16) return 0;
       rr.zf_algo = String.fromCharCode(b[p + 4]!, b[p + 5]!);
-      rr.zf_size = isonum_733(b, p + 12);
+      rr.zf_size = isonum_733(b, p + 8);
       rr.found |= RR_ZF;
       return RR_ZF;
     case SIG_ER: {
