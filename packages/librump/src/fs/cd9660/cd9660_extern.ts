@@ -51,8 +51,10 @@ export class IsoDirCursor {
 
 /** What a record stands for in a directory (cd9660_dirname's answer). */
 export class IsoEntry {
-  /** the name (kernel bytes); "" for a record that is no entry (Rock Ridge RE) */
+  /** the name (kernel bytes) */
   name = "";
+  /** a record that is no entry of its own (Rock Ridge RE: shown where its CL is) */
+  hidden = false;
   /** its node number */
   ino = 0;
   /** DT_* */

@@ -170,6 +170,7 @@ export function cd9660_dirname(dp: IsoNode, cur: IsoDirCursor, e: IsoEntry): num
   const isdir = (d.flags & ISO_FLAG_DIRECTORY) !== 0;
   const dot = iso_dirent_dot(b, d);
   e.dot = dot;
+  e.hidden = false;
   e.ino = isdir ? isodirino(imp, d) : cur.blk * imp.logical_block_size + d.off;
   e.type = isdir ? DT_DIR : DT_REG;
   if (dot >= 0) {
@@ -190,6 +191,7 @@ export function cd9660_dirname(dp: IsoNode, cur: IsoDirCursor, e: IsoEntry): num
     if (rr.found & RR_RE) {
       // relocated: it is shown where its CL placeholder is
       e.name = "";
+      e.hidden = true;
       return 0;
     }
     e.name =
@@ -278,6 +280,10 @@ function cd9660_dirlookup(
   if (assoc) fname = name.slice(1);
   const caseins = rrip && (imp.im_flags & ISOFSMNT_RRCASEINS) !== 0;
   const start = dp.i_diroff > 0 && dp.i_diroff < dp.i_size ? dp.i_diroff : 0;
+  // a record whose Rock Ridge name cannot be read (a continuation loop, an
+  // overflow) matches nothing; if the name is not found elsewhere, that
+  // record might have been it: EIO rather than ENOENT
+  let unreadable = 0;
   e.ino = 0;
   for (let pass = start === 0 ? 1 : 0; pass < 2; pass++) {
     const from = pass === 0 ? start : 0;
@@ -294,9 +300,9 @@ function cd9660_dirlookup(
           match = iso_dirent_dot(b, d) === 1;
         } else if (rrip) {
           if (iso_dirent_dot(b, d) < 0) {
-            error = cd9660_dirname(dp, cur, e);
-            if (error !== 0) break;
-            match = e.name !== "" && (caseins ? strcaseeq(e.name, name) : e.name === name);
+            const e2 = cd9660_dirname(dp, cur, e);
+            if (e2 !== 0) unreadable = e2;
+            else match = !e.hidden && (caseins ? strcaseeq(e.name, name) : e.name === name);
           }
         } else if (
           iso_dirent_dot(b, d) < 0 &&
@@ -321,7 +327,7 @@ function cd9660_dirlookup(
     if (error > 0) return error;
   }
   e.ino = 0;
-  return 0;
+  return unreadable;
 }
 
 /**

@@ -313,7 +313,7 @@ export function cd9660_readdir(
     if (!cd9660_dircont(cur)) {
       error = cd9660_dirname(ip, cur, e);
       if (error !== 0) break;
-      let ship = e.name !== "";
+      let ship = !e.hidden;
       if (ship && e.dot < 0) {
         const bad = cd9660_badname(e.name);
         if (bad !== null) {
