@@ -88,6 +88,11 @@ export interface OpenImageOptions {
   clock?: VirtualClockOption;
   /** seed the kernel's random source (generation numbers…) — for reproducible images */
   randomSeed?: number;
+  /**
+   * the file system's mount arguments besides the device (`fspec` is the
+   * image): cd9660's `{ flags: ISOFSMNT_NORRIP | … }`, for instance
+   */
+  mountArgs?: Record<string, unknown>;
 }
 
 let vfsTypesCache: string[] | null = null;
@@ -188,10 +193,18 @@ export function openImage(path: string, options: OpenImageOptions = {}): Ukfs {
     ...(options.params ? { params: options.params } : {}),
   });
   try {
-    const h = ukfs_mount_disk(type, image, part, null, readonly ? MNT_RDONLY : 0, undefined, {
-      kernel: k,
-      ownsKernel: true,
-    });
+    const h = ukfs_mount_disk(
+      type,
+      image,
+      part,
+      null,
+      readonly ? MNT_RDONLY : 0,
+      options.mountArgs,
+      {
+        kernel: k,
+        ownsKernel: true,
+      },
+    );
     sink.release();
     return h;
   } catch (e) {

@@ -121,7 +121,7 @@ export function cd9660_mount(mp: Mount, _path: string, data: unknown, _dataLen: 
   const fspec = genfs_mount_fspec(data);
   if ((mp.mnt_flag & MNT_RDONLY) === 0) {
     k.printf(
-      `cd9660 ${fspec ?? imp?.im_fspec ?? ""}: ISO 9660 is read-only: mount it with MNT_RDONLY\n`,
+      `cd9660 ${fspec ?? imp?.im_fspec ?? ""}: ISO 9660 is read-only (a mount needs MNT_RDONLY)\n`,
     );
     return EROFS;
   }
