@@ -473,7 +473,7 @@ describe.skipIf(missing !== null)("cd9660 on hostile images", () => {
   it("a multi-extent file whose chain breaks is EIO", () => {
     const img = base.slice();
     const r = rec(img, "README");
-    img[r.off + 25] |= 0x80; // its next record (other.txt) is not its continuation
+    img[r.off + 25] = img[r.off + 25]! | 0x80; // its next record (other.txt) is not its continuation
     const t = mountBytes(img);
     expect(listdir(t.sys, "/mnt")).toEqual(["README", "other.txt", "sub"]);
     expectCorrupt(

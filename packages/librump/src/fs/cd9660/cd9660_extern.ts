@@ -6,12 +6,15 @@ import { EIO } from "../../gen/constants.js";
 import type { Kernel } from "../../kern/kernel.js";
 import { bread, breadcluster, brelse } from "../../kern/vfs_bio.js";
 import { DT_UNKNOWN } from "../../sys/dirent.js";
-import { DEV_BSHIFT, type Buf } from "../../sys/buf.js";
+import { DEV_BSHIFT, DEV_BSIZE, type Buf } from "../../sys/buf.js";
 import type { Mount } from "../../sys/mount.js";
 import type { Out } from "../../sys/out.js";
 import type { Vnode, VnodeOpVector } from "../../sys/vnode.js";
 import { IsoDirent, ISO_MAXNAMLEN } from "./iso.js";
 import { IsoRrip } from "./iso_rrip.js";
+
+/** The unit of reading the medium (iso_bread). */
+export const ISO_CHUNK = 64 * 1024;
 
 /** How names and attributes are read (iso_ftype). */
 export const ISO_FTYPE_DEFAULT = 0;
@@ -28,8 +31,10 @@ export const ISO_FTYPE_RRIP = 2;
  */
 export class IsoDirCursor {
   pos = 0;
+  /** the chunk buffer holding logical block `blk`, which starts at byte `base` of it */
   bp: Buf | null = null;
   blk = -1;
+  base = 0;
   readonly d = new IsoDirent();
   /** the record before was a multi-extent record named mname[0…mlen) */
   multi = false;
@@ -79,6 +84,15 @@ export class IsoMount {
   volume_space_size = 0;
   /** logical blocks of the device (0: unknown); nothing is read at or beyond it */
   im_devblocks = 0;
+  /** the unit of reading (iso_bread): bytes, logical blocks, DEV_BSIZE blocks */
+  im_chunk = ISO_CHUNK;
+  im_bpc = ISO_CHUNK / 2048;
+  im_chunkdb = ISO_CHUNK / DEV_BSIZE;
+  /** chunks of the device (0: unknown), and the bytes of the last one */
+  im_devchunks = 0;
+  im_lastchunk = ISO_CHUNK;
+  /** iso_bread's answer: where the block asked for starts in its chunk */
+  im_cbase = 0;
   /** first 2048-byte block of the session mounted */
   im_sess = 0;
   /** the root directory's record: its extent (after extended attributes) and size */
@@ -121,14 +135,25 @@ export class IsoMount {
     return this.im_devvp;
   }
 
-  /** Set the logical block size (a power of two from 512 to 64 KiB). */
-  setBlockSize(bs: number): void {
+  /**
+   * Set the logical block size (a power of two from 512 to 64 KiB) and the
+   * device's size in bytes (0: unknown).
+   */
+  setGeometry(bs: number, devsize: number): void {
     this.logical_block_size = bs;
     this.im_bmask = bs - 1;
     let shift = 0;
     while (1 << shift < bs) shift++;
     this.im_bshift = shift;
     this.im_dbshift = shift - DEV_BSHIFT;
+    this.im_devblocks = devsize > 0 ? Math.floor(devsize / bs) : 0;
+    this.im_chunk = Math.max(ISO_CHUNK, bs);
+    this.im_bpc = this.im_chunk / bs;
+    this.im_chunkdb = this.im_chunk / DEV_BSIZE;
+    this.im_devchunks = devsize > 0 ? Math.ceil(devsize / this.im_chunk) : 0;
+    // the last chunk ends with the device (in whole DEV_BSIZE sectors)
+    const tail = devsize - (this.im_devchunks - 1) * this.im_chunk;
+    this.im_lastchunk = devsize > 0 ? Math.ceil(tail / DEV_BSIZE) * DEV_BSIZE : this.im_chunk;
   }
 }
 
@@ -156,14 +181,28 @@ export function iso_inrange(imp: IsoMount, blk: number, n: number): boolean {
   return blk < lim && n <= lim - blk;
 }
 
-/** bread of logical block `blk` of the medium (the caller checked it is in range). */
+/**
+ * The medium is read in chunks of `im_chunk` bytes (64 KiB, aligned on the
+ * device), not a logical block at a time: a 2 KiB buffer per block would
+ * make a big file cost a buffer, a map entry and a copy per 2 KiB. A chunk
+ * serves every block in it (the small files packed one after another, a
+ * directory's blocks and their continuation areas); a read-only medium has
+ * nothing to keep coherent between them.
+ *
+ * iso_bread: the chunk holding logical block `blk` (the caller checked the
+ * block is on the device), busy in bpp.v; the block starts at byte
+ * imp.im_cbase of it.
+ */
 export function iso_bread(imp: IsoMount, blk: number, bpp: Out<Buf | null>): number {
-  return bread(imp.im_devvp, blk * (1 << imp.im_dbshift), imp.logical_block_size, bpp);
+  const c = Math.floor(blk / imp.im_bpc);
+  imp.im_cbase = (blk - c * imp.im_bpc) * imp.logical_block_size;
+  return bread(imp.im_devvp, c * imp.im_chunkdb, iso_chunksize(imp, c), bpp);
 }
 
 /**
- * Logical block `blk` and, when it is not cached, the `n - 1` after it in
- * one transfer (breadcluster; the caller checked the range).
+ * iso_bread, and when the chunk is not cached the chunks after it that
+ * hold the next `n - 1` logical blocks, in one transfer (breadcluster, up
+ * to MAXPHYS; never past the device's end).
  */
 export function iso_breadcluster(
   imp: IsoMount,
@@ -171,10 +210,23 @@ export function iso_breadcluster(
   n: number,
   bpp: Out<Buf | null>,
 ): number {
-  return breadcluster(imp.im_devvp, blk * (1 << imp.im_dbshift), imp.logical_block_size, n, bpp);
+  const bpc = imp.im_bpc;
+  const c = Math.floor(blk / bpc);
+  imp.im_cbase = (blk - c * bpc) * imp.logical_block_size;
+  let nc = Math.ceil((blk - c * bpc + n) / bpc);
+  if (imp.im_devchunks > 0) nc = Math.min(nc, imp.im_devchunks - c);
+  const size = iso_chunksize(imp, c);
+  if (nc < 2 || size !== imp.im_chunk) return bread(imp.im_devvp, c * imp.im_chunkdb, size, bpp);
+  return breadcluster(imp.im_devvp, c * imp.im_chunkdb, size, nc, bpp);
 }
 
-/** The DEV_BSIZE block number of logical block `blk` (for comparing with b_lblkno). */
-export function iso_dblk(imp: IsoMount, blk: number): number {
-  return blk * (1 << imp.im_dbshift);
+/** Bytes of chunk `c`: im_chunk, or what is left of the device for its last one. */
+function iso_chunksize(imp: IsoMount, c: number): number {
+  if (imp.im_devchunks === 0 || c < imp.im_devchunks - 1) return imp.im_chunk;
+  return imp.im_lastchunk;
+}
+
+/** The chunk of logical block `blk`, as the DEV_BSIZE block number its buffer has. */
+export function iso_chunkdblk(imp: IsoMount, blk: number): number {
+  return Math.floor(blk / imp.im_bpc) * imp.im_chunkdb;
 }

@@ -15,6 +15,7 @@ import { cache_enter, cache_lookup, CACHE_HIT, CACHE_NEGATIVE } from "../../kern
 import { vcache_get, vref, vrele } from "../../kern/vfs_vnode.js";
 import { genfs_can_access, VEXEC, VWRITE } from "../../miscfs/genfs/genfs_vnops.js";
 import { MAXPHYS } from "../../kern/vfs_bio.js";
+import { DEV_BSIZE } from "../../sys/buf.js";
 import { DT_DIR, DT_REG, IFTODT } from "../../sys/dirent.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
 import {
@@ -31,6 +32,7 @@ import { VDIR, VLNK, VREG, type Vnode, type VnodeOut } from "../../sys/vnode.js"
 import {
   cd9660_corrupt,
   iso_breadcluster,
+  iso_chunkdblk,
   ISO_FTYPE_9660,
   ISO_FTYPE_RRIP,
   VFSTOISOFS,
@@ -77,22 +79,29 @@ export function cd9660_dirnext(ip: IsoNode, off: number, cur: IsoDirCursor): num
     const boff = off - lbn * bs;
     const blk = ip.iso_start + lbn;
     if (cur.blk !== blk) {
-      cur.release();
-      const left = Math.ceil(size / bs) - lbn;
-      const bpp = imp.im_bpp;
-      const error = iso_breadcluster(imp, blk, Math.min(left, Math.floor(MAXPHYS / bs)), bpp);
-      if (error !== 0) return error;
-      cur.bp = bpp.v!;
-      bpp.v = null;
+      if (cur.bp !== null && iso_chunkdblk(imp, blk) === cur.bp.b_lblkno) {
+        // another block of the chunk held
+        cur.base = (blk % imp.im_bpc) * bs;
+      } else {
+        cur.release();
+        const left = Math.ceil(size / bs) - lbn;
+        const bpp = imp.im_bpp;
+        const error = iso_breadcluster(imp, blk, Math.min(left, Math.floor(MAXPHYS / bs)), bpp);
+        if (error !== 0) return error;
+        cur.bp = bpp.v!;
+        bpp.v = null;
+        cur.base = imp.im_cbase;
+      }
       cur.blk = blk;
     }
     const b = cur.bp!.b_data;
-    if (b[boff] === 0) {
+    const at = cur.base + boff;
+    if (b[at] === 0) {
       // the rest of the block is padding
       off = (lbn + 1) * bs;
       continue;
     }
-    const why = iso_dirent_parse(b, boff, bs, cur.d);
+    const why = iso_dirent_parse(b, at, cur.base + bs, cur.d);
     if (why !== null) {
       cur.release();
       return cd9660_corrupt(imp, `directory ${ip.i_number}, offset ${off}: ${why}`);
@@ -171,7 +180,8 @@ export function cd9660_dirname(dp: IsoNode, cur: IsoDirCursor, e: IsoEntry): num
   const dot = iso_dirent_dot(b, d);
   e.dot = dot;
   e.hidden = false;
-  e.ino = isdir ? isodirino(imp, d) : cur.blk * imp.logical_block_size + d.off;
+  // d.off is the record's place in the chunk buffer, whose first byte is at b_lblkno * DEV_BSIZE
+  e.ino = isdir ? isodirino(imp, d) : cur.bp!.b_lblkno * DEV_BSIZE + d.off;
   e.type = isdir ? DT_DIR : DT_REG;
   if (dot >= 0) {
     e.name = dot === 0 ? "." : "..";

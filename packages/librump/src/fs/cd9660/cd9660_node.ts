@@ -96,7 +96,7 @@ function cd9660_extattr(imp: IsoMount, d: IsoDirent): Uint8Array | null {
   if (!iso_inrange(imp, d.extent, 1)) return null;
   const bpp = imp.im_bpp;
   if (iso_bread(imp, d.extent, bpp) !== 0) return null;
-  const b = bpp.v!.b_data.slice(0, 256);
+  const b = bpp.v!.b_data.slice(imp.im_cbase, imp.im_cbase + 256);
   brelse(bpp.v!, 0);
   bpp.v = null;
   return b[EA_VERSION] === 1 ? b : null;

@@ -18,7 +18,7 @@ import type { Buf } from "../../sys/buf.js";
 import {
   cd9660_corrupt,
   iso_bread,
-  iso_dblk,
+  iso_chunkdblk,
   iso_inrange,
   type IsoMount,
 } from "./cd9660_extern.js";
@@ -144,14 +144,16 @@ export function cd9660_rrip_walk(
       );
       break;
     }
-    const dblk = iso_dblk(imp, ceblk);
-    if (held !== null && held.b_lblkno === dblk && held.b_vp === imp.im_devvp) {
+    // the area's chunk: the record's own, the last area's, or read now
+    const cdblk = iso_chunkdblk(imp, ceblk);
+    const base = (ceblk % imp.im_bpc) * bs;
+    if (held !== null && held.b_lblkno === cdblk && held.b_vp === imp.im_devvp) {
       if (cebp !== null) {
         brelse(cebp, 0);
         cebp = null;
       }
       buf = held.b_data;
-    } else if (cebp === null || cebp.b_lblkno !== dblk) {
+    } else if (cebp === null || cebp.b_lblkno !== cdblk) {
       if (cebp !== null) brelse(cebp, 0);
       cebp = null;
       const bpp = imp.im_bpp;
@@ -161,8 +163,16 @@ export function cd9660_rrip_walk(
       bpp.v = null;
       buf = cebp.b_data;
     }
-    p = ceoff;
-    end = ceoff + celen;
+    p = base + ceoff;
+    end = p + celen;
+    if (end > buf.length) {
+      // the device ends inside the area (a short last chunk)
+      error = cd9660_corrupt(
+        imp,
+        `Rock Ridge entries of ${where(imp, d, held)}: continuation area beyond the device`,
+      );
+      break;
+    }
   }
   if (cebp !== null) brelse(cebp, 0);
   return error;

@@ -62,6 +62,7 @@ import {
 import {
   cd9660_corrupt,
   iso_bread,
+  iso_chunkdblk,
   iso_inrange,
   ISO_FTYPE_9660,
   ISO_FTYPE_DEFAULT,
@@ -278,12 +279,11 @@ function iso_mountfs(mp: Mount, k: Kernel, devvp: Vnode, fspec: string, argflags
 
 /** iso_makemp: the mount's geometry and root from a volume descriptor. */
 function iso_makemp(imp: IsoMount, vd: IsoVd, sess: number, devsize: number): void {
-  imp.setBlockSize(vd.logical_block_size);
+  imp.setGeometry(vd.logical_block_size, devsize);
   const bs = vd.logical_block_size;
   imp.im_sess = sess;
   // NetBSD counts the session's start into the volume's size
   imp.volume_space_size = vd.volume_space_size + Math.floor((sess * ISO_DEFAULT_BLOCK_SIZE) / bs);
-  imp.im_devblocks = devsize > 0 ? Math.floor(devsize / bs) : 0;
   imp.root_extent = vd.root_extent + vd.root_ext_attr_length;
   imp.root_size = vd.root_size;
   imp.im_volid = vd.volume_id;
@@ -301,11 +301,12 @@ function iso_rootdot_rrip(imp: IsoMount): number {
   if (error !== 0) return -(error + 2);
   const bp = bpp.v!;
   bpp.v = null;
+  const base = imp.im_cbase;
   const d = imp.im_dirent;
   let r = -1;
   if (
-    bp.b_data[0] !== 0 &&
-    iso_dirent_parse(bp.b_data, 0, imp.logical_block_size, d) === null &&
+    bp.b_data[base] !== 0 &&
+    iso_dirent_parse(bp.b_data, base, base + imp.logical_block_size, d) === null &&
     iso_dirent_dot(bp.b_data, d) === 0
   )
     r = cd9660_rrip_offset(imp, bp.b_data, d, bp);
@@ -414,15 +415,19 @@ function iftovt(mode: number): number {
 function iso_loadrec(imp: IsoMount, key: number, d: IsoDirent, exts: number[]): number {
   const bs = imp.logical_block_size;
   let blk = Math.floor(key / bs);
-  let off = key - blk * bs;
-  if (!iso_inrange(imp, blk, 1) || off + 34 > bs)
+  const boff = key - blk * bs;
+  if (!iso_inrange(imp, blk, 1) || boff + 34 > bs)
     return cd9660_corrupt(imp, `node ${key} is not a directory record on the device`);
   const bpp = imp.im_bpp;
   let error = iso_bread(imp, blk, bpp);
   if (error !== 0) return error;
   let bp = bpp.v!;
   bpp.v = null;
-  const why = bp.b_data[off] === 0 ? "no record there" : iso_dirent_parse(bp.b_data, off, bs, d);
+  // positions in the chunk: the block starts at `base`
+  let base = imp.im_cbase;
+  let off = base + boff;
+  const why =
+    bp.b_data[off] === 0 ? "no record there" : iso_dirent_parse(bp.b_data, off, base + bs, d);
   if (why !== null) {
     brelse(bp, 0);
     return cd9660_corrupt(imp, `the directory record of node ${key}: ${why}`);
@@ -436,20 +441,26 @@ function iso_loadrec(imp: IsoMount, key: number, d: IsoDirent, exts: number[]): 
   const c = imp.im_ldirent;
   while ((flags & (ISO_FLAG_MULTIEXTENT | ISO_FLAG_DIRECTORY)) === ISO_FLAG_MULTIEXTENT) {
     off += bp.b_data[off]!;
-    if (off >= bs || bp.b_data[off] === 0) {
+    if (off >= base + bs || bp.b_data[off] === 0) {
       // the next record is at the start of the next block
-      brelse(bp, 0);
       blk++;
-      off = 0;
-      if (!iso_inrange(imp, blk, 1))
+      if (!iso_inrange(imp, blk, 1)) {
+        brelse(bp, 0);
         return cd9660_corrupt(imp, `multi-extent file ${key} runs off the device`);
-      error = iso_bread(imp, blk, bpp);
-      if (error !== 0) return error;
-      bp = bpp.v!;
-      bpp.v = null;
+      }
+      if (base + bs < bp.b_data.length && iso_chunkdblk(imp, blk) === bp.b_lblkno) base += bs;
+      else {
+        brelse(bp, 0);
+        error = iso_bread(imp, blk, bpp);
+        if (error !== 0) return error;
+        bp = bpp.v!;
+        bpp.v = null;
+        base = imp.im_cbase;
+      }
+      off = base;
     }
     const b = bp.b_data;
-    let bad = b[off] === 0 ? "no record" : iso_dirent_parse(b, off, bs, c);
+    let bad = b[off] === 0 ? "no record" : iso_dirent_parse(b, off, base + bs, c);
     if (bad === null && (c.namelen !== namelen || (c.flags & ISO_FLAG_DIRECTORY) !== 0))
       bad = "a record of another file";
     for (let i = 0; bad === null && i < namelen; i++)

@@ -60,6 +60,7 @@ import {
   vop_write_desc,
 } from "../../gen/vnode_if.js";
 import { brelse, MAXPHYS } from "../../kern/vfs_bio.js";
+import { BC_NOCACHE } from "../../sys/buf.js";
 import { vgone, vput, vrele } from "../../kern/vfs_vnode.js";
 import { fifo_vnodeop_entries } from "../../miscfs/fifofs/fifo_vnops.js";
 import {
@@ -217,10 +218,11 @@ export function cd9660_open(vp: Vnode, _mode: number, _cred: Kauth_cred): number
 }
 
 /**
- * VOP_READ: file data through the device's buffer cache a logical block
- * at a time, each extent being contiguous on the medium: a sequential
- * reader (or one read spanning blocks) gets the blocks that follow in its
- * extent in the same transfer (breadcluster, up to MAXPHYS).
+ * VOP_READ: file data through the device's buffer cache, a chunk of the
+ * medium at a time (iso_bread), each extent being contiguous on the
+ * medium: a sequential reader (or one read spanning chunks) gets the
+ * chunks that follow in its extent in the same transfer (breadcluster, up
+ * to MAXPHYS), and copies as much of a chunk as it asks for at once.
  */
 export function cd9660_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_cred): number {
   const type = vp.v_type;
@@ -233,6 +235,7 @@ export function cd9660_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_c
   if (ip.i_zf !== "") return cd9660_zfrefuse(ip);
   const imp = ip.i_mnt;
   const bs = imp.logical_block_size;
+  const chunk = imp.im_chunk;
   const maxrun = Math.max(1, Math.floor(MAXPHYS / bs));
   const bpp = imp.im_bpp;
   const exts = ip.i_exts;
@@ -253,25 +256,31 @@ export function cd9660_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_c
     }
     const extlen = exts[k + 1]!;
     const o = off - base;
-    if (o >= extlen) break; // the extents end before the file does (checked at load)
+    if (o >= extlen) break; // the extents end before the file does
     const lbn = Math.floor(o / bs);
-    const on = o - lbn * bs;
-    let n = bs - on;
+    const blk = exts[k]! + lbn;
+    const left = Math.ceil(extlen / bs) - lbn; // blocks of the extent from here
+    const cnum = Math.floor(blk / imp.im_bpc);
+    // sequential: this chunk follows the last one read, or this read goes on past it
+    const seq = cnum === ip.i_nextr || uio.uio_resid > chunk;
+    if (seq && left > 1) error = iso_breadcluster(imp, blk, Math.min(maxrun, left), bpp);
+    else error = iso_bread(imp, blk, bpp);
+    if (error !== 0) break;
+    ip.i_nextr = cnum + 1;
+    const bp = bpp.v!;
+    bpp.v = null;
+    // as much of this chunk as the read, the extent and the file allow
+    const at = imp.im_cbase + (o - lbn * bs);
+    let n = bp.b_bcount - at;
     if (n > extlen - o) n = extlen - o;
     if (n > uio.uio_resid) n = uio.uio_resid;
     if (n > size - off) n = size - off;
-    const blk = exts[k]! + lbn;
-    // sequential: this block follows the last one read, or this read goes on past it
-    const seq = blk === ip.i_nextr || uio.uio_resid > n;
-    const ahead = Math.min(maxrun, Math.ceil(extlen / bs) - lbn);
-    if (seq && ahead > 1) error = iso_breadcluster(imp, blk, ahead, bpp);
-    else error = iso_bread(imp, blk, bpp);
-    if (error !== 0) break;
-    ip.i_nextr = blk + 1;
-    const bp = bpp.v!;
-    bpp.v = null;
-    uiomove(bp.b_data, on, n, uio);
-    brelse(bp, 0);
+    uiomove(bp.b_data, at, n, uio);
+    // a chunk read to its end by a sequential reader is done with: its
+    // storage goes back to the pool for the chunks ahead, instead of
+    // filling the cache with data read once (a chunk whose end holds the
+    // next file's start stays)
+    brelse(bp, seq && at + n === bp.b_bcount ? BC_NOCACHE : 0);
   }
   return error;
 }
