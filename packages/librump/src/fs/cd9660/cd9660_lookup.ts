@@ -112,23 +112,27 @@ export function cd9660_dirnext(ip: IsoNode, off: number, cur: IsoDirCursor): num
 }
 
 /**
- * A walk that starts at `off` inside a block resynchronises with the
- * records: it starts at the first record at or after `off` (an offset from
- * a user's lseek need not be a record's).
+ * A walk that starts at `off`: it starts at the first record at or after
+ * `off` (an offset from a user's lseek need not be a record's). The
+ * records before it, from the start of the block before (a multi-extent
+ * file may continue across a block), go through cd9660_dircont, so that a
+ * record continuing a file is known as such; the one returned has not.
  */
 export function cd9660_dirseek(ip: IsoNode, off: number, cur: IsoDirCursor): number {
   const bs = ip.i_mnt.logical_block_size;
-  let pos = off - (off % bs);
+  const blkstart = off - (off % bs);
+  let pos = blkstart >= bs ? blkstart - bs : 0;
   for (;;) {
     const e = cd9660_dirnext(ip, pos, cur);
     if (e !== 0) return e;
     if (cur.pos >= off) return 0;
-    // this record's block did not change: it is still held
-    pos = cur.pos + cur.d.reclen;
-    if (pos > off && cur.pos < off) {
+    const next = cur.pos + cur.d.reclen;
+    cd9660_dircont(cur);
+    if (next > off) {
       // `off` was inside this record: the next one
-      return cd9660_dirnext(ip, pos, cur);
+      return cd9660_dirnext(ip, next, cur);
     }
+    pos = next;
   }
 }
 
