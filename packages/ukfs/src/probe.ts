@@ -197,7 +197,7 @@ function probeMsdos(read: ReadFn, base: number, limit: number): FsProbe | null {
   const rootents = dv.getUint16(17, true);
   const media = b[21]!;
   if (![512, 1024, 2048, 4096].includes(bps) || !isPow2(spc) || spc > 128) return null;
-  if (resvd === 0 || nfats < 1 || nfats > 2 || (media !== 0xf0 && media < 0xf8)) return null;
+  if (resvd === 0 || nfats < 1 || nfats > 16 || (media !== 0xf0 && media < 0xf8)) return null;
   const total = dv.getUint16(19, true) || dv.getUint32(32, true);
   const fatsz = dv.getUint16(22, true) || dv.getUint32(36, true);
   if (total === 0 || fatsz === 0) return null;
@@ -209,14 +209,38 @@ function probeMsdos(read: ReadFn, base: number, limit: number): FsProbe | null {
   const variant = fat32 ? "FAT32" : clusters < 4085 ? "FAT12" : "FAT16";
   const labelOff = fat32 ? 71 : 43;
   const hasLabel = b[fat32 ? 66 : 38] === 0x29;
+  // FAT16 and FAT32 keep a clean-shutdown bit in entry 1 of the FAT
+  let clean: boolean | null = null;
+  if (variant !== "FAT12") {
+    const e = readAt(read, base + resvd * bps + (fat32 ? 4 : 2), 4);
+    if (e !== null) {
+      const v = new DataView(e.buffer);
+      clean = fat32
+        ? (v.getUint32(0, true) & 0x08000000) !== 0
+        : (v.getUint16(0, true) & 0x8000) !== 0;
+    }
+  }
   return {
     type: "msdos",
     variant,
     offset: base,
     size: total * bps,
     label: hasLabel ? cstr(b, labelOff, 11).trimEnd() : "",
-    clean: null,
-    details: { bytesPerSector: bps, sectorsPerCluster: spc, clusters },
+    clean,
+    details: {
+      bytesPerSector: bps,
+      sectorsPerCluster: spc,
+      clusters,
+      fats: nfats,
+      ...(hasLabel
+        ? {
+            volumeId: dv
+              .getUint32(fat32 ? 67 : 39, true)
+              .toString(16)
+              .padStart(8, "0"),
+          }
+        : {}),
+    },
   };
 }
 

@@ -120,6 +120,12 @@ const KIND_WEIGHT: Record<string, number> = {
   gd: 2,
   bbitmap: 1,
   ibitmap: 1,
+  // FAT
+  bpb: 3,
+  fsinfo: 1,
+  fat: 5,
+  dirent: 5,
+  lfn: 3,
   // cd9660
   vd: 3,
   "vd-root": 3,
@@ -335,6 +341,7 @@ class Ctx {
  */
 export function hostileName(m: ImageMap, seed: number, dmg: Damage): void {
   if (Math.imul(seed, 0x85ebca6b) >>> 28 !== 5) return;
+  if (m.type === "msdos") return hostileFatName(m, seed, dmg);
   if (m.type === "cd9660") return hostileIsoName(m, seed, dmg);
   const dirs = m.regions.filter((r) => r.kind === "dir");
   if (dirs.length === 0) return;
@@ -363,6 +370,33 @@ export function hostileName(m: ImageMap, seed: number, dmg: Damage): void {
     const i = at + rng.below(len);
     dmg.patches.push({ off: i, bytes: Uint8Array.of(how === 0 ? 0x2f : 0) });
     dmg.what.push(`name@${at} byte ${i - at} = ${how === 0 ? "'/'" : "NUL"}`);
+  }
+}
+
+/**
+ * FAT's hostile names: a byte of an 8.3 name becomes '/' (or a NUL), or a
+ * long-name entry's first unit becomes '/' or a NUL, or an entry is made
+ * "." or ".." in the middle of a directory.
+ */
+function hostileFatName(m: ImageMap, seed: number, dmg: Damage): void {
+  const rng = new Rng(seed ^ 0x27d4eb2f);
+  const ents = m.regions.filter((r) => r.kind === "dirent" || r.kind === "lfn");
+  if (ents.length === 0) return;
+  const r = rng.pick(ents);
+  const how = rng.below(3);
+  if (r.kind === "lfn") {
+    dmg.patches.push({ off: r.off + 1, bytes: Uint8Array.of(how === 0 ? 0 : 0x2f, 0) });
+    dmg.what.push(`long name@${r.off} first unit ${how === 0 ? "NUL" : "'/'"}`);
+  } else if (how === 2) {
+    dmg.patches.push({
+      off: r.off,
+      bytes: new TextEncoder().encode(rng.below(2) ? "..         " : ".          "),
+    });
+    dmg.what.push(`8.3 name@${r.off} = a dot entry`);
+  } else {
+    const i = 1 + rng.below(10);
+    dmg.patches.push({ off: r.off + i, bytes: Uint8Array.of(how === 0 ? 0x2f : 0) });
+    dmg.what.push(`8.3 name@${r.off} byte ${i} = ${how === 0 ? "'/'" : "NUL"}`);
   }
 }
 

@@ -39,6 +39,9 @@ if (job.type !== "selftest") {
   if (job.type === "cd9660") {
     const cd = await import("./fuzz_cd9660.js");
     maps = job.images.map((x) => cd.mapCd9660(x.name, x.bytes));
+  } else if (job.type === "msdos") {
+    const fat = await import("./fuzz_fat_images.js");
+    maps = job.images.map((x) => fat.mapFat(x.name, x.bytes));
   } else
     maps =
       job.type === "ext2fs"
