@@ -83,6 +83,14 @@ function run(cmd: string[], opts: SpawnOptions = {}): Promise<Run> {
   });
 }
 
+/** An ES module given as text, run with plain node in `cwd` (a scratch project). */
+const runModule = (code: string, cwd: string): Promise<Run> =>
+  run([process.execPath, "--input-type=module", "-e", code], { cwd });
+
+/** What `fn()` of package `pkg` returns there, as JSON on stdout (a status function). */
+const statusIn = (pkg: string, fn: string, cwd: string): Promise<Run> =>
+  runModule(`import { ${fn} } from "${pkg}"; console.log(JSON.stringify(${fn}()));`, cwd);
+
 /** The environment of a user's shell: nothing of vitest, of pnpm's script runner or of npm's. */
 function cleanEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
@@ -300,15 +308,7 @@ describe("packed and installed with npm", () => {
         true,
       );
       expect(existsSync(join(rumpuser, "build"))).toBe(false);
-      const r = await run(
-        [
-          process.execPath,
-          "--input-type=module",
-          "-e",
-          'import { nativeStatus } from "@rump/rumpuser"; console.log(JSON.stringify(nativeStatus()));',
-        ],
-        { cwd: PROJECT },
-      );
+      const r = await statusIn("@rump/rumpuser", "nativeStatus", PROJECT);
       expect(r.stderr).toBe("");
       expect(JSON.parse(r.stdout)).toEqual({
         loaded: true,
@@ -358,16 +358,7 @@ describe("a platform without a prebuilt binary", () => {
     if (missing !== null) return ctx.skip(missing);
     const rumpuser = installed("@rump/rumpuser", BARE);
     rmSync(join(rumpuser, "prebuilds"), { recursive: true, force: true });
-    const status = (): Promise<Run> =>
-      run(
-        [
-          process.execPath,
-          "--input-type=module",
-          "-e",
-          'import { nativeStatus } from "@rump/rumpuser"; console.log(JSON.stringify(nativeStatus()));',
-        ],
-        { cwd: BARE },
-      );
+    const status = (): Promise<Run> => statusIn("@rump/rumpuser", "nativeStatus", BARE);
     const before = await status();
     expect(JSON.parse(before.stdout).loaded).toBe(false);
     expect(before.stderr).toMatch(
@@ -395,36 +386,22 @@ describe("a platform without a prebuilt binary", () => {
 });
 
 describe("@rump/p2k without an install script", () => {
-  const status = (): Promise<Run> =>
-    run(
-      [
-        process.execPath,
-        "--input-type=module",
-        "-e",
-        'import { p2kStatus } from "@rump/p2k"; console.log(JSON.stringify(p2kStatus()));',
-      ],
-      { cwd: PROJECT },
-    );
+  const status = (): Promise<Run> => statusIn("@rump/p2k", "p2kStatus", PROJECT);
 
   it("imports without its FUSE addon, and mount() rejects naming what to install and `npm rebuild @rump/p2k`", async (ctx) => {
     if (skip) return ctx.skip(skip);
     const p2k = installed("@rump/p2k");
     expect(existsSync(join(p2k, "build"))).toBe(false);
-    const r = await run(
+    const r = await runModule(
       [
-        process.execPath,
-        "--input-type=module",
-        "-e",
-        [
-          'import { mount, P2kUnavailableError } from "@rump/p2k";',
-          'import { openTmpfs } from "@rump/ukfs";',
-          "const fs = openTmpfs();",
-          'try { await mount(fs, "."); console.log("mounted"); }',
-          "catch (e) { console.log(e instanceof P2kUnavailableError, e.code); console.log(e.message); }",
-          "fs.close();",
-        ].join("\n"),
-      ],
-      { cwd: PROJECT },
+        'import { mount, P2kUnavailableError } from "@rump/p2k";',
+        'import { openTmpfs } from "@rump/ukfs";',
+        "const fs = openTmpfs();",
+        'try { await mount(fs, "."); console.log("mounted"); }',
+        "catch (e) { console.log(e instanceof P2kUnavailableError, e.code); console.log(e.message); }",
+        "fs.close();",
+      ].join("\n"),
+      PROJECT,
     );
     expect(r.stderr).toBe("");
     const [kind, message] = r.stdout.split("\n");
