@@ -3,7 +3,7 @@
  * /dev/shm (a kernel on a NodeHost, so every block really goes to the host
  * file), against this kernel's tmpfs and Node's fs in the same run, the npm
  * package `ext2fs` (libext2fs in wasm) on W1/W2, and the fsu command-line
- * tools against e2fsprogs. Each row has one measured value of ours, one
+ * tools against e2fsprogs and, on an ISO 9660 image, against xorriso. Each row has one measured value of ours, one
  * baseline, a ratio and the issue's target. See bench/README.md.
  */
 import { spawnSync } from "node:child_process";
@@ -90,7 +90,7 @@ function p2kBytes(dflt: number): number {
   return Number.isInteger(v) && v > 0 ? v * MiB : dflt;
 }
 
-export const DISK_SECTION_IDS = ["FFS", "EXT2", "FSU", "P2K"] as const;
+export const DISK_SECTION_IDS = ["FFS", "EXT2", "FSU", "P2K", "CD9660"] as const;
 export type DiskSectionId = (typeof DISK_SECTION_IDS)[number];
 
 export type DiskUnit = "MB/s" | "ops/s" | "s";
@@ -919,6 +919,86 @@ function fsuSection(c: DiskCtx): void {
 }
 
 /* ------------------------------------------------------------------ */
+/* cd9660                                                              */
+
+/**
+ * `fsu get -r` of an ISO 9660 image (xorriso -R -J of the fsu tree)
+ * against xorriso extracting the same image, both whole processes.
+ */
+function cd9660Section(c: DiskCtx): void {
+  const { z, rows, log } = c;
+  rows.add(
+    "CD9660",
+    "CD9660 get -r",
+    `fsu get -r of an ISO (${z.fsuFiles} files)`,
+    "s",
+    "xorriso -extract",
+    { factor: 1 },
+  );
+  const xorriso = which("xorriso");
+  const fsu = fsuCommand();
+  if (xorriso === null) {
+    rows.na("CD9660 get -r", "xorriso missing");
+    return;
+  }
+  const tree = join(c.dir, "isotree");
+  const image = join(c.dir, "fsu.iso");
+  try {
+    log(`CD9660: an ISO of a ${z.fsuBytes / MiB} MiB tree of ${z.fsuFiles} files, get -r`);
+    makeTree(tree, z.fsuFiles, z.fsuBytes);
+    const mk = spawnSync(xorriso, ["-as", "mkisofs", "-R", "-J", "-o", `stdio:${image}`, tree], {
+      encoding: "utf8",
+    });
+    if (mk.status !== 0) throw new Error(`xorriso -as mkisofs exited ${mk.status}`);
+    const want = countTree(tree);
+    for (let r = 0; r < c.reps; r++) {
+      const d1 = join(c.dir, "xextract");
+      fs.rmSync(d1, { recursive: true, force: true });
+      fs.mkdirSync(d1);
+      rows.base(
+        "CD9660 get -r",
+        timedSpawn(
+          [xorriso, "-osirrox", "on", "-indev", `stdio:${image}`, "-extract", "/", d1],
+          "xorriso -extract",
+        ),
+        true,
+      );
+      const got1 = countTree(d1);
+      check(
+        got1.files >= want.files && got1.bytes >= want.bytes,
+        "xorriso -extract: tree incomplete",
+      );
+      fs.rmSync(d1, { recursive: true, force: true });
+      if ("missing" in fsu) continue;
+      const d2 = join(c.dir, "isoget");
+      fs.rmSync(d2, { recursive: true, force: true });
+      try {
+        rows.ours(
+          "CD9660 get -r",
+          timedSpawn([...fsu.argv, "get", "-r", image, "/", d2], "fsu get -r"),
+          true,
+        );
+        const got2 = countTree(d2);
+        check(
+          got2.files >= want.files && got2.bytes >= want.bytes,
+          `fsu get -r: ${got2.files} files, ${got2.bytes} bytes`,
+        );
+      } catch (e) {
+        rows.na("CD9660 get -r", errText(e));
+      }
+      fs.rmSync(d2, { recursive: true, force: true });
+    }
+    if ("missing" in fsu) rows.na("CD9660 get -r", fsu.missing);
+    c.notes.add(
+      "cd9660: fsu get -r and xorriso -osirrox on -extract of one xorriso -R -J image, each timed as a whole process",
+    );
+  } finally {
+    fs.rmSync(tree, { recursive: true, force: true });
+    fs.rmSync(image, { force: true });
+  }
+}
+
+/* ------------------------------------------------------------------ */
 /* the runner                                                          */
 
 export async function runDisk(o: DiskRunOptions): Promise<DiskBenchResult> {
@@ -956,6 +1036,7 @@ export async function runDisk(o: DiskRunOptions): Promise<DiskBenchResult> {
     await guard("EXT2", () => ext2Section(c));
     await guard("FSU", () => fsuSection(c));
     await guard("P2K", () => p2kSection(c));
+    await guard("CD9660", () => cd9660Section(c));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
