@@ -24,6 +24,8 @@ import {
   type RumpSyscalls,
 } from "@rump/syscalls";
 import { listdir, readFile, writeFile } from "./kernel.js";
+import { pattern } from "./pattern.js";
+import { defaultArgs } from "./tmpfs_harness.js";
 
 /** What a file system can keep (tests/fs's FSTEST_* predicates). */
 export interface FsCaps {
@@ -82,33 +84,13 @@ export const EXT2_CAPS: FsCaps = { ...FFS_CAPS, name: "ext2fs", maxFileSize: 2 *
 /** ext4 (extents, huge_file): 16 TiB files at 4 KiB blocks. */
 export const EXT4_CAPS: FsCaps = { ...FFS_CAPS, name: "ext4", maxFileSize: 2 ** 44 };
 
-/** Deterministic bytes (xorshift). */
-export function wpattern(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
-
 /**
  * Mount a fresh tmpfs at `at` (made here) for the shadow tree: tmpfs keeps
  * everything POSIX asks, so it is the reference every file system is held to.
  */
 export function mountShadow(s: RumpSyscalls, at = "/shadow"): void {
   s.rump_sys_mkdir(at, 0o755);
-  s.rump_sys_mount("tmpfs", at, 0, {
-    ta_version: 1,
-    ta_nodes_max: 0,
-    ta_size_max: 0,
-    ta_root_uid: 0,
-    ta_root_gid: 0,
-    ta_root_mode: 0o755,
-  });
+  s.rump_sys_mount("tmpfs", at, 0, defaultArgs());
 }
 
 /** A digest of bytes (FNV-1a) and the length. */
@@ -246,7 +228,7 @@ export function randomWorkload(
       case 1: {
         const p = `${d1}/${nm}`;
         const size = rnd(4) === 0 ? rnd(opts.maxWrite) : rnd(Math.min(opts.maxWrite, 12_000));
-        const data = wpattern(size, step);
+        const data = pattern(size, step);
         if (both(`write ${p}`, (r) => writeFile(s, r + p, data)) === 0 && !files.includes(p))
           files.push(p);
         break;
@@ -254,7 +236,7 @@ export function randomWorkload(
       case 2: {
         if (files.length === 0) break;
         const p = pick(files);
-        const data = wpattern(rnd(30_000), step);
+        const data = pattern(rnd(30_000), step);
         const off = rnd(100_000);
         both(`pwrite ${p}`, (r) => {
           const fd = s.rump_sys_open(r + p, O_RDWR);
@@ -372,7 +354,7 @@ export function randomWorkload(
         // append
         if (files.length === 0) break;
         const p = pick(files);
-        const data = wpattern(rnd(9000), step);
+        const data = pattern(rnd(9000), step);
         both(`append ${p}`, (r) => writeFile(s, r + p, data, O_APPEND));
       }
     }
