@@ -710,9 +710,9 @@ async function ext2Section(c: DiskCtx): Promise<void> {
 /** How to start fsu: node + the built CLI, or null (and why). */
 export function fsuCommand(): { argv: string[] } | { missing: string } {
   const here = dirname(fileURLToPath(import.meta.url));
-  const js = resolve(here, "../packages/ukfs/dist/cli/fsu.js");
+  const js = resolve(here, "../packages/ukfs/dist/cli/fsu.cjs");
   if (fs.existsSync(js)) return { argv: [process.execPath, js] };
-  return { missing: "packages/ukfs/dist/cli/fsu.js is not built (pnpm build)" };
+  return { missing: "packages/ukfs/dist/cli/fsu.cjs is not built (pnpm build)" };
 }
 
 function timedSpawn(argv: string[], what: string): number {

@@ -1,11 +1,14 @@
 import { defineConfig } from "tsup";
 
-export default defineConfig({
-  entry: { index: "src/index.ts", "cli/fsu": "src/cli/fsu.ts" },
-  format: ["esm"],
-  dts: { entry: { index: "src/index.ts" } },
-  sourcemap: true,
-  clean: true,
-  target: "node20",
-  define: { DIAGNOSTIC: "false" },
-});
+export default defineConfig([
+  // the library: ESM with its types, @rump/* left to the importer's node_modules
+  {
+    entry: { index: "src/index.ts" },
+    format: ["esm"],
+    dts: { entry: { index: "src/index.ts" } },
+    sourcemap: true,
+    clean: true,
+    target: "node20",
+    define: { DIAGNOSTIC: "false" },
+  },
+]);
