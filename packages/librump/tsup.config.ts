@@ -1,11 +1,4 @@
 import { defineConfig } from "tsup";
+import { LIBRARY } from "../../scripts/tsup-library.js";
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm"],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: "node20",
-  define: { DIAGNOSTIC: "false" },
-});
+export default defineConfig({ ...LIBRARY, entry: ["src/index.ts"] });

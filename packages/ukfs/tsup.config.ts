@@ -1,14 +1,9 @@
 import { defineConfig } from "tsup";
+import { LIBRARY } from "../../scripts/tsup-library.js";
 
-export default defineConfig([
-  // the library: ESM with its types, @rump/* left to the importer's node_modules
-  {
-    entry: { index: "src/index.ts" },
-    format: ["esm"],
-    dts: { entry: { index: "src/index.ts" } },
-    sourcemap: true,
-    clean: true,
-    target: "node20",
-    define: { DIAGNOSTIC: "false" },
-  },
-]);
+// the library; the fsu bin is built after it (tsup.cli.config.ts)
+export default defineConfig({
+  ...LIBRARY,
+  entry: { index: "src/index.ts" },
+  dts: { entry: { index: "src/index.ts" } },
+});
