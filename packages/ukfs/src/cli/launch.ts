@@ -111,8 +111,11 @@ function runCached(): void {
     "\n})";
   const script = new vm.Script(source, { filename: MAIN, cachedData });
   if (file !== null && (cachedData === undefined || script.cachedDataRejected === true)) {
-    // at exit the cache holds every function this command compiled
-    process.once("exit", () => writeCache(file, script.createCachedData()));
+    // at exit the cache holds every function this command compiled; a
+    // command that failed (or was no command) leaves none
+    process.once("exit", (code) => {
+      if (code === 0) writeCache(file, script.createCachedData());
+    });
   }
   const fn = script.runInThisContext() as (
     exports: object,
