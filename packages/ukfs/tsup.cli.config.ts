@@ -5,6 +5,7 @@
  *   that it loads as one read and one compile, and V8 can cache that
  *   compile (cli/launch.ts); identifiers are kept, so stack traces read;
  * - cli/fsu.cjs: the launcher that loads it with the code cache.
+ * Both from the packages' sources (the @rump/source condition).
  */
 import { defineConfig } from "tsup";
 
@@ -23,5 +24,6 @@ export default defineConfig({
   define: { DIAGNOSTIC: "false" },
   esbuildOptions(o) {
     o.charset = "ascii";
+    o.conditions = ["@rump/source"];
   },
 });
