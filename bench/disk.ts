@@ -18,6 +18,7 @@ import { DiskTarget, makeFfsImage, type DiskFs } from "./targets/disk.js";
 import { NodeTarget } from "./targets/nodefs.js";
 import type { FsTarget } from "./targets/target.js";
 import { TmpfsTarget } from "./targets/tmpfs.js";
+import { p2kSection } from "./p2k.js";
 import { FULL_SIZES, W1, W2, fmt, gc, median, patterned, type Sizes } from "./workloads.js";
 
 const KiB = 1024;
@@ -45,6 +46,11 @@ export interface DiskSizes {
   fsuLsEntries: number;
   /** START: timed starts of each command per round (rounds: --reps) */
   startRuns: number;
+  /** P2K: files of the metadata rows, the big file, the tree of cp -a */
+  p2kFiles: number;
+  p2kBytes: number;
+  p2kTreeFiles: number;
+  p2kTreeBytes: number;
 }
 
 export const DISK_FULL: DiskSizes = {
@@ -59,6 +65,10 @@ export const DISK_FULL: DiskSizes = {
   fsuFiles: 2_000,
   fsuLsEntries: 10_000,
   startRuns: 10,
+  p2kFiles: 10_000,
+  p2kBytes: p2kBytes(1024 * MiB),
+  p2kTreeFiles: 2_000,
+  p2kTreeBytes: 40 * MiB,
 };
 
 export const DISK_QUICK: DiskSizes = {
@@ -73,9 +83,19 @@ export const DISK_QUICK: DiskSizes = {
   fsuFiles: 200,
   fsuLsEntries: 1_000,
   startRuns: 3,
+  p2kFiles: 1_000,
+  p2kBytes: p2kBytes(64 * MiB),
+  p2kTreeFiles: 200,
+  p2kTreeBytes: 4 * MiB,
 };
 
-export const DISK_SECTION_IDS = ["START", "FFS", "EXT2", "FSU"] as const;
+/** P2K's big file: P2K_BENCH_MIB scales it (the 1 GiB of the issue takes a while through FUSE). */
+function p2kBytes(dflt: number): number {
+  const v = Number(process.env.P2K_BENCH_MIB);
+  return Number.isInteger(v) && v > 0 ? v * MiB : dflt;
+}
+
+export const DISK_SECTION_IDS = ["START", "FFS", "EXT2", "FSU", "P2K"] as const;
 export type DiskSectionId = (typeof DISK_SECTION_IDS)[number];
 
 export type DiskUnit = "MB/s" | "ops/s" | "s";
@@ -738,7 +758,7 @@ export function timedSpawn(argv: string[], what: string): { wall: number; cpu: n
 }
 
 /** A tree of `files` files of `bytes` in total, 20 per directory, sizes varying around the mean. */
-function makeTree(root: string, files: number, bytes: number): void {
+export function makeTree(root: string, files: number, bytes: number): void {
   fs.mkdirSync(root);
   const mean = Math.floor(bytes / files);
   const blob = patterned(mean * 2);
@@ -755,7 +775,7 @@ function makeTree(root: string, files: number, bytes: number): void {
   }
 }
 
-function countTree(root: string): { files: number; bytes: number } {
+export function countTree(root: string): { files: number; bytes: number } {
   let files = 0;
   let bytes = 0;
   const walk = (d: string): void => {
@@ -972,6 +992,7 @@ export async function runDisk(o: DiskRunOptions): Promise<DiskBenchResult> {
     await guard("FFS", () => ffsSection(c));
     await guard("EXT2", () => ext2Section(c));
     await guard("FSU", () => fsuSection(c));
+    await guard("P2K", () => p2kSection(c));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -54,6 +54,10 @@ const DISK_TINY: DiskSizes = {
   fsuFiles: 8,
   fsuLsEntries: 20,
   startRuns: 1,
+  p2kFiles: 20,
+  p2kBytes: 1024 * 1024,
+  p2kTreeFiles: 8,
+  p2kTreeBytes: 64 * 1024,
 };
 
 it("runs the FFS, ext2 and fsu sections at tiny sizes: every row measured or n/a with a reason", async () => {

@@ -42,6 +42,12 @@ export { crc32, crc32c } from "./libkern/crc.js";
 export { newfs_ffs, newfs_geometry, type NewfsOptions } from "./ufs/ffs/ffs_newfs.js";
 export { fsck_ffs, type FsckResult, type FsckOptions } from "./ufs/ffs/ffs_fsck.js";
 export {
+  fsck_ffs_repair,
+  type FsckRepairOptions,
+  type FsckRepairResult,
+} from "./ufs/ffs/ffs_fsck_fix.js";
+export { makedev, major, minor } from "./dev/devsw.js";
+export {
   newfs_ext2fs,
   newfs_ext2fs_geometry,
   type NewfsExt2Options,

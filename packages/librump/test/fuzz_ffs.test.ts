@@ -1,7 +1,8 @@
 /**
  * FFS fuzzer: seeded damage to UFS1 and UFS2 images in both byte orders,
  * made by our newfs and filled through the kernel (and, when makefs is
- * installed, made by makefs from a host tree): superblock and its
+ * installed, made by makefs from a host tree), and images holding device
+ * nodes of large numbers, fifos and sockets: superblock and its
  * alternate, cylinder-group headers and maps, the summary area, allocated
  * inodes, directory blocks, indirect blocks, truncations. Each case is
  * mounted read-only and walked, then mounted read-write and changed, in a
@@ -29,6 +30,12 @@ import {
   mapFfs,
 } from "./helpers/fuzz_images.js";
 import { describeFailures, fuzzSeeds, runFuzz, type FuzzReport } from "./helpers/fuzz_runner.js";
+import {
+  devImagesMissing,
+  makefsDevImages,
+  NEWFS_DEV_VARIANTS,
+  newfsDevImage,
+} from "./helpers/devnode_images.js";
 
 const FILE = "packages/librump/test/fuzz_ffs.test.ts";
 
@@ -55,6 +62,8 @@ const REGRESSIONS = [
 const CASES = 2000;
 /** and over the makefs images (2: UFS1 little-endian, UFS2 big-endian) */
 const MAKEFS_CASES = 400;
+/** and over the images with device nodes, fifos and sockets (newfs + mknod; makefs when root) */
+const DEV_CASES = 150;
 
 const missing = makefsMissing();
 if (missing !== null) console.log(`fuzz_ffs.test.ts: makefs images skipped: ${missing}`);
@@ -92,6 +101,22 @@ describe("ffs fuzz", () => {
     },
     180_000,
   );
+
+  it(`${DEV_CASES} seeded cases over images with device nodes, fifos and sockets`, async () => {
+    const images = NEWFS_DEV_VARIANTS.map((v) => ({ name: v.name, bytes: newfsDevImage(v) }));
+    const why = devImagesMissing();
+    if (why !== null) console.log(`fuzz_ffs.test.ts: makefs device images skipped: ${why}`);
+    else {
+      const dir = mkdtempSync(join(tmpdir(), "rump-fuzz-dev-"));
+      try {
+        images.push(...makefsDevImages(dir));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    const seeds = fuzzSeeds(1, DEV_CASES);
+    check(await runFuzz({ type: "ffs", images, seeds }), "device-node images", seeds.length);
+  }, 180_000);
 
   it("a root inode with mode 0 is refused with a console message (each image)", () => {
     for (const v of FFS_VARIANTS) {

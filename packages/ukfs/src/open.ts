@@ -18,7 +18,7 @@ import {
   type Out,
   type VirtualClockOption,
 } from "@rump/rumpuser";
-import { EFTYPE, EOPNOTSUPP, ENOENT, MNT_RDONLY, RumpError } from "@rump/syscalls";
+import { EFTYPE, EOPNOTSUPP, ENOENT, MNT_FORCE, MNT_RDONLY, RumpError } from "@rump/syscalls";
 import type { Ukfs } from "./api.js";
 import { ukfs_part_probe, type UkfsPart } from "./part.js";
 import { describeFs, fsTypeName, probeImage, type FsProbe, type FsType } from "./probe.js";
@@ -76,6 +76,12 @@ export interface OpenImageOptions {
   partition?: string | UkfsPart;
   /** default true */
   readonly?: boolean;
+  /**
+   * Mount read-write even an image that was not unmounted cleanly
+   * (MNT_FORCE; FFS and ext2 refuse it with EROFS otherwise). The image
+   * stays marked not clean: a repair (fsck) is what makes it clean.
+   */
+  force?: boolean;
   /** the kernel's console lines (default: stderr) */
   console?: ConsoleSink;
   /** boot parameters of the private kernel (RUMP_MEMLIMIT, …) */
@@ -88,6 +94,8 @@ export interface OpenImageOptions {
   clock?: VirtualClockOption;
   /** seed the kernel's random source (generation numbers…) — for reproducible images */
   randomSeed?: number;
+  /** more MNT_* flags of the kernel's mount (MNT_ASYNC, MNT_NOATIME, …) */
+  mntflags?: number;
 }
 
 let vfsTypesCache: string[] | null = null;
@@ -193,7 +201,9 @@ export function openImage(path: string, options: OpenImageOptions = {}): Ukfs {
     );
   }
   try {
-    const h = ukfs_mount_disk(type, image, part, null, readonly ? MNT_RDONLY : 0, undefined, {
+    const flags =
+      (options.mntflags ?? 0) | (readonly ? MNT_RDONLY : options.force === true ? MNT_FORCE : 0);
+    const h = ukfs_mount_disk(type, image, part, null, flags, undefined, {
       kernel: k,
       ownsKernel: true,
     });

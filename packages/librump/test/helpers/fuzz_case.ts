@@ -6,7 +6,9 @@
  * once more read-only and walk again). Every fourth case instead switches
  * the read-only mount to read-write in place (MNT_UPDATE), changes things
  * and switches back; one FFS case in eight also runs the checker (fsck_ffs)
- * over the damaged image.
+ * over the damaged image, and one in sixty-four its repair (fsck -y): the
+ * repair must end with an image the checker calls clean, or say what it
+ * could not fix.
  *
  * A case passes when every system call returns or fails with a RumpError;
  * anything else (a TypeError, a RangeError, a kernel panic) is a failure.
@@ -28,6 +30,7 @@ import {
   O_RDWR,
   parseDirents,
   RumpError,
+  S_IFCHR,
   S_IFDIR,
   S_IFLNK,
   S_IFMT,
@@ -39,6 +42,7 @@ import { RUMP_ETFS_BLK } from "../../src/rump/etfs.js";
 import type { Kernel } from "../../src/rump/kernel.js";
 import { createKernel } from "../../src/rump/rump.js";
 import { fsck_ffs } from "../../src/ufs/ffs/ffs_fsck.js";
+import { fsck_ffs_repair } from "../../src/ufs/ffs/ffs_fsck_fix.js";
 import type { ImageMap, Region } from "./fuzz_images.js";
 
 /* ------------------------------------------------------------ the PRNG */
@@ -288,6 +292,8 @@ class Ctx {
   files: string[] = [];
   sizes = new Map<string, number>();
   dirs: string[] = [];
+  /** devices, fifos and sockets found */
+  specials: string[] = [];
   constructor(
     readonly sys: RumpSyscalls,
     readonly host: MemoryHost,
@@ -379,6 +385,9 @@ export function runImage(m: ImageMap, dmg: Damage, seed: number): CaseStats {
   const type = m.type;
   // the checker too (one case in eight, small images: it reads every inode)
   if (type === "ffs" && seed % 8 === 2 && m.image.length <= 8 << 20) checkImage(m, dmg);
+  // and the repair (one case in 64, by a hash: every image gets its turn)
+  if (type === "ffs" && Math.imul(seed, 0x2c1b3c6d) >>> 26 === 9 && m.image.length <= 8 << 20)
+    repairImage(m, dmg);
   const host = new MemoryHost({ log: false });
   installImage(host, m, dmg);
   const k = createKernel({ host, params: { RUMP_MEMLIMIT: "16m" } });
@@ -423,12 +432,33 @@ export function runImage(m: ImageMap, dmg: Damage, seed: number): CaseStats {
   return stats;
 }
 
-/** The FFS checker over the damaged image: it reports, never throws or runs away. */
-function checkImage(m: ImageMap, dmg: Damage): void {
+/** The damaged image as bytes. */
+function damaged(m: ImageMap, dmg: Damage): Uint8Array {
   const img = m.image.slice(0, dmg.end);
   for (const p of dmg.patches) if (p.off + p.bytes.length <= img.length) img.set(p.bytes, p.off);
-  const r = fsck_ffs(memBlockDev(img), { maxProblems: 50 });
+  return img;
+}
+
+/** The FFS checker over the damaged image: it reports, never throws or runs away. */
+function checkImage(m: ImageMap, dmg: Damage): void {
+  const r = fsck_ffs(memBlockDev(damaged(m, dmg)), { maxProblems: 50 });
   if (r.problems.length > 51) throw new FuzzFailure(`fsck_ffs: ${r.problems.length} problems kept`);
+}
+
+/**
+ * fsck -y over the damaged image: it ends, what it calls clean the checker
+ * calls clean too, and what it cannot fix it names.
+ */
+function repairImage(m: ImageMap, dmg: Damage): void {
+  const img = damaged(m, dmg);
+  const fixed = fsck_ffs_repair(memBlockDev(img), { mode: "yes", maxProblems: 50 });
+  if (fixed.clean) {
+    const again = fsck_ffs(memBlockDev(img), { maxProblems: 5 });
+    if (!again.clean)
+      throw new FuzzFailure(`fsck -y left an image fsck_ffs finds: ${again.problems.join("; ")}`);
+  } else if (fixed.unfixed.length === 0) {
+    throw new FuzzFailure("fsck -y gave up without saying what it could not fix");
+  }
 }
 
 function release(k: Kernel): void {
@@ -457,6 +487,7 @@ function mountWalk(c: Ctx, type: string, flags: number): boolean {
   c.files = [];
   c.sizes.clear();
   c.dirs = [];
+  c.specials = [];
   c.call("statvfs", () => c.sys.rump_sys_statvfs1("/mnt", 1));
   walk(c, "/mnt", 0);
   return true;
@@ -505,6 +536,8 @@ function walk(c: Ctx, path: string, depth: number): void {
     } else if (t === S_IFLNK) {
       c.call(`readlink ${p}`, () => sys.rump_sys_readlink(p, IOBUF, 1024));
       c.call(`stat ${p}`, () => sys.rump_sys_stat(p));
+    } else {
+      c.specials.push(p); // a device, fifo or socket: the lstat was its check
     }
   }
 }
@@ -549,6 +582,9 @@ function writeOps(c: Ctx): void {
   c.call("mkdir", () => sys.rump_sys_mkdir("/mnt/fz-dir", 0o755));
   c.call("rename new", () => sys.rump_sys_rename("/mnt/fz-new", "/mnt/fz-dir/moved"));
   c.call("symlink", () => sys.rump_sys_symlink("x".repeat(150), "/mnt/fz-dir/ln"));
+  // images with devices, fifos and sockets: a device of a large number (≥ 2^31) too
+  if (c.specials.length > 0)
+    c.call("mknod", () => sys.rump_sys_mknod("/mnt/fz-dir/dev", S_IFCHR | 0o600, 0xf42fa040));
   c.call("link", () => sys.rump_sys_link("/mnt/fz-dir/moved", "/mnt/fz-hard"));
   // every file found (a bounded number): truncate, unlink, overwrite or extend it
   const rng = new Rng(c.seed ^ 0x5bd1e995);
@@ -569,6 +605,11 @@ function writeOps(c: Ctx): void {
       if (rng.below(2) === 0) c.call(`fsync ${p}`, () => sys.rump_sys_fsync(fd));
       c.call(`close ${p}`, () => sys.rump_sys_close(fd));
     }
+  }
+  // devices, fifos and sockets found: renamed or removed (their inodes freed, no blocks)
+  for (const p of c.specials.slice(0, 4)) {
+    if (rng.below(2) === 0) c.call(`unlink ${p}`, () => sys.rump_sys_unlink(p));
+    else c.call(`rename ${p}`, () => sys.rump_sys_rename(p, `/mnt/fz-s${rng.below(3)}`));
   }
   const d = c.dirs;
   if (d.length > 0) {

@@ -89,7 +89,14 @@ export function loadCached(file: string, o: LoadCachedOptions): unknown {
     "(function (exports, require, module, __filename, __dirname) {" +
     raw.toString(isAscii(raw) ? "latin1" : "utf8") +
     "\n})";
-  const script = new vm.Script(source, { filename: file, cachedData });
+  // an import() in the script loads as in a module of the main context (Node ≥ 20.12)
+  const loader = (vm as { constants?: { USE_MAIN_CONTEXT_DEFAULT_LOADER?: symbol } }).constants
+    ?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+  const script = new vm.Script(source, {
+    filename: file,
+    cachedData,
+    ...(loader !== undefined ? { importModuleDynamically: loader as never } : {}),
+  });
   if (cachePath !== null && (cachedData === undefined || script.cachedDataRejected === true)) {
     const target = cachePath;
     process.once("exit", (code) => {

@@ -57,9 +57,9 @@ export class Ctx {
     return new UsageError(message, this.command.name);
   }
 
-  /** Mount an image (read-only unless `writable`); closed by close(). */
+  /** Mount an image (read-only unless `writable`; --force: even an unclean one); closed by close(). */
   open(spec: string, writable: boolean): Ukfs {
-    const h = openFsuImage(spec, writable, this.console);
+    const h = openFsuImage(spec, writable, this.console, { force: this.flag("force") });
     this.handles.push(h);
     return h;
   }
@@ -83,6 +83,12 @@ export class Ctx {
     if (err !== null) throw err;
   }
 }
+
+/** --force of the commands that write (added to each in commands/index.ts). */
+export const FORCE_OPT: OptSpec = {
+  name: "force",
+  help: "write to an image that was not unmounted cleanly (MNT_FORCE, for the brave: it stays marked not clean; fsu fsck -y repairs it)",
+};
 
 /**
  * A path inside the image: absolute, and not leading above the root with

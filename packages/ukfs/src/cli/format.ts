@@ -1,4 +1,5 @@
-/** Formatting for people: modes as ls prints them, sizes, times. */
+/** Formatting for people: modes as ls prints them, sizes, device numbers, times. */
+import { major, minor } from "@rump/librump";
 import { S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT, S_IFSOCK } from "@rump/syscalls";
 
 const TYPE_CHAR: Record<number, string> = {
@@ -42,6 +43,17 @@ export function typeName(mode: number): string {
       return "socket";
   }
   return "file";
+}
+
+/** Is this a character or block device? */
+export function isDevice(mode: number): boolean {
+  const t = mode & S_IFMT;
+  return t === S_IFCHR || t === S_IFBLK;
+}
+
+/** A device number as ls -l prints it in place of the size: "200, 300" (NetBSD's major and minor). */
+export function deviceString(rdev: number): string {
+  return `${major(rdev)}, ${minor(rdev)}`;
 }
 
 /** 1536 → "1.5K", as ls -h / df -h */

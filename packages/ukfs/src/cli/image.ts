@@ -7,7 +7,7 @@
  */
 import { statSync } from "node:fs";
 import { resolve as hostResolve } from "node:path";
-import { EAGAIN, EINVAL, EISDIR, ENOENT, RumpError } from "@rump/syscalls";
+import { EAGAIN, EINVAL, EISDIR, ENOENT, EROFS, RumpError } from "@rump/syscalls";
 import type { Ukfs } from "../api.js";
 import { openImage, UkfsOpenError } from "../open.js";
 import { ukfs_part_probe } from "../part.js";
@@ -67,31 +67,76 @@ function requireImage(s: ImageSpec): void {
 export const FSU_MEMLIMIT = 128 << 20;
 export const FSU_MEMLIMIT_READONLY = 32 << 20;
 
+/** What a command wants of the kernel beyond read-only or not. */
+export interface FsuOpenOptions {
+  /** mount an image that was not unmounted cleanly read-write anyway (a warning on stderr) */
+  force?: boolean;
+  /** RUMP_MEMLIMIT unless the environment sets it (fsu mount) */
+  memlimit?: number;
+  /** more MNT_* flags (MNT_ASYNC, MNT_NOATIME) */
+  mntflags?: number;
+}
+
 /** Mount the image: read-only unless `writable`. */
-export function openFsuImage(spec: string, writable: boolean, console: string[]): Ukfs {
+export function openFsuImage(
+  spec: string,
+  writable: boolean,
+  console: string[],
+  more: FsuOpenOptions = {},
+): Ukfs {
   const s = parseImageSpec(spec);
   requireImage(s);
   try {
-    return openImage(s.pathForOpen, {
+    const h = openImage(s.pathForOpen, {
       readonly: !writable,
+      force: writable && more.force === true,
       // a bounded buffer cache keeps big copies in bounded memory (and faster); the
       // environment's RUMP_MEMLIMIT, if set, decides instead
       ...(process.env.RUMP_MEMLIMIT === undefined
-        ? { params: { RUMP_MEMLIMIT: writable ? FSU_MEMLIMIT : FSU_MEMLIMIT_READONLY } }
+        ? {
+            params: {
+              RUMP_MEMLIMIT: more.memlimit ?? (writable ? FSU_MEMLIMIT : FSU_MEMLIMIT_READONLY),
+            },
+          }
         : {}),
+      ...(more.mntflags !== undefined ? { mntflags: more.mntflags } : {}),
       ...(s.partName !== null ? { partition: s.partName } : {}),
       console: (line) => {
         console.push(line);
       },
     });
+    // the kernel's "forced read-write mount" becomes one warning line, now
+    const at = console.findIndex((l) => l.includes("forced read-write mount"));
+    if (at >= 0) {
+      console.splice(at, 1);
+      process.stderr.write(
+        `fsu: warning: ${s.image} was not unmounted cleanly; writing to it anyway (--force). ` +
+          `It stays marked not clean: run fsu fsck -y on it\n`,
+      );
+    }
+    return h;
   } catch (e) {
+    // an unclean image refused read-write: say what fsu offers
+    if (e instanceof UkfsOpenError && e.errno === EROFS && /not clean/.test(e.reason)) {
+      const at = e.reason.indexOf(s.image + ": ");
+      const why = at >= 0 ? e.reason.slice(at + s.image.length + 2) : e.reason;
+      throw new FsuError(
+        EROFS,
+        "mount",
+        s.image,
+        `${why.replace(/; run .*$/, "")}: repair it with fsu fsck -y (or write anyway with --force)`,
+      );
+    }
     // the kernel's console says why (a lock holder, a damaged superblock): make it the reason
     if (e instanceof RumpError && !(e instanceof UkfsOpenError) && console.length > 0) {
       const line =
         (e.errno === EAGAIN ? console.find((l) => l.includes("in use")) : undefined) ??
         console[console.length - 1]!;
       const at = line.indexOf(s.image + ": ");
-      const why = at >= 0 ? line.slice(at + s.image.length + 2) : line;
+      let why = at >= 0 ? line.slice(at + s.image.length + 2) : line;
+      // an unclean image refused read-write: say what fsu offers
+      if (e.errno === EROFS && /not clean/.test(why))
+        why = `${why.replace(/; run .*$/, "")}: repair it with fsu fsck -y (or write anyway with --force)`;
       console.length = 0;
       throw new FsuError(e.errno, e.errno === EAGAIN ? "open" : e.syscall, s.image, why);
     }

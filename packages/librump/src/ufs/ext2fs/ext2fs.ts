@@ -13,6 +13,7 @@
  * `e2fs_dirblk_check` do the same for group descriptors, inodes and
  * directory blocks.
  */
+import { major, minor } from "../../dev/devsw.js";
 
 /* ------------------------------------------------------------------------ */
 /* byte order                                                               */
@@ -566,6 +567,29 @@ export function e2fs_dinode_isfastlink(s: Ext2Fs, d: Ext2Dinode): boolean {
   if (d.e2di_size >= EXT2_MAXSYMLINKLEN) return false;
   const ea = d.e2di_facl !== 0 ? s.e2fs_bsize / 512 : 0;
   return d.e2di_nblock - ea === 0;
+}
+
+/**
+ * The device number of a character or block device inode, as NetBSD's
+ * dev_t (makedev). Linux and e2fsprogs keep it in i_block[0] in the old
+ * 16-bit encoding (major < 256 and minor < 256: major << 8 | minor) or in
+ * i_block[1] in the new one ((minor & 0xff) | major << 8 | (minor & ~0xff)
+ * << 12); for majors below 4096 and minors below 2^20 both read as the
+ * same number as NetBSD's encoding, so the word is the device number.
+ */
+export function e2fs_dinode_rdev(d: Ext2Dinode): number {
+  const b = d.e2di_blocks;
+  return (b[0] !== 0 ? b[0]! : b[1]!) >>> 0;
+}
+
+/** Store `rdev` the way Linux and e2fsprogs do (old encoding when it fits, else new). */
+export function e2fs_dinode_set_rdev(d: Ext2Dinode, rdev: number): void {
+  const b = d.e2di_blocks;
+  b.fill(0);
+  const maj = major(rdev);
+  const min = minor(rdev);
+  if (maj < 256 && min < 256) b[0] = ((maj << 8) | min) >>> 0;
+  else b[1] = rdev >>> 0;
 }
 
 /**

@@ -60,6 +60,8 @@ import {
 } from "../../sys/vnode.js";
 import {
   e2fs_dinode_check,
+  e2fs_dinode_rdev,
+  e2fs_dinode_set_rdev,
   e2fs_dinode_isfastlink,
   e2fs_dinode_parse,
   e2fs_gd_check,
@@ -609,9 +611,7 @@ export function ext2fs_loadvnode(mp: Mount, vp: Vnode, key: number): number {
   vp.v_size = din.e2di_size;
   if (type === VBLK || type === VCHR) {
     vp.v_op = ump.um_specop_p;
-    // old encoding in i_block[0], the new (large) one in i_block[1]
-    const b = din.e2di_blocks;
-    vp.v_rdev = b[0] !== 0 ? b[0]! : b[1]!;
+    vp.v_rdev = e2fs_dinode_rdev(din);
     vp.v_size = 0;
   } else if (type === VFIFO) {
     vp.v_op = ump.um_fifoop_p;
@@ -711,9 +711,9 @@ function ext2fs_newvnode(
   vp.v_data = ip;
   vp.v_size = 0;
   if (type === VBLK || type === VCHR) {
-    const rdev = vap.va_rdev === VNOVAL ? 0 : vap.va_rdev;
-    din.e2di_blocks[0] = rdev >>> 0;
-    vp.v_rdev = rdev >>> 0;
+    const rdev = vap.va_rdev === VNOVAL ? 0 : vap.va_rdev >>> 0;
+    e2fs_dinode_set_rdev(din, rdev);
+    vp.v_rdev = rdev;
     vp.v_op = ump.um_specop_p;
   } else if (type === VFIFO) {
     vp.v_op = ump.um_fifoop_p;

@@ -17,6 +17,12 @@
  * block is descended into at most once (a loop becomes "claimed twice"),
  * directory walks are by visited set, so the work is bounded by the size
  * of the file system. Problems are capped at `maxProblems`.
+ *
+ * With `collect` (the repair in ffs_fsck_fix.ts) each problem also becomes
+ * a Finding: what is wrong and where, in terms the repair can act on, and
+ * the checker keeps the locations the repair needs ('..' entries, the
+ * names of directories, lost+found). Blocks claimed twice then get the
+ * second look of fsck_ffs's pass 1b: every inode holding one is found.
  */
 import { type BlockDev, readFully } from "../../dev/blockdev.js";
 import { ufs_dv, ufs_rd64 } from "../ufs/ufs_bswap.js";
@@ -40,6 +46,7 @@ import {
   blkmap,
   Cg,
   cg_check,
+  cg_nfrags,
   cg_parse,
   CG_SPACE_OFF,
   ffs_fragacct,
@@ -79,15 +86,51 @@ export interface FsckOptions {
 }
 
 /** inode states (fsck.h USTATE, FSTATE, DSTATE; BAD: failed the inode check) */
-const USTATE = 0;
-const FSTATE = 1;
-const DSTATE = 2;
-const BADSTATE = 3;
+export const USTATE = 0;
+export const FSTATE = 1;
+export const DSTATE = 2;
+export const BADSTATE = 3;
 
-/** fragment states in the claim map */
-const FREE = 0;
-const META = 1;
-const DATA = 2;
+/** fragment states in the claim map (DUP: claimed more than once) */
+export const FREE = 0;
+export const META = 1;
+export const DATA = 2;
+export const DUP = 3;
+
+/** Where a directory entry lies: the directory block (as pass 2 read it) and the entry's offset in it. */
+export interface DirLoc {
+  dir: number;
+  /** fragment address and length in bytes of the directory block */
+  addr: number;
+  len: number;
+  /** the entry's offset in that block */
+  off: number;
+}
+
+/**
+ * A problem as the repair sees it, by pass (0: superblock and cylinder
+ * groups): `msg` is the line the checker reported.
+ */
+export type Finding = { msg: string } & (
+  | { pass: 0; k: "alt" }
+  | { pass: 0; k: "cg"; c: number }
+  | { pass: 0; k: "cgsize"; c: number; ndblk: number }
+  | { pass: 1; k: "clear"; ino: number }
+  | { pass: 1; k: "blocks"; ino: number; want: number }
+  | { pass: 1; k: "ptr"; ino: number; ib: boolean; idx: number }
+  | { pass: 1; k: "iptr"; ino: number; addr: number; idx: number }
+  | { pass: 2; k: "root" }
+  | { pass: 2; k: "hole"; dir: number; lbn: number }
+  | { pass: 2; k: "chunk"; loc: DirLoc }
+  | { pass: 2; k: "dots"; dir: number }
+  | { pass: 2; k: "rment"; loc: DirLoc; ino: number }
+  | { pass: 2; k: "dtype"; loc: DirLoc; want: number }
+  | { pass: 3; k: "unreach"; dir: number }
+  | { pass: 3; k: "dotdot"; dir: number; want: number }
+  | { pass: 4; k: "unref"; ino: number }
+  | { pass: 4; k: "nlink"; ino: number; want: number }
+  | { pass: 5; k: "maps" }
+);
 
 /** DT_* for a mode (IFTODT) */
 function iftodt(mode: number): number {
@@ -96,8 +139,17 @@ function iftodt(mode: number): number {
 
 class TooMany extends Error {}
 
-class Checker {
+/** Findings one collecting scan keeps before it stops. */
+const FINDINGS_MAX = 20_000;
+
+/** The checker's passes over one image; `collect` keeps findings for the repair. */
+export class Checker {
   readonly problems: string[] = [];
+  readonly findings: Finding[] = [];
+  /** problems beyond `max` (collect mode keeps counting instead of stopping) */
+  dropped = 0;
+  /** a problem the repair cannot act on was found (no superblock, a read error) */
+  fatal = false;
   fs!: Fs;
   maxino = 0;
   /** per fragment: FREE, META or DATA */
@@ -111,17 +163,44 @@ class Checker {
   cgs: (Cg | null)[] = [];
   cgbufs: (Uint8Array | null)[] = [];
   readonly dino = new Dinode();
+  /** collect mode: the inode being walked had a pointer that must not be followed */
+  private badptr = false;
+  /** collect mode: some fragment was claimed twice (pass 1b runs) */
+  private dups = false;
+  /** collect mode: where each directory's '..' entry lies */
+  readonly dotdotLoc = new Map<number, DirLoc>();
+  /** collect mode: where the name of each directory lies (in its parent) */
+  readonly nameLoc = new Map<number, DirLoc>();
+  /** collect mode: the root's "lost+found" entry */
+  lostfound: { ino: number; loc: DirLoc } | null = null;
   constructor(
     readonly dev: BlockDev,
     readonly max: number,
+    readonly collect = false,
   ) {}
 
   report(msg: string): void {
     if (this.problems.length >= this.max) {
+      if (this.collect) {
+        this.dropped++;
+        return;
+      }
       this.problems.push(`too many problems, stopped after ${this.max}`);
       throw new TooMany();
     }
     this.problems.push(msg);
+  }
+
+  /**
+   * Report `msg` and, collecting, keep what the repair needs to act on it
+   * (up to FINDINGS_MAX: the scan stops there, the repair fixes those and
+   * looks again).
+   */
+  find(f: Finding): void {
+    this.report(f.msg);
+    if (!this.collect) return;
+    this.findings.push(f);
+    if (this.findings.length >= FINDINGS_MAX) throw new TooMany();
   }
 
   /** Read `n` bytes at fragment `frag`; null (and a problem) on failure. */
@@ -130,6 +209,7 @@ class Checker {
     const off = fsbtodb(this.fs, frag) * DEV_BSIZE;
     if (off + n > this.dev.size || readFully((o, b) => this.dev.read(o, b), off, buf) !== 0) {
       this.report(`read error at fragment ${frag}`);
+      this.fatal = true;
       return null;
     }
     return buf;
@@ -146,20 +226,25 @@ class Checker {
       if (fs === null) continue;
       if (fs.ufs2 ? fs.fs_sblockloc !== loc : loc !== SBLOCK_UFS1) continue;
       const bad = ffs_superblock_check(fs);
-      if (bad !== null) {
+      // the totals are recounted by pass 5: the repair can use a superblock wrong only there
+      const totals = bad === "bad summary totals" && this.collect;
+      if (bad !== null && !totals) {
         why = `bad superblock at ${loc}: ${bad}`;
         continue;
       }
+      if (totals) this.find({ pass: 5, k: "maps", msg: `superblock at ${loc}: ${bad}` });
       this.fs = fs;
       if (fs.fs_size * fs.fs_fsize > this.dev.size) {
         this.report(
           `bad superblock: file system of ${fs.fs_size * fs.fs_fsize} bytes on a device of ${this.dev.size}`,
         );
+        this.fatal = true;
         return false;
       }
       return true;
     }
     this.report(why);
+    this.fatal = true;
     return false;
   }
 
@@ -171,7 +256,7 @@ class Checker {
     if (buf === null) return;
     const alt = ffs_sb_parse(buf, fs.fs_sblockloc);
     if (alt === null || alt.fs_magic !== fs.fs_magic || alt.le !== fs.le) {
-      this.report(`alternate superblock in cg ${c}: no valid magic`);
+      this.find({ pass: 0, k: "alt", msg: `alternate superblock in cg ${c}: no valid magic` });
       return;
     }
     const fields = [
@@ -193,7 +278,11 @@ class Checker {
     ] as const;
     for (const f of fields)
       if (alt[f] !== fs[f])
-        this.report(`alternate superblock in cg ${c}: ${f} ${alt[f]}, primary ${fs[f]}`);
+        this.find({
+          pass: 0,
+          k: "alt",
+          msg: `alternate superblock in cg ${c}: ${f} ${alt[f]}, primary ${fs[f]}`,
+        });
   }
 
   /** Mark metadata fragments and read the cylinder groups. */
@@ -210,9 +299,9 @@ class Checker {
         cg = cg_parse(buf, fs.le);
         const bad = buf.length < CG_SPACE_OFF ? "short" : cg_check(fs, cg, c);
         if (bad !== null) {
-          this.report(`cylinder group ${c}: ${bad}`);
+          this.find({ pass: 0, k: "cg", c, msg: `cylinder group ${c}: ${bad}` });
           cg = null;
-        }
+        } else this.cgsizes(c, cg);
       }
       this.cgs.push(cg);
       this.cgbufs.push(cg === null ? null : buf);
@@ -221,14 +310,39 @@ class Checker {
     this.claim.fill(META, fs.fs_csaddr, Math.min(fs.fs_csaddr + csfrags, fs.fs_size));
   }
 
+  /** The sizes the allocator bounds itself by must be the geometry's. */
+  cgsizes(c: number, cg: Cg): void {
+    const fs = this.fs;
+    const ndblk = cg_nfrags(fs, c);
+    if (cg.cg_ndblk !== ndblk)
+      this.find({
+        pass: 0,
+        k: "cgsize",
+        c,
+        ndblk,
+        msg: `cg ${c}: cg_ndblk ${cg.cg_ndblk}, expected ${ndblk}`,
+      });
+    const nclusterblks = Math.floor(ndblk / fs.fs_frag);
+    if (fs.fs_contigsumsize > 0 && cg.cg_nclusterblks !== nclusterblks)
+      this.find({
+        pass: 0,
+        k: "cgsize",
+        c,
+        ndblk,
+        msg: `cg ${c}: cg_nclusterblks ${cg.cg_nclusterblks}, expected ${nclusterblks}`,
+      });
+  }
+
   /** Claim `n` fragments at `addr` for inode `ino`; false if it must not be followed. */
   claimFrags(ino: number, addr: number, n: number, what: string): boolean {
     const fs = this.fs;
     if (!(addr > 0 && addr + n <= fs.fs_size)) {
+      this.badptr = true;
       this.report(`inode ${ino}: ${what} ${addr} outside the file system`);
       return false;
     }
     if ((addr % fs.fs_frag) + n > fs.fs_frag) {
+      this.badptr = true;
       this.report(`inode ${ino}: ${what} ${addr}: ${n} fragments cross a block boundary`);
       return false;
     }
@@ -237,21 +351,24 @@ class Checker {
     for (let f = addr; f < addr + n; f++) {
       const s = this.claim[f]!;
       if (s === META) {
+        this.badptr = true;
         this.report(`inode ${ino}: ${what} ${addr} lies in file-system metadata`);
         return false;
       }
-      if (s === DATA) {
+      if (s === DATA || s === DUP) {
         if (first < 0) first = f;
         dups++;
       }
     }
     const ok = dups === 0;
-    if (!ok)
+    if (!ok) {
+      this.dups = true;
       this.report(
         `inode ${ino}: fragment ${first} claimed twice` +
           (dups > 1 ? ` (${dups} fragments of this ${what})` : ""),
       );
-    for (let f = addr; f < addr + n; f++) this.claim[f] = DATA;
+    }
+    for (let f = addr; f < addr + n; f++) this.claim[f] = this.claim[f] === FREE ? DATA : DUP;
     return ok;
   }
 
@@ -261,11 +378,15 @@ class Checker {
     this.state = new Uint8Array(this.maxino);
     this.nlink = new Int32Array(this.maxino);
     this.refs = new Int32Array(this.maxino);
+    this.eachInode((ino, d) => this.inode(ino, d));
+  }
+
+  /** Every allocated inode (mode ≠ 0) from UFS_ROOTINO on, in the scanned inode blocks. */
+  eachInode(fn: (ino: number, d: Dinode) => void): void {
+    const fs = this.fs;
     const dsize = DINODE_SIZE(fs);
     for (let c = 0; c < fs.fs_ncg; c++) {
-      const cg = this.cgs[c];
-      let n = fs.fs_ipg;
-      if (fs.ufs2) n = cg === null || cg === undefined ? 0 : Math.min(cg.cg_initediblk, fs.fs_ipg);
+      const n = this.inodesOf(c);
       const per = fs.fs_inopb;
       for (let i = 0; i < n; i += per) {
         const ino0 = c * fs.fs_ipg + i;
@@ -277,10 +398,87 @@ class Checker {
           if (ino < UFS_ROOTINO) continue;
           dinode_parse(buf, j * dsize, fs.ufs2, fs.le, this.dino);
           if (this.dino.di_mode === 0) continue;
-          this.inode(ino, this.dino);
+          fn(ino, this.dino);
         }
       }
     }
+  }
+
+  /** Inodes of cg `c` that hold data (UFS2: only the initialised ones, cg_initediblk). */
+  inodesOf(c: number): number {
+    const fs = this.fs;
+    if (!fs.ufs2) return fs.fs_ipg;
+    const cg = this.cgs[c];
+    return cg === null || cg === undefined ? 0 : Math.min(cg.cg_initediblk, fs.fs_ipg);
+  }
+
+  /**
+   * Pass 1b (collect mode, after a fragment was claimed twice): every
+   * inode that holds a fragment claimed twice is to be cleared, the first
+   * claimer as well as the later ones. Indirect blocks held once are read
+   * again, each by its one owner, so the work stays bounded.
+   */
+  pass1b(): void {
+    if (!this.collect || !this.dups) return;
+    const fs = this.fs;
+    const held = (a: number, n: number): boolean => {
+      for (let f = a; f < a + n; f++) if (this.claim[f] === DUP) return true;
+      return false;
+    };
+    const inRange = (a: number, n: number): boolean =>
+      a > 0 && a + n <= fs.fs_size && (a % fs.fs_frag) + n <= fs.fs_frag;
+    // does the indirect block at `a` (level `lvl`, first lbn `start`) reach a twice-claimed fragment?
+    const indirect = (a: number, lvl: number, start: number, nblk: number): boolean => {
+      if (!inRange(a, fs.fs_frag) || this.claim[a] === META) return false;
+      if (held(a, fs.fs_frag)) return true;
+      const buf = this.read(a, fs.fs_bsize);
+      if (buf === null) return false;
+      const dv = ufs_dv(buf);
+      let per = 1;
+      for (let i = 0; i < lvl; i++) per *= fs.fs_nindir;
+      for (let i = 0; i < fs.fs_nindir && start + i * per < nblk; i++) {
+        const p = fs.ufs2 ? ufs_rd64(dv, i * 8, fs.le) : dv.getInt32(i * 4, fs.le);
+        if (!(p > 0)) continue;
+        if (
+          lvl > 0
+            ? indirect(p, lvl - 1, start + i * per, nblk)
+            : inRange(p, fs.fs_frag) && held(p, fs.fs_frag)
+        )
+          return true;
+      }
+      return false;
+    };
+    this.eachInode((ino, d) => {
+      const st = this.state[ino];
+      if (st !== FSTATE && st !== DSTATE) return;
+      const type = d.di_mode & IFMT;
+      if (type !== IFREG && type !== IFDIR && type !== IFLNK) return;
+      if (dinode_isshortlink(d, fs.fs_maxsymlinklen)) return;
+      const nblk = Math.ceil(d.di_size / fs.fs_bsize);
+      let dup = false;
+      for (let i = 0; i < UFS_NDADDR && i < nblk && !dup; i++) {
+        const a = d.di_db[i]!;
+        if (a > 0 && a < fs.fs_size && this.claim[a] === DUP) dup = true;
+      }
+      let start = UFS_NDADDR;
+      let span = 1;
+      for (let lvl = 0; lvl < UFS_NIADDR && !dup; lvl++) {
+        span *= fs.fs_nindir;
+        if (d.di_ib[lvl]! > 0 && start < nblk) dup = indirect(d.di_ib[lvl]!, lvl, start, nblk);
+        start += span;
+      }
+      for (let i = 0; i < NXADDR && !dup && fs.ufs2 && d.di_extsize > 0; i++) {
+        const a = d.di_extb[i]!;
+        if (a > 0 && a < fs.fs_size && this.claim[a] === DUP) dup = true;
+      }
+      if (dup)
+        this.findings.push({
+          pass: 1,
+          k: "clear",
+          ino,
+          msg: `inode ${ino}: holds fragments claimed by another inode`,
+        });
+    });
   }
 
   inode(ino: number, d: Dinode): void {
@@ -288,32 +486,29 @@ class Checker {
     const type = d.di_mode & IFMT;
     this.nlink[ino] = d.di_nlink;
     this.modes.set(ino, d.di_mode);
-    const blocks = type === IFREG || type === IFDIR || type === IFLNK;
+    // every type through the same check the kernel makes (devices: di_db[0] is the number)
+    const bad = dinode_check(d, fs.fs_size, fs.fs_maxsymlinklen, fs.fs_maxfilesize);
+    if (bad !== null) {
+      this.find({ pass: 1, k: "clear", ino, msg: `inode ${ino}: ${bad}` });
+      this.state[ino] = BADSTATE;
+      return;
+    }
     const special = type === IFCHR || type === IFBLK || type === IFIFO || type === IFSOCK;
-    if (!blocks && !special) {
-      this.report(`inode ${ino}: bad file type 0${type.toString(8)}`);
-      this.state[ino] = BADSTATE;
-      return;
-    }
-    if (blocks) {
-      const bad = dinode_check(d, fs.fs_size, fs.fs_maxsymlinklen, fs.fs_maxfilesize);
-      if (bad !== null) {
-        this.report(`inode ${ino}: ${bad}`);
-        this.state[ino] = BADSTATE;
-        return;
-      }
-    } else if (d.di_nlink < 0) {
-      this.report(`inode ${ino}: bad link count ${d.di_nlink}`);
-      this.state[ino] = BADSTATE;
-      return;
-    }
     this.state[ino] = type === IFDIR ? DSTATE : FSTATE;
-    if (type === IFDIR && d.di_size === 0) this.report(`directory ${ino} has size 0`);
+    if (type === IFDIR && d.di_size === 0)
+      this.find({ pass: 1, k: "clear", ino, msg: `directory ${ino} has size 0` });
     if (special || dinode_isshortlink(d, fs.fs_maxsymlinklen)) {
       if (special && d.di_blocks !== 0)
-        this.report(`inode ${ino}: di_blocks ${d.di_blocks}, counted 0`);
+        this.find({
+          pass: 1,
+          k: "blocks",
+          ino,
+          want: 0,
+          msg: `inode ${ino}: di_blocks ${d.di_blocks}, counted 0`,
+        });
       return;
     }
+    this.badptr = false;
     const bsize = fs.fs_bsize;
     const size = d.di_size;
     const nblk = Math.ceil(size / bsize);
@@ -323,7 +518,14 @@ class Checker {
       const a = d.di_db[lbn]!;
       if (a === 0) continue;
       if (lbn >= nblk) {
-        this.report(`inode ${ino}: block pointer ${lbn} past the end of the file`);
+        this.find({
+          pass: 1,
+          k: "ptr",
+          ino,
+          ib: false,
+          idx: lbn,
+          msg: `inode ${ino}: block pointer ${lbn} past the end of the file`,
+        });
         continue;
       }
       const bytes = lbn < nblk - 1 || size % bsize === 0 ? bsize : size % bsize;
@@ -340,7 +542,14 @@ class Checker {
       const a = d.di_ib[lvl]!;
       if (a !== 0) {
         if (start >= nblk)
-          this.report(`inode ${ino}: indirect pointer ${lvl} past the end of the file`);
+          this.find({
+            pass: 1,
+            k: "ptr",
+            ino,
+            ib: true,
+            idx: lvl,
+            msg: `inode ${ino}: indirect pointer ${lvl} past the end of the file`,
+          });
         else frags += this.indirect(ino, a, lvl, start, nblk, dir);
       }
       start += span;
@@ -355,9 +564,19 @@ class Checker {
         frags += n;
       }
     }
+    if (this.badptr && this.collect) {
+      // a pointer outside the file system or into its metadata: fsck_ffs clears the inode
+      this.findings.push({ pass: 1, k: "clear", ino, msg: `inode ${ino}: bad block pointers` });
+    }
     const counted = (frags * fs.fs_fsize) / DEV_BSIZE;
     if (counted !== d.di_blocks)
-      this.report(`inode ${ino}: di_blocks ${d.di_blocks}, counted ${counted}`);
+      this.find({
+        pass: 1,
+        k: "blocks",
+        ino,
+        want: counted,
+        msg: `inode ${ino}: di_blocks ${d.di_blocks}, counted ${counted}`,
+      });
     if (dir !== null) {
       this.dirblocks.set(ino, dir);
       this.dirsize.set(ino, size);
@@ -386,11 +605,19 @@ class Checker {
       if (a === 0) continue;
       const lbn = start + i * per;
       if (!(a > 0)) {
+        this.badptr = true;
         this.report(`inode ${ino}: bad pointer ${a} in indirect block ${addr}`);
         continue;
       }
       if (lbn >= nblk) {
-        this.report(`inode ${ino}: pointer past the end of the file in indirect block ${addr}`);
+        this.find({
+          pass: 1,
+          k: "iptr",
+          ino,
+          addr,
+          idx: i,
+          msg: `inode ${ino}: pointer past the end of the file in indirect block ${addr}`,
+        });
         continue;
       }
       if (lvl > 0) frags += this.indirect(ino, a, lvl - 1, lbn, nblk, dir);
@@ -410,7 +637,7 @@ class Checker {
   pass2(): void {
     const fs = this.fs;
     if (this.state[UFS_ROOTINO] !== DSTATE) {
-      this.report("root inode is not a directory");
+      this.find({ pass: 2, k: "root", msg: "root inode is not a directory" });
       return;
     }
     const oldfmt = !fs.ufs2 && fs.fs_old_inodefmt !== FS_44INODEFMT;
@@ -422,17 +649,31 @@ class Checker {
         const a = blocks[lbn];
         const bytes = Math.min(size - lbn * fs.fs_bsize, fs.fs_bsize);
         if (a === undefined || a === 0) {
-          this.report(`directory ${ino}: hole at block ${lbn}`);
+          this.find({
+            pass: 2,
+            k: "hole",
+            dir: ino,
+            lbn,
+            msg: `directory ${ino}: hole at block ${lbn}`,
+          });
           seen += Math.ceil(bytes / DIRBLKSIZ) * 2;
+          // the repair cuts the directory at its first hole: the rest does not matter
+          if (this.collect) break;
           continue;
         }
-        const buf = this.read(a, Math.ceil(bytes / fs.fs_fsize) * fs.fs_fsize);
+        const len = Math.ceil(bytes / fs.fs_fsize) * fs.fs_fsize;
+        const buf = this.read(a, len);
         if (buf === null) continue;
         for (let chunk = 0; chunk < bytes; chunk += DIRBLKSIZ) {
           const off0 = lbn * fs.fs_bsize + chunk;
           const bad = dirchunk_check(buf, chunk, fs.le, oldfmt, this.maxino, de);
           if (bad !== null) {
-            this.report(`directory ${ino}: chunk at offset ${off0}: ${bad}`);
+            this.find({
+              pass: 2,
+              k: "chunk",
+              loc: { dir: ino, addr: a, len, off: chunk },
+              msg: `directory ${ino}: chunk at offset ${off0}: ${bad}`,
+            });
             seen = Math.max(seen, 2);
             continue;
           }
@@ -441,17 +682,20 @@ class Checker {
             const slot = seen;
             if (de.d_ino === 0) {
               if (off0 === 0 && off === chunk) {
-                this.report(`directory ${ino}: missing '.'`);
+                this.find({ pass: 2, k: "dots", dir: ino, msg: `directory ${ino}: missing '.'` });
                 seen = 1;
               }
               continue;
             }
             seen++;
-            this.entry(ino, slot, direct_name(buf, off, de.d_namlen), de.d_ino, de.d_type, oldfmt);
+            const loc = { dir: ino, addr: a, len, off };
+            const name = direct_name(buf, off, de.d_namlen);
+            this.entry(ino, slot, name, de.d_ino, de.d_type, oldfmt, loc);
           }
         }
       }
-      if (seen < 2) this.report(`directory ${ino}: missing '..'`);
+      if (seen < 2)
+        this.find({ pass: 2, k: "dots", dir: ino, msg: `directory ${ino}: missing '..'` });
     }
   }
 
@@ -462,20 +706,35 @@ class Checker {
     target: number,
     dtype: number,
     oldfmt: boolean,
+    loc: DirLoc,
   ): void {
+    const dots = (msg: string): void => this.find({ pass: 2, k: "dots", dir, msg });
     if (slot === 0) {
-      if (name !== ".") this.report(`directory ${dir}: first entry is '${name}', not '.'`);
-      else if (target !== dir) this.report(`directory ${dir}: '.' names inode ${target}`);
+      if (name !== ".") dots(`directory ${dir}: first entry is '${name}', not '.'`);
+      else if (target !== dir) dots(`directory ${dir}: '.' names inode ${target}`);
     } else if (slot === 1) {
-      if (name !== "..") this.report(`directory ${dir}: second entry is '${name}', not '..'`);
-      else this.dotdot.set(dir, target);
+      if (name !== "..") dots(`directory ${dir}: second entry is '${name}', not '..'`);
+      else {
+        this.dotdot.set(dir, target);
+        if (this.collect) this.dotdotLoc.set(dir, loc);
+      }
     } else if (name === "." || name === "..") {
-      this.report(`directory ${dir}: extra '${name}' entry`);
+      this.find({
+        pass: 2,
+        k: "rment",
+        loc,
+        ino: target,
+        msg: `directory ${dir}: extra '${name}' entry`,
+      });
       return;
     }
+    // '.' and '..' are put right by their own fixes (above, and pass 3), never removed
+    const named = slot >= 2 || (slot === 0 && name !== ".") || (slot === 1 && name !== "..");
     const st = this.state[target]!;
     if (st === USTATE) {
-      this.report(`directory ${dir}: entry '${name}' names unallocated inode ${target}`);
+      const msg = `directory ${dir}: entry '${name}' names unallocated inode ${target}`;
+      if (named) this.find({ pass: 2, k: "rment", loc, ino: target, msg });
+      else this.report(msg);
       return;
     }
     this.refs[target] = this.refs[target]! + 1;
@@ -483,17 +742,30 @@ class Checker {
     if (!oldfmt) {
       const want = iftodt(st === DSTATE ? IFDIR : this.modeOf(target));
       if (want !== 0 && dtype !== want)
-        this.report(
-          `directory ${dir}: entry '${name}' has d_type ${dtype}, inode ${target} wants ${want}`,
-        );
+        this.find({
+          pass: 2,
+          k: "dtype",
+          loc,
+          want,
+          msg: `directory ${dir}: entry '${name}' has d_type ${dtype}, inode ${target} wants ${want}`,
+        });
     }
+    if (this.collect && dir === UFS_ROOTINO && name === "lost+found" && this.lostfound === null)
+      this.lostfound = { ino: target, loc };
     if (st === DSTATE && name !== "." && name !== "..") {
       const prev = this.parent.get(target);
       if (prev !== undefined || target === UFS_ROOTINO)
-        this.report(
-          `directory ${target} has more than one name ('${name}' in directory ${dir}${prev !== undefined ? `, also in ${prev}` : ""})`,
-        );
-      else this.parent.set(target, dir);
+        this.find({
+          pass: 2,
+          k: "rment",
+          loc,
+          ino: target,
+          msg: `directory ${target} has more than one name ('${name}' in directory ${dir}${prev !== undefined ? `, also in ${prev}` : ""})`,
+        });
+      else {
+        this.parent.set(target, dir);
+        if (this.collect) this.nameLoc.set(target, loc);
+      }
     }
   }
 
@@ -522,13 +794,24 @@ class Checker {
     }
     for (const ino of this.dirblocks.keys()) {
       if (!reached.has(ino)) {
-        this.report(`directory ${ino} is not reachable from the root`);
+        this.find({
+          pass: 3,
+          k: "unreach",
+          dir: ino,
+          msg: `directory ${ino} is not reachable from the root`,
+        });
         continue;
       }
       const want = ino === UFS_ROOTINO ? UFS_ROOTINO : this.parent.get(ino)!;
       const dd = this.dotdot.get(ino);
       if (dd !== undefined && dd !== want)
-        this.report(`directory ${ino}: '..' names ${dd}, its parent is ${want}`);
+        this.find({
+          pass: 3,
+          k: "dotdot",
+          dir: ino,
+          want,
+          msg: `directory ${ino}: '..' names ${dd}, its parent is ${want}`,
+        });
     }
   }
 
@@ -538,11 +821,22 @@ class Checker {
       if (st === USTATE || st === BADSTATE) continue;
       const refs = this.refs[ino]!;
       if (refs === 0) {
-        this.report(`inode ${ino} is allocated but no directory refers to it`);
+        this.find({
+          pass: 4,
+          k: "unref",
+          ino,
+          msg: `inode ${ino} is allocated but no directory refers to it`,
+        });
         continue;
       }
       if (refs !== this.nlink[ino])
-        this.report(`inode ${ino}: link count ${this.nlink[ino]}, should be ${refs}`);
+        this.find({
+          pass: 4,
+          k: "nlink",
+          ino,
+          want: refs,
+          msg: `inode ${ino}: link count ${this.nlink[ino]}, should be ${refs}`,
+        });
     }
   }
 
@@ -599,7 +893,7 @@ class Checker {
         }
       }
       const cmp = (what: string, have: number, want: number): void => {
-        if (have !== want) this.report(`cg ${c}: ${what} ${have}, counted ${want}`);
+        if (have !== want) this.maps(`cg ${c}: ${what} ${have}, counted ${want}`);
       };
       cmp("nbfree", cg.cs_nbfree, nbfree);
       cmp("nffree", cg.cs_nffree, nffree);
@@ -607,11 +901,11 @@ class Checker {
       cmp("ndir", cg.cs_ndir, ndir);
       for (let i = 1; i < frag; i++)
         if (cg.cg_frsum[i] !== frsum[i])
-          this.report(`cg ${c}: cg_frsum[${i}] ${cg.cg_frsum[i]}, counted ${frsum[i]}`);
+          this.maps(`cg ${c}: cg_frsum[${i}] ${cg.cg_frsum[i]}, counted ${frsum[i]}`);
       if (fs.fs_contigsumsize > 0) this.clusters(c, cg, buf, nblocks);
       if (cs !== null) {
         const s = (what: string, have: number, want: number): void => {
-          if (have !== want) this.report(`summary area, cg ${c}: ${what} ${have}, cg has ${want}`);
+          if (have !== want) this.maps(`summary area, cg ${c}: ${what} ${have}, cg has ${want}`);
         };
         s("nbfree", cs.cs_nbfree[c]!, cg.cs_nbfree);
         s("nffree", cs.cs_nffree[c]!, cg.cs_nffree);
@@ -625,7 +919,7 @@ class Checker {
     }
     if (this.cgs.every((g) => g !== null)) {
       const t = (what: string, have: number, want: number): void => {
-        if (have !== want) this.report(`superblock: total ${what} ${have}, counted ${want}`);
+        if (have !== want) this.maps(`superblock: total ${what} ${have}, counted ${want}`);
       };
       t("ndir", fs.fs_cstotal_ndir, tot.ndir);
       t("nbfree", fs.fs_cstotal_nbfree, tot.nbfree);
@@ -652,24 +946,30 @@ class Checker {
     const dv = ufs_dv(buf);
     for (let i = 1; i <= fs.fs_contigsumsize; i++) {
       const have = dv.getInt32(cg.cg_clustersumoff + 4 * i, fs.le);
-      if (have !== sum[i]) this.report(`cg ${c}: cluster summary[${i}] ${have}, counted ${sum[i]}`);
+      if (have !== sum[i]) this.maps(`cg ${c}: cluster summary[${i}] ${have}, counted ${sum[i]}`);
     }
+  }
+
+  /** A pass-5 problem: the maps and counts are rebuilt from what passes 1–4 found. */
+  maps(msg: string): void {
+    this.find({ pass: 5, k: "maps", msg });
   }
 
   /** Report the first few of a list individually, then a count. */
   many(list: number[], msg: (x: number) => string): void {
     const SHOW = 10;
-    for (let i = 0; i < Math.min(list.length, SHOW); i++) this.report(msg(list[i]!));
-    if (list.length > SHOW) this.report(`… and ${list.length - SHOW} more like it`);
+    for (let i = 0; i < Math.min(list.length, SHOW); i++) this.maps(msg(list[i]!));
+    if (list.length > SHOW) this.maps(`… and ${list.length - SHOW} more like it`);
   }
 }
 
-/** Check the FFS on `dev` without changing it. */
-export function fsck_ffs(dev: BlockDev, opts: FsckOptions = {}): FsckResult {
-  const ck = new Checker(dev, opts.maxProblems ?? 1000);
+/** Run every pass of `ck` over its device (stops early only at TooMany). */
+export function fsck_ffs_run(ck: Checker): void {
+  const dev = ck.dev;
   try {
     if (dev === null || typeof dev !== "object" || !Number.isSafeInteger(dev.size)) {
       ck.report("no device");
+      ck.fatal = true;
     } else if (ck.superblock()) {
       const fs = ck.fs;
       ck.alternate();
@@ -677,6 +977,7 @@ export function fsck_ffs(dev: BlockDev, opts: FsckOptions = {}): FsckResult {
       const csbuf = ck.read(fs.fs_csaddr, fs.fs_cssize);
       const cs = csbuf === null ? null : ffs_csum_parse(fs, csbuf);
       ck.pass1();
+      ck.pass1b();
       ck.pass2();
       ck.pass3();
       ck.pass4();
@@ -685,5 +986,11 @@ export function fsck_ffs(dev: BlockDev, opts: FsckOptions = {}): FsckResult {
   } catch (e) {
     if (!(e instanceof TooMany)) throw e;
   }
+}
+
+/** Check the FFS on `dev` without changing it. */
+export function fsck_ffs(dev: BlockDev, opts: FsckOptions = {}): FsckResult {
+  const ck = new Checker(dev, opts.maxProblems ?? 1000);
+  fsck_ffs_run(ck);
   return { clean: ck.problems.length === 0, problems: ck.problems };
 }

@@ -10,7 +10,7 @@ import { bread, bdwrite, brelse, getblk } from "../../kern/vfs_bio.js";
 import { BC_INVAL } from "../../sys/buf.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
 import type { Out } from "../../sys/out.js";
-import { dinode_serialize, NDADDR, NIADDR } from "../ufs/dinode.js";
+import { dinode_serialize, IFDIR, IFLNK, IFMT, IFREG, NDADDR, NIADDR } from "../ufs/dinode.js";
 import {
   IN_ACCESS,
   IN_CHANGE,
@@ -181,6 +181,9 @@ export function ffs_truncate(ip: Inode, length: number, cred: Kauth_cred | null)
   const vp = ip.i_vnode;
   if (length < 0) return EINVAL;
   if (length > ump.um_maxfilesize) return EFBIG;
+  // devices, fifos and sockets hold no blocks: di_db[0] of a device is its number
+  const type = din.di_mode & IFMT;
+  if (type !== IFREG && type !== IFDIR && type !== IFLNK) return length === 0 ? 0 : EINVAL;
   const osize = din.di_size;
   if (length < osize) ufs_dirhash_free(ip);
   ip.i_runlen = 0; // the block map changes

@@ -354,16 +354,17 @@ export function newfs_geometry(bytes: number, opts: NewfsOptions, why: Out<strin
   return fs;
 }
 
-/** Cylinder group `c` in `buf` (fs_cgsize bytes at least, zeroed here); fills `cs`. */
-function initcg(fs: Fs, c: number, buf: Uint8Array, cs: Csum, time: number): Cg {
-  buf.fill(0);
+/**
+ * The header of cylinder group `c` as newfs lays it out: magic, number,
+ * data size, map offsets, inode counts (UFS2: the first two inode blocks
+ * initialised), no free counts yet. fsck's repair rebuilds a damaged
+ * header from it.
+ */
+export function cg_template(fs: Fs, c: number, time: number): Cg {
   const cg = new Cg();
   const frag = fs.fs_frag;
   const cbase = fs.fs_fpg * c;
   const dmax = Math.min(cbase + fs.fs_fpg, fs.fs_size);
-  const dlower = cgsblock(fs, c) - cbase;
-  let dupper = cgdmin(fs, c) - cbase;
-  if (c === 0) dupper += howmany(fs.fs_cssize, fs.fs_fsize);
   cg.cg_magic = CG_MAGIC;
   cg.cg_cgx = c;
   cg.cg_ndblk = dmax - cbase;
@@ -390,6 +391,18 @@ function initcg(fs: Fs, c: number, buf: Uint8Array, cs: Csum, time: number): Cg 
     cg.cg_clusteroff = cg.cg_clustersumoff + (fs.fs_contigsumsize + 1) * 4;
     cg.cg_nextfreeoff = cg.cg_clusteroff + howmany(Math.floor(fs.fs_fpg / frag), 8);
   }
+  return cg;
+}
+
+/** Cylinder group `c` in `buf` (fs_cgsize bytes at least, zeroed here); fills `cs`. */
+function initcg(fs: Fs, c: number, buf: Uint8Array, cs: Csum, time: number): Cg {
+  buf.fill(0);
+  const cg = cg_template(fs, c, time);
+  const frag = fs.fs_frag;
+  const cbase = fs.fs_fpg * c;
+  const dlower = cgsblock(fs, c) - cbase;
+  let dupper = cgdmin(fs, c) - cbase;
+  if (c === 0) dupper += howmany(fs.fs_cssize, fs.fs_fsize);
   cg.cs_nifree = fs.fs_ipg;
   if (c === 0) {
     for (let i = 0; i < UFS_ROOTINO; i++) {

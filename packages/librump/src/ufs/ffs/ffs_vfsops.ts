@@ -58,6 +58,8 @@ import {
   dinode_check,
   dinode_isshortlink,
   dinode_parse,
+  dinode_rdev,
+  dinode_set_rdev,
   dinode_shortlink_read,
   IFBLK,
   IFCHR,
@@ -119,7 +121,7 @@ export function ffs_mount(mp: Mount, _path: string, data: unknown, _dataLen: num
       // rw → ro: everything out, then the clean flag
       let error = ffs_sync(mp, MNT_WAIT, ump.um_kernel.lwp.l_cred);
       if (error !== 0) return error;
-      fs.fs_clean = FS_ISCLEAN;
+      fs.fs_clean = ump.um_wasclean ? FS_ISCLEAN : 0;
       error = ffs_sbupdate(ump);
       if (error === 0) error = vflushbuf(ump.um_devvp);
       if (error !== 0) return error;
@@ -134,6 +136,7 @@ export function ffs_mount(mp: Mount, _path: string, data: unknown, _dataLen: num
       if (error !== 0) return error;
       ump.um_ronly = false;
       fs.fs_ronly = 0;
+      ump.um_wasclean = (fs.fs_clean & FS_ISCLEAN) !== 0;
       fs.fs_clean = 0;
       const e = ffs_sbupdate(ump);
       if (e === 0) vflushbuf(ump.um_devvp);
@@ -294,7 +297,8 @@ function ffs_mountfs(
     return error === ENOENT ? EFTYPE : error;
   }
   if (!ronly) {
-    // mounted read-write: not clean until a clean unmount
+    // mounted read-write: not clean until a clean unmount (and then only if it was clean)
+    ump.um_wasclean = (fs.fs_clean & FS_ISCLEAN) !== 0;
     fs.fs_clean = 0;
     error = ffs_sbupdate(ump);
     if (error === 0) error = vflushbuf(devvp);
@@ -325,7 +329,9 @@ function ffs_checkrw(k: Kernel, fs: Fs, fspec: string, force: boolean): number {
       );
       return EROFS;
     }
-    k.printf(`ffs ${fspec}: file system not clean; forced read-write mount\n`);
+    k.printf(
+      `ffs ${fspec}: file system not clean; forced read-write mount (it stays not clean until fsck)\n`,
+    );
   }
   return 0;
 }
@@ -369,10 +375,10 @@ export function ffs_unmount(mp: Mount, mntflags: number): number {
   const k = ump.um_kernel;
   let werr = vflushbuf(devvp);
   if (!ump.um_ronly) {
-    // everything is out: the image is clean again
+    // everything is out: the image is clean again (unless it was dirty when forced read-write)
     const fs = ump.um_fs;
     if (werr === 0) {
-      fs.fs_clean = FS_ISCLEAN;
+      fs.fs_clean = ump.um_wasclean ? FS_ISCLEAN : 0;
       werr = ffs_sbupdate(ump);
       if (werr === 0) werr = vflushbuf(devvp);
     }
@@ -518,7 +524,7 @@ export function ffs_loadvnode(mp: Mount, vp: Vnode, key: number): number {
   vp.v_size = din.di_size;
   if (type === VBLK || type === VCHR) {
     vp.v_op = ump.um_specop_p;
-    vp.v_rdev = din.di_db[0]! >>> 0;
+    vp.v_rdev = dinode_rdev(din);
     vp.v_size = 0;
   } else if (type === VFIFO) {
     vp.v_op = ump.um_fifoop_p;
@@ -621,9 +627,9 @@ function ffs_newvnode(
   vp.v_data = ip;
   vp.v_size = 0;
   if (type === VBLK || type === VCHR) {
-    const rdev = vap.va_rdev === VNOVAL ? 0 : vap.va_rdev;
-    din.di_db[0] = rdev | 0;
-    vp.v_rdev = rdev >>> 0;
+    const rdev = vap.va_rdev === VNOVAL ? 0 : vap.va_rdev >>> 0;
+    dinode_set_rdev(din, rdev, fs.ufs2);
+    vp.v_rdev = rdev;
     vp.v_op = ump.um_specop_p;
   } else if (type === VFIFO) {
     vp.v_op = ump.um_fifoop_p;

@@ -288,10 +288,37 @@ export function dinode_type_ok(mode: number): boolean {
 }
 
 /**
+ * The device number of a character or block device inode: di_rdev, which
+ * is di_db[0] (NetBSD's dev_t encoding, see makedev; UFS1 keeps it as a
+ * 32-bit word, UFS2 as 64 bits of which the major and minor take the low
+ * 32). NaN when the word cannot be a device number.
+ */
+export function dinode_rdev(d: Dinode): number {
+  const v = d.di_db[0]!;
+  return Number.isInteger(v) ? v >>> 0 : NaN;
+}
+
+/** Store device number `rdev` in di_rdev (UFS1: a signed 32-bit word, UFS2 zero-extended). */
+export function dinode_set_rdev(d: Dinode, rdev: number, ufs2: boolean): void {
+  d.di_db.fill(0);
+  d.di_ib.fill(0);
+  d.di_db[0] = ufs2 ? rdev >>> 0 : rdev | 0;
+}
+
+/** Is this mode a character or block device? */
+export function dinode_isdev(mode: number): boolean {
+  const t = mode & IFMT;
+  return t === IFCHR || t === IFBLK;
+}
+
+/**
  * Check an allocated inode before use: null when sane, else what is wrong.
  * `nfrags` is the file system's size in fragments (pointers must lie
  * inside), `maxsymlinklen` the longest in-inode symlink, `maxfilesize` the
  * largest file. A short symlink's pointer area holds text, not pointers.
+ * Device, fifo and socket inodes hold no blocks: their size is 0 and their
+ * pointers are 0, except a device's di_db[0], which is its device number
+ * (as NetBSD's mknod leaves them); di_blocks is left to the checker.
  */
 export function dinode_check(
   d: Dinode,
@@ -304,6 +331,8 @@ export function dinode_check(
   if (!(d.di_size >= 0 && d.di_size <= maxfilesize)) return `bad size ${d.di_size}`;
   if (!(d.di_blocks >= 0)) return `bad block count ${d.di_blocks}`;
   const type = d.di_mode & IFMT;
+  if (type === IFCHR || type === IFBLK || type === IFIFO || type === IFSOCK)
+    return dinode_check_special(d, type);
   if (dinode_isshortlink(d, maxsymlinklen)) return null;
   for (let i = 0; i < NDADDR; i++) {
     const b = d.di_db[i]!;
@@ -315,5 +344,18 @@ export function dinode_check(
   }
   if (type === IFDIR && d.di_size % 512 !== 0)
     return `directory size ${d.di_size} not a multiple of DIRBLKSIZ`;
+  return null;
+}
+
+/** Devices, fifos and sockets: no size, no block pointers (a device's di_db[0] is its number). */
+function dinode_check_special(d: Dinode, type: number): string | null {
+  const dev = type === IFCHR || type === IFBLK;
+  const what = dev ? "device" : type === IFIFO ? "fifo" : "socket";
+  if (d.di_size !== 0) return `${what} inode with size ${d.di_size}`;
+  if (dev && Number.isNaN(dinode_rdev(d))) return `bad device number ${d.di_db[0]}`;
+  for (let i = dev ? 1 : 0; i < NDADDR; i++)
+    if (d.di_db[i] !== 0) return `${what} inode with block pointer ${i} = ${d.di_db[i]}`;
+  for (let i = 0; i < NIADDR; i++)
+    if (d.di_ib[i] !== 0) return `${what} inode with indirect pointer ${i} = ${d.di_ib[i]}`;
   return null;
 }

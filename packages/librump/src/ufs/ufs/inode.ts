@@ -93,6 +93,12 @@ export class UfsMount {
   readonly um_ts = { tv_sec: 0, tv_nsec: 0 };
   /** bytes of directories with a dirhash (bounded by DIRHASH_MOUNTMAX) */
   um_dirhashbytes = 0;
+  /**
+   * FFS: the image was clean when it was mounted read-write (FS_WASCLEAN).
+   * A dirty image forced read-write stays dirty after unmount: only fsck
+   * makes it clean.
+   */
+  um_wasclean = true;
   /** the summary area [um_csaddr, um_csend) in fragments */
   private readonly um_csaddr: number;
   private readonly um_csend: number;

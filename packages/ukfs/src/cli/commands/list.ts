@@ -1,5 +1,6 @@
 /** Commands that read: ls, cat, stat, find, tree, du, df. */
 import { posix } from "node:path";
+import { major, minor } from "@rump/librump";
 import {
   DT_DIR,
   DT_LNK,
@@ -18,7 +19,16 @@ import { CHUNK } from "../copy.js";
 import { InoStat } from "../inostat.js";
 import { checkpoint } from "../interrupt.js";
 import { imagePath, type Command } from "../context.js";
-import { columns, flagsString, humanSize, lsTime, modeString, typeName } from "../format.js";
+import {
+  columns,
+  deviceString,
+  flagsString,
+  humanSize,
+  isDevice,
+  lsTime,
+  modeString,
+  typeName,
+} from "../format.js";
 import { stdout } from "../stdout.js";
 
 const JSON_OPT = { name: "json", help: "print JSON" };
@@ -54,6 +64,7 @@ function entryJson(e: Entry): Record<string, unknown> {
     uid: st.st_uid,
     gid: st.st_gid,
     size: st.st_size,
+    ...(isDevice(st.st_mode) ? { major: major(st.st_rdev), minor: minor(st.st_rdev) } : {}),
     blocks: st.st_blocks,
     flags: st.st_flags,
     mtime: iso(st.st_mtimespec),
@@ -69,7 +80,11 @@ function lsRows(ents: Entry[], human: boolean): string[] {
       String(e.st.st_nlink),
       String(e.st.st_uid),
       String(e.st.st_gid),
-      human ? humanSize(e.st.st_size) : String(e.st.st_size),
+      isDevice(e.st.st_mode)
+        ? deviceString(e.st.st_rdev)
+        : human
+          ? humanSize(e.st.st_size)
+          : String(e.st.st_size),
       lsTime(tsMs(e.st.st_mtimespec), now),
       e.target !== undefined ? `${e.name} -> ${e.target}` : e.name,
     ]),
@@ -254,7 +269,8 @@ export const stat: Command = {
       const st = e.st;
       out.push(
         `  File: ${e.path}${e.target !== undefined ? ` -> ${e.target}` : ""}`,
-        `  Type: ${typeName(st.st_mode)}  Size: ${st.st_size}  Blocks: ${st.st_blocks}  IO Block: ${st.st_blksize}`,
+        `  Type: ${typeName(st.st_mode)}  Size: ${st.st_size}  Blocks: ${st.st_blocks}  IO Block: ${st.st_blksize}` +
+          (isDevice(st.st_mode) ? `  Device: ${deviceString(st.st_rdev)}` : ""),
         ` Inode: ${st.st_ino}  Links: ${st.st_nlink}  Flags: ${flagsString(st.st_flags)}`,
         `  Mode: 0${(st.st_mode & 0o7777).toString(8).padStart(3, "0")} (${modeString(st.st_mode)})  Uid: ${st.st_uid}  Gid: ${st.st_gid}`,
         `Access: ${iso(st.st_atimespec)}`,

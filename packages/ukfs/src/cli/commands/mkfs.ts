@@ -1,12 +1,12 @@
 /**
  * mkfs (newfs_ffs or newfs_ext2fs, then optionally the tree of -d DIR; see
- * makefs.ts) and fsck (fsck_ffs).
- * Both hold the image's host lock while they work (exclusive for mkfs,
- * shared for fsck), so an image a kernel elsewhere has open read-write is
- * refused, naming the image.
+ * makefs.ts) and fsck (fsck_ffs: check, -y repair, -p preen). Both hold the
+ * image's host lock while they work (exclusive for mkfs and a repair,
+ * shared for a check), so an image a kernel elsewhere has open read-write
+ * is refused, naming the image.
  */
 import { closeSync, existsSync, ftruncateSync, openSync, statSync } from "node:fs";
-import { fsck_ffs } from "@rump/librump";
+import { fsck_ffs, fsck_ffs_repair } from "@rump/librump";
 import { EEXIST, EFTYPE, EINVAL, ENOENT, EOPNOTSUPP } from "@rump/syscalls";
 import { describeFs, probeImage } from "../../probe.js";
 import { parseInt10, parseSize } from "../args.js";
@@ -248,13 +248,40 @@ function readLine(): Promise<string> {
 
 export const fsck: Command = {
   name: "fsck",
-  summary: "check the file system (read-only; FFS)",
-  usage: "IMAGE",
-  options: [],
+  summary: "check the file system (FFS); -y repairs it, -p preens it",
+  usage: "[-n | -p | -y] IMAGE",
+  options: [
+    { name: "n", help: "check only, change nothing (the default)" },
+    {
+      name: "p",
+      help: "preen: fix what an unclean shutdown leaves (lost files, link counts too large, block counts, maps and summary counts), stop on anything else",
+    },
+    {
+      name: "y",
+      help: "repair everything, answering yes as fsck_ffs -y does (damaged inodes are cleared, lost files and directories go to /lost+found)",
+    },
+  ],
   operands: [1, 1],
-  examples: [["fsu fsck disk.img", "check disk.img; exit status 1 if it has problems"]],
-  details: "ext2 images are not checked yet: use e2fsck -fn IMAGE.",
+  examples: [
+    ["fsu fsck disk.img", "check disk.img; exit status 1 if it has problems"],
+    ["fsu fsck -y disk.img", "repair disk.img (after a crash or a kill) and mark it clean"],
+    ["fsu fsck -p disk.img", "fix only the expected leftovers of a crash; exit 1 if more is wrong"],
+  ],
+  details: [
+    "Without options fsck only reads, and a cleared clean flag (the image was not unmounted",
+    "cleanly) counts as a problem. With -y or -p it writes: each problem is listed with what was",
+    "done about it, and when the file system is consistent it is marked clean, so that commands",
+    "that write accept it again (an unclean image is refused read-write: EROFS). -y may lose",
+    "data to make the file system consistent: files whose blocks are claimed twice or that point",
+    "outside the file system are cleared, files and directories without a name are reconnected",
+    "in /lost+found as #INODE. -p changes nothing when it finds more than an unclean shutdown",
+    "leaves. ext2 images are not checked yet: use e2fsck -fn IMAGE (repair: e2fsck -fy IMAGE).",
+  ].join("\n"),
   run(ctx: Ctx) {
+    const yes = ctx.flag("y");
+    const preen = ctx.flag("p");
+    if ([yes, preen, ctx.flag("n")].filter(Boolean).length > 1)
+      throw ctx.usage("-n, -p and -y exclude each other");
     const w = resolveWindow(ctx.operands[0]!);
     if (w.fs === null)
       throw new FsuError(
@@ -263,13 +290,20 @@ export const fsck: Command = {
         w.image,
         "no file system recognised (FFS, ext2, msdos, cd9660)",
       );
-    if (w.fs.type !== "ffs")
+    if (w.fs.type !== "ffs") {
+      const e2 = yes ? "e2fsck -fy" : preen ? "e2fsck -p" : "e2fsck -fn";
       throw new FsuError(
         EOPNOTSUPP,
         "fsck",
         w.image,
-        `no checker for ${w.fs.variant} yet${w.fs.type === "ext2fs" ? " (use e2fsck -fn)" : ""}`,
+        `no checker for ${w.fs.variant} yet${w.fs.type === "ext2fs" ? ` (use ${e2})` : ""}`,
       );
+    }
+    const head = `${ctx.operands[0]!}: ${describeFs(w.fs)}`;
+    if (yes || preen) {
+      repair(ctx, w, head, preen);
+      return;
+    }
     const r = withImageLock(w.image, false, () => {
       const dev = fileDev(w.image, w.offset, w.size, false);
       try {
@@ -278,7 +312,6 @@ export const fsck: Command = {
         dev.close();
       }
     });
-    const head = `${ctx.operands[0]!}: ${describeFs(w.fs)}`;
     if (r.clean && w.fs.clean !== false) {
       ctx.out(`${head}: no problems found\n`);
       return;
@@ -294,3 +327,47 @@ export const fsck: Command = {
     );
   },
 };
+
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? "" : "s"}`;
+
+/** fsck -y / -p: repair under an exclusive lock; list what was done and what was not. */
+function repair(ctx: Ctx, w: ReturnType<typeof resolveWindow>, head: string, preen: boolean): void {
+  const r = withImageLock(w.image, true, () => {
+    const dev = fileDev(w.image, w.offset, w.size, true);
+    try {
+      return fsck_ffs_repair(dev, {
+        mode: preen ? "preen" : "yes",
+        time: Math.floor(Date.now() / 1000),
+      });
+    } finally {
+      dev.close();
+    }
+  });
+  if (r.clean && r.fixed.length === 0) {
+    ctx.out(`${head}: no problems found\n`);
+    return;
+  }
+  const lines = [head];
+  for (const f of r.fixed) lines.push(`  ${f}`);
+  if (r.stopped) {
+    for (const u of r.unfixed) lines.push(`  ${u}`);
+    ctx.out(lines.join("\n") + "\n");
+    throw new FsuError(
+      EFTYPE,
+      "fsck",
+      w.image,
+      `${plural(r.unfixed.length, "problem")} that preen does not fix${r.modified ? "" : " (nothing was changed)"}: run fsu fsck -y`,
+    );
+  }
+  for (const u of r.unfixed) lines.push(`  not fixed: ${u}`);
+  if (r.clean)
+    lines.push(`${ctx.operands[0]!}: ${plural(r.fixed.length, "problem")} fixed; marked clean`);
+  ctx.out(lines.join("\n") + "\n");
+  if (!r.clean)
+    throw new FsuError(
+      EFTYPE,
+      "fsck",
+      w.image,
+      `${plural(r.unfixed.length, "problem")} could not be fixed${r.modified ? " (the rest was)" : ""}; the image stays not clean`,
+    );
+}
