@@ -5,7 +5,7 @@
  * no comments or indentation and ASCII only (one non-ASCII character in a
  * comment makes V8 decode and scan the whole file as UTF-16), identifiers
  * and structure kept so that stack traces still read; the source maps lead
- * back to src/.
+ * back to src/ (shipped with each package; the maps carry no copy of it).
  */
 import type { Options } from "tsup";
 
@@ -20,5 +20,7 @@ export const LIBRARY: Options = {
   minifySyntax: true,
   esbuildOptions(o) {
     o.charset = "ascii";
+    // the maps point at src/, which the package ships, instead of carrying a second copy of it
+    o.sourcesContent = false;
   },
 };

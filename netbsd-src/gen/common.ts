@@ -59,6 +59,16 @@ export function headerGenerator(content: string): string | null {
 }
 
 /**
+ * The NetBSD inputs the generators read (netbsd-src/README.md names each
+ * one's revision and sha256, and how to get it).
+ */
+export const NETBSD_INPUTS = [
+  "sys/kern/syscalls.master",
+  "sys/kern/vnode_if.src",
+  "constants.tsv",
+] as const;
+
+/**
  * Directories searched for the NetBSD inputs, in order: `--src`,
  * `$NETBSD_SRC`, `<root>/netbsd-src`, `<repo>/netbsd-src`, `<repo>/../shared/netbsd-src`.
  */
@@ -75,18 +85,44 @@ export function inputDirs(root: string, src?: string): string[] {
   return [...new Set(dirs)];
 }
 
-/** Read input `rel` (e.g. "sys/kern/syscalls.master") from the first directory that has it. */
-export function readInput(rel: string, dirs: readonly string[]): GenInput {
+/** The path of input `rel` in the first directory that has it, or undefined. */
+export function findInput(rel: string, dirs: readonly string[]): string | undefined {
   for (const d of dirs) {
     const p = join(d, rel);
-    if (existsSync(p) && statSync(p).isFile()) {
-      const text = readFileSync(p, "utf8");
-      return { text, file: rel, sha256: sha256(text) };
-    }
+    if (existsSync(p) && statSync(p).isFile()) return p;
   }
-  throw new Error(
-    `${rel} not found; looked in:\n  ${dirs.join("\n  ")}\nSee netbsd-src/README.md for how to get NetBSD's sources (or set NETBSD_SRC).`,
-  );
+  return undefined;
+}
+
+/** Input `rel` (e.g. "sys/kern/syscalls.master") from the first directory that has it, or undefined. */
+export function tryReadInput(rel: string, dirs: readonly string[]): GenInput | undefined {
+  const p = findInput(rel, dirs);
+  if (p === undefined) return undefined;
+  const text = readFileSync(p, "utf8");
+  return { text, file: rel, sha256: sha256(text) };
+}
+
+/** Which of `rels` no directory has. */
+export function missingInputs(rels: readonly string[], dirs: readonly string[]): string[] {
+  return rels.filter((r) => findInput(r, dirs) === undefined);
+}
+
+/** What is missing, where it was looked for, and how to get it: a few lines for a person. */
+export function missingInputsMessage(missing: readonly string[], dirs: readonly string[]): string {
+  const env = process.env["NETBSD_SRC"];
+  return [
+    `NetBSD input${missing.length === 1 ? "" : "s"} not found: ${missing.join(", ")}`,
+    `  looked in ${dirs.join(", ")}${env === undefined || env === "" ? " ($NETBSD_SRC is not set)" : ""}`,
+    '  netbsd-src/README.md ("Getting them") names the NetBSD files, their revisions and sha256 sums;',
+    "  put them in a folder (sys/kern/…, constants.tsv) and set NETBSD_SRC to it",
+  ].join("\n");
+}
+
+/** Read input `rel` (e.g. "sys/kern/syscalls.master") from the first directory that has it. */
+export function readInput(rel: string, dirs: readonly string[]): GenInput {
+  const input = tryReadInput(rel, dirs);
+  if (input === undefined) throw new Error(missingInputsMessage([rel], dirs));
+  return input;
 }
 
 const beginMarker = (name: string): string => `<!-- @generated:begin ${name} -->`;

@@ -6,13 +6,17 @@
  * Every generator runs in memory first; nothing is written unless all of them
  * succeed. Writing replaces the generated files and deletes stale ones in the
  * generated folders; --check writes nothing and fails (exit 1) listing the
- * files that differ or are orphaned.
+ * files that differ or are orphaned. Where NetBSD's inputs are missing it
+ * says which and how to get them and exits 3 (EXIT_NO_INPUTS), so CI can tell
+ * "not checked here" from "out of date".
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import {
   GenError,
   inputDirs,
+  missingInputs,
+  missingInputsMessage,
   plan,
   readInput,
   REPO_ROOT,
@@ -73,10 +77,15 @@ export const GENERATORS: readonly Generator[] = [
   },
 ];
 
+/** The exit code of a run that found some of NetBSD's inputs missing (nothing generated or checked). */
+export const EXIT_NO_INPUTS = 3;
+
 export interface RunOptions {
   readonly check: boolean;
   readonly root: string;
   readonly src?: string;
+  /** where to look for the inputs instead of inputDirs(root, src) (tests) */
+  readonly dirs?: readonly string[];
   readonly log?: (msg: string) => void;
 }
 
@@ -89,7 +98,16 @@ export async function run(opts: RunOptions): Promise<number> {
     log("codegen: netbsd-src/gen/vnode_if.ts not found, skipping the vnode_if.src generator");
   else gens.push(vnodeIf);
 
-  const dirs = inputDirs(opts.root, opts.src);
+  const dirs = opts.dirs ?? inputDirs(opts.root, opts.src);
+  const missing = missingInputs(
+    gens.map((g) => g.input),
+    dirs,
+  );
+  if (missing.length > 0) {
+    for (const line of missingInputsMessage(missing, dirs).split("\n")) log(`codegen: ${line}`);
+    log(`codegen: nothing ${opts.check ? "checked" : "written"}`);
+    return EXIT_NO_INPUTS;
+  }
   const outputs: GenOutput[] = [];
   try {
     for (const g of gens) outputs.push(...g.generate(readInput(g.input, dirs)));

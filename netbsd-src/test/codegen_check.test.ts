@@ -10,8 +10,12 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { inputDirs, REPO_ROOT } from "../gen/common.js";
-import { run } from "../gen/index.js";
+import { inputDirs, NETBSD_INPUTS, REPO_ROOT } from "../gen/common.js";
+import { EXIT_NO_INPUTS, run } from "../gen/index.js";
+import { needInputs } from "./inputs.js";
+
+// every check runs the generators on the real inputs: without them they are skipped
+const need = needInputs(import.meta.url, ...NETBSD_INPUTS);
 
 /** The committed generated files and the README with generated regions, copied to a temp root. */
 const COPY = [
@@ -48,7 +52,7 @@ async function codegen(
   return { code, log };
 }
 
-describe("pnpm codegen:check", () => {
+describe.skipIf(need.missing)(need.title("pnpm codegen:check"), () => {
   const root = join(tmp, "tree");
   copyTree(root);
 
@@ -110,5 +114,23 @@ describe("pnpm codegen:check", () => {
     expect(log).toContain("codegen: nothing written");
     expect(existsSync(join(fresh, "packages/librump/src/gen/syscall.ts"))).toBe(false);
     expect(readFileSync(sysent, "utf8")).toBe(before + "// edited\n");
+  });
+});
+
+describe("pnpm codegen:check without NetBSD's inputs", () => {
+  it("names what is missing and how to get it, checks nothing, exits 3", async () => {
+    const root = join(tmp, "no-inputs");
+    copyTree(root);
+    const empty = join(tmp, "empty-src");
+    mkdirSync(empty);
+    const log: string[] = [];
+    const code = await run({ check: true, root, dirs: [empty], log: (m) => log.push(m) });
+    expect(code).toBe(EXIT_NO_INPUTS);
+    const text = log.join("\n");
+    const line = log.find((l) => l.includes("NetBSD inputs not found: "));
+    for (const i of NETBSD_INPUTS) expect(line).toContain(i);
+    expect(text).toContain(`looked in ${empty}`);
+    expect(text).toContain("netbsd-src/README.md");
+    expect(log.at(-1)).toBe("codegen: nothing checked");
   });
 });

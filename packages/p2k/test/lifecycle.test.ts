@@ -146,11 +146,13 @@ describe.skipIf(skip !== null)("mount lifecycle", () => {
     const reader = spawn("sh", ["-c", `dd if=${f} bs=64k status=none | sha256sum`], {
       stdio: ["ignore", "pipe", "pipe"],
     });
+    // listened for now: a fast reader may be gone before the unmount returns
+    const readerExit = new Promise((r) => reader.on("exit", r));
     let out = "";
     reader.stdout.on("data", (d: Buffer) => (out += d.toString()));
     await new Promise((r) => setTimeout(r, 50));
     expect((await run(["fusermount3", "-u", "-z", mnt])).code).toBe(0);
-    await new Promise((r) => reader.on("exit", r));
+    await readerExit;
     expect(out.split(" ")[0]).toBe(sum);
     expect(await s.exited).toBe(0);
     expect(e2fsck(img).ok).toBe(true);

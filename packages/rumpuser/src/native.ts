@@ -3,17 +3,22 @@
  * flock(2) for image locks, block-device sizes, a ranged data sync, and
  * utimensat(2) with whole nanoseconds (for tools that copy trees out).
  *
- * Loaded once, at import, from `build/Release/rumpuser.node` (built at install
- * by scripts/build-native.mjs). When it is missing, refused, or disabled with
- * RUMPUSER_NATIVE=0, `native` is null and the hosts take their pure-JS paths;
- * a failure (not the deliberate RUMPUSER_NATIVE=0) prints one line on stderr
- * saying what is lost. `nativeStatus()` tells why, for diagnostics and tests.
+ * Loaded once, at import, from the first of these that loads and has our ABI:
+ * `build/Release/rumpuser.node` (built from source: at install where no
+ * prebuilt binary fits, or by `build:native`), then the prebuilt binaries the
+ * package ships, `prebuilds/<platform>-<arch>/*.node` (linux-x64 with glibc;
+ * scripts/prebuild.mjs makes them). No install script is needed for those, so
+ * they also load after `npm install --ignore-scripts`. When none loads, or
+ * RUMPUSER_NATIVE=0 disables the addon, `native` is null and the hosts take
+ * their pure-JS paths; a failure (not the deliberate RUMPUSER_NATIVE=0) prints
+ * one line on stderr saying what is lost and how to build it.
+ * `nativeStatus()` tells why, for diagnostics and tests.
  *
  * Every binding returns 0 (or a size) or -errno in the host's numbering; only
  * integers cross. The arguments are checked here, not in C++ (STYLE.md §6.3):
  * a wrong one is a programming error and throws a TypeError naming it.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -55,6 +60,23 @@ const NATIVE_ABI = 2;
 const ADDON = "build/Release/rumpuser.node";
 const LOST =
   "image locks across processes use <image>.rumplock files, block-device sizes are unknown, syncs flush whole files";
+
+/**
+ * How to build the addon from source, for the package manager that installed
+ * this one when it says so (npm_config_user_agent, set in scripts it runs),
+ * else for npm and pnpm both.
+ */
+export function rebuildHint(userAgent: string | undefined): string {
+  const pm = /^(npm|pnpm|yarn|bun)\//.exec(userAgent ?? "")?.[1];
+  const cmd = (m: string): string => `\`${m} rebuild @rump/rumpuser\``;
+  const how =
+    pm === undefined
+      ? `${cmd("npm")} (pnpm: ${cmd("pnpm")})`
+      : pm === "bun"
+        ? "`bun pm trust @rump/rumpuser`"
+        : cmd(pm);
+  return `build it with ${how}; that needs Python and a C++ compiler`;
+}
 
 interface RawBinding extends NativeBinding {
   readonly abi: number;
@@ -159,36 +181,54 @@ function wrap(raw: RawBinding): NativeBinding {
   };
 }
 
+/** The addon files to try, in order: a build from source, then the prebuilt ones for this platform. */
+function candidates(root: string): string[] {
+  const files = [join(root, ADDON)];
+  const dir = join(root, "prebuilds", `${process.platform}-${process.arch}`);
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    // no prebuilt binary for this platform
+  }
+  // glibc before musl: the one that does not fit this libc fails to load and the next is tried
+  for (const n of names.filter((n) => n.endsWith(".node")).sort()) files.push(join(dir, n));
+  return files;
+}
+
 function load(): { binding: NativeBinding | null; reason: string } {
   if (process.env.RUMPUSER_NATIVE === "0")
     return { binding: null, reason: "disabled by RUMPUSER_NATIVE=0" };
   const root = packageRoot();
   if (root === undefined)
     return { binding: null, reason: "package root of @rump/rumpuser not found" };
-  const file = join(root, ADDON);
-  if (!existsSync(file)) {
-    const log = join(root, "build", "native-build.log");
-    const hint = existsSync(log)
-      ? `the build at install failed, see ${log}`
-      : "build it with `pnpm --filter @rump/rumpuser build:native`";
-    return { binding: null, reason: `${file} is missing: ${hint}` };
+  const failed: string[] = [];
+  const req = createRequire(import.meta.url);
+  const files = candidates(root);
+  for (const file of files) {
+    if (!existsSync(file)) continue;
+    let raw: RawBinding;
+    try {
+      raw = req(file) as RawBinding;
+    } catch (e) {
+      failed.push(`${file} did not load: ${(e as Error).message.split("\n")[0]}`);
+      continue;
+    }
+    if (raw.abi !== NATIVE_ABI) {
+      failed.push(`${file} is a stale build (abi ${String(raw.abi)}, want ${NATIVE_ABI})`);
+      continue;
+    }
+    return { binding: wrap(raw), reason: `loaded ${file}` };
   }
-  let raw: RawBinding;
-  try {
-    raw = createRequire(import.meta.url)(file) as RawBinding;
-  } catch (e) {
-    return {
-      binding: null,
-      reason: `${file} did not load: ${(e as Error).message.split("\n")[0]}`,
-    };
-  }
-  if (raw.abi !== NATIVE_ABI) {
-    return {
-      binding: null,
-      reason: `${file} is a stale build (abi ${String(raw.abi)}, want ${NATIVE_ABI}); rebuild it with \`pnpm --filter @rump/rumpuser build:native\``,
-    };
-  }
-  return { binding: wrap(raw), reason: `loaded ${file}` };
+  const log = join(root, "build", "native-build.log");
+  const hint = existsSync(log)
+    ? `the build at install failed, see ${log}`
+    : rebuildHint(process.env.npm_config_user_agent);
+  const what =
+    failed.length > 0
+      ? failed.join("; ")
+      : `${files[0]} is missing and there is no prebuilt binary for ${process.platform}-${process.arch}`;
+  return { binding: null, reason: `${what}: ${hint}` };
 }
 
 const loaded = load();

@@ -19,7 +19,7 @@ import { constants, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { native, nativeStatus } from "../src/native.js";
+import { native, nativeStatus, rebuildHint } from "../src/native.js";
 
 const { EWOULDBLOCK, EBADF, ENOENT, ENOTTY } = constants.errno;
 const here = dirname(fileURLToPath(import.meta.url));
@@ -157,8 +157,19 @@ describe.skipIf(native === null)("native addon calls", () => {
 function importFresh(
   env: NodeJS.ProcessEnv,
   copies = 1,
+  prebuilt?: string,
 ): { status: { loaded: boolean; reason: string }; stderr: string } {
   const pkg = join(dir, "pkg");
+  if (prebuilt !== undefined) {
+    const to = join(
+      pkg,
+      "prebuilds",
+      `${process.platform}-${process.arch}`,
+      "node.napi.glibc.node",
+    );
+    mkdirSync(dirname(to), { recursive: true });
+    copyFileSync(prebuilt, to);
+  }
   const imports: string[] = [];
   for (let i = 0; i < copies; i++) {
     mkdirSync(join(pkg, `src${i}`), { recursive: true });
@@ -191,13 +202,65 @@ describe("loading the addon", () => {
   it("a missing addon gives the pure-JS path and one warning line per process, naming what is lost", () => {
     const env = { ...process.env };
     delete env.RUMPUSER_NATIVE;
+    delete env.npm_config_user_agent;
     const r = importFresh(env, 2);
     expect(r.status.loaded).toBe(false);
-    expect(r.status.reason).toMatch(/build\/Release\/rumpuser\.node is missing: build it with/);
+    expect(r.status.reason).toMatch(
+      /build\/Release\/rumpuser\.node is missing and there is no prebuilt binary for \w+-\w+: build it with `npm rebuild @rump\/rumpuser` \(pnpm: `pnpm rebuild @rump\/rumpuser`\); that needs Python and a C\+\+ compiler$/,
+    );
     const lines = r.stderr.split("\n").filter((l) => l !== "");
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
       /^@rump\/rumpuser: native addon unavailable \(.*\); image locks across processes use <image>\.rumplock files, block-device sizes are unknown, syncs flush whole files$/,
     );
   });
+
+  it("names the rebuild command of the package manager that installed it (npm_config_user_agent)", () => {
+    const ua = (u: string | undefined): string => rebuildHint(u);
+    expect(ua("npm/11.6.0 node/v20.20.2 linux x64 workspaces/false")).toBe(
+      "build it with `npm rebuild @rump/rumpuser`; that needs Python and a C++ compiler",
+    );
+    expect(ua("pnpm/9.15.4 npm/? node/v20.20.2 linux x64")).toContain(
+      "`pnpm rebuild @rump/rumpuser`",
+    );
+    expect(ua("yarn/1.22.22 npm/? node/v20.20.2 linux x64")).toContain(
+      "`yarn rebuild @rump/rumpuser`",
+    );
+    expect(ua(undefined)).toContain(
+      "`npm rebuild @rump/rumpuser` (pnpm: `pnpm rebuild @rump/rumpuser`)",
+    );
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      npm_config_user_agent: "npm/11.6.0 node/v20.20.2 linux x64",
+    };
+    delete env.RUMPUSER_NATIVE;
+    expect(importFresh(env).stderr).toContain("build it with `npm rebuild @rump/rumpuser`;");
+  });
+
+  it("a binary in prebuilds/<platform>-<arch> that does not load is named, and the next one is tried", () => {
+    const junk = join(dir, "junk.node");
+    writeFileSync(junk, "not an addon");
+    const env = { ...process.env };
+    delete env.RUMPUSER_NATIVE;
+    const r = importFresh(env, 1, junk);
+    expect(r.status.loaded).toBe(false);
+    expect(r.status.reason).toMatch(
+      new RegExp(
+        `prebuilds/${process.platform}-${process.arch}/node\\.napi\\.glibc\\.node did not load: .*: build it with`,
+      ),
+    );
+  });
+
+  it.skipIf(native === null)(
+    "loads a prebuilt binary from prebuilds/<platform>-<arch> when there is no build from source",
+    () => {
+      const built = status.reason.replace(/^loaded /, "");
+      const r = importFresh({ ...process.env, RUMPUSER_NATIVE: "1" }, 1, built);
+      expect(r.stderr).toBe("");
+      expect(r.status).toEqual({
+        loaded: true,
+        reason: `loaded ${join(dir, "pkg", "prebuilds", `${process.platform}-${process.arch}`, "node.napi.glibc.node")}`,
+      });
+    },
+  );
 });

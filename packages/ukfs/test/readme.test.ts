@@ -1,26 +1,6 @@
-import { describe, expect, it } from "vitest";
-import readme from "../README.md?raw";
-import exampleSource from "./readme_example.ts?raw";
-import { log } from "./readme_example.js";
+/** The README's examples run as a user runs them, and its links work (tests/helpers/readme.ts). */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { readmeSuite } from "../../../tests/helpers/readme_suite.js";
 
-describe("README", () => {
-  it("shows the example that this test runs", () => {
-    const m = /\/\/ #region example\n([\s\S]*?)\/\/ #endregion/.exec(exampleSource);
-    expect(m).not.toBeNull();
-    expect(readme).toContain(m![1]!);
-  });
-
-  it("the example does what its comments say", () => {
-    expect(log).toEqual([
-      "hello, rump",
-      "notes",
-      "d /",
-      "d /docs",
-      "d /docs/notes",
-      "- /docs/notes/hello.txt",
-      "hello",
-      "755",
-      "ENOENT: no such file or directory, open '/missing'",
-    ]);
-  });
-});
+readmeSuite(join(dirname(fileURLToPath(import.meta.url)), ".."));
