@@ -90,8 +90,8 @@ export function loadCached(file: string, o: LoadCachedOptions): unknown {
     raw.toString(isAscii(raw) ? "latin1" : "utf8") +
     "\n})";
   // an import() in the script loads as in a module of the main context (Node ≥ 20.12)
-  const loader = (vm as { constants?: { USE_MAIN_CONTEXT_DEFAULT_LOADER?: symbol } }).constants
-    ?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+  const loader = (vm as unknown as { constants?: { USE_MAIN_CONTEXT_DEFAULT_LOADER?: symbol } })
+    .constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
   const script = new vm.Script(source, {
     filename: file,
     cachedData,
