@@ -1,10 +1,11 @@
 /**
- * The disk sections of `pnpm bench`: FFS and ext2fs on image files in
- * /dev/shm (a kernel on a NodeHost, so every block really goes to the host
- * file), against this kernel's tmpfs and Node's fs in the same run, the npm
- * package `ext2fs` (libext2fs in wasm) on W1/W2, and the fsu command-line
- * tools against e2fsprogs. Each row has one measured value of ours, one
- * baseline, a ratio and the issue's target. See bench/README.md.
+ * The disk sections of `pnpm bench`: FFS, ext2fs and msdosfs on image files
+ * in /dev/shm (a kernel on a NodeHost, so every block really goes to the
+ * host file), against this kernel's tmpfs and Node's fs in the same run, the
+ * npm package `ext2fs` (libext2fs in wasm) on W1/W2, the fsu command-line
+ * tools against e2fsprogs, on an ISO 9660 image against xorriso, and on FAT
+ * against mtools. Each row has one measured value of ours, one baseline, a
+ * ratio and the issue's target. See bench/README.md.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -14,7 +15,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MNT_ASYNC, MNT_RDONLY, RumpError } from "@rump/syscalls";
 import { startSection } from "./startup.js";
-import { DiskTarget, makeFfsImage, type DiskFs } from "./targets/disk.js";
+import { DiskTarget, makeFfsImage, makeMsdosImage, type DiskFs } from "./targets/disk.js";
 import { NodeTarget } from "./targets/nodefs.js";
 import type { FsTarget } from "./targets/target.js";
 import { TmpfsTarget } from "./targets/tmpfs.js";
@@ -95,7 +96,7 @@ function p2kBytes(dflt: number): number {
   return Number.isInteger(v) && v > 0 ? v * MiB : dflt;
 }
 
-export const DISK_SECTION_IDS = ["START", "FFS", "EXT2", "FSU", "P2K"] as const;
+export const DISK_SECTION_IDS = ["START", "FFS", "EXT2", "FSU", "P2K", "CD9660", "MSDOS"] as const;
 export type DiskSectionId = (typeof DISK_SECTION_IDS)[number];
 
 export type DiskUnit = "MB/s" | "ops/s" | "s";
@@ -393,7 +394,7 @@ export interface DiskCtx {
  */
 function diskSection(c: DiskCtx, sec: DiskSectionId, fstype: DiskFs, image: string): void {
   const { z, rows, log } = c;
-  const P = sec === "FFS" ? "FFS" : "EXT2";
+  const P = sec;
   const big = `${z.bigBytes / MiB} MiB`;
   rows.add(sec, `${P} write`, `${big} file, 64 KiB writes + fsync`, "MB/s", "node", {
     factor: 0.5,
@@ -425,8 +426,8 @@ function diskSection(c: DiskCtx, sec: DiskSectionId, fstype: DiskFs, image: stri
   try {
     untimedWrite(tm, `${tm.root}/big`, z.bigBytes, buf);
     untimedWrite(node, `${node.root}/big`, z.bigBytes, buf);
-    // ext2fs images come with /big from mke2fs -d; FFS gets it from the write rows
-    const readPath = fstype === "ffs" ? "/mnt/b/big" : "/mnt/big";
+    // ext2fs images come with /big from mke2fs -d; FFS and FAT get it from the write rows
+    const readPath = fstype === "ext2fs" ? "/mnt/big" : "/mnt/b/big";
     let writable = true;
     log(`${sec}: ${z.bigBytes / MiB} MiB write / cold read / warm read / preads`);
     for (let r = c.warmup ? -1 : 0; r < c.reps; r++) {
@@ -461,7 +462,7 @@ function diskSection(c: DiskCtx, sec: DiskSectionId, fstype: DiskFs, image: stri
       );
       // cold read on a fresh kernel, then warm, then preads
       fullGc();
-      const t = new DiskTarget(fstype, image, fstype === "ffs" ? 0 : MNT_RDONLY, false);
+      const t = new DiskTarget(fstype, image, fstype === "ext2fs" ? MNT_RDONLY : 0, false);
       try {
         rows.ours(
           `${P} read cold`,
@@ -955,6 +956,242 @@ function fsuSection(c: DiskCtx): void {
 }
 
 /* ------------------------------------------------------------------ */
+/* msdosfs: the kernel on a FAT32 image, and fsu against mtools         */
+
+const MTOOLS_ENV = { ...process.env, MTOOLS_SKIP_CHECK: "1", TZ: "UTC", LC_ALL: "C.UTF-8" };
+
+function timedSpawnEnv(argv: string[], what: string, env: NodeJS.ProcessEnv): number {
+  const t0 = now();
+  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8", env, maxBuffer: 64 * MiB });
+  const dt = (now() - t0) / 1000;
+  if (r.status !== 0)
+    throw new Error(
+      `${what} exited ${r.status}: ${(r.stderr || r.error?.message || "").trim().split("\n")[0]}`,
+    );
+  return dt;
+}
+
+/** A directory of `files` files of `size` bytes each (W1: empty, W2: 4 KiB). */
+function makeFlatTree(root: string, files: number, size: number): void {
+  fs.mkdirSync(root, { recursive: true });
+  const blob = patterned(size);
+  for (let i = 0; i < files; i++) fs.writeFileSync(join(root, `f${i}`), blob);
+}
+
+/**
+ * MSDOS: the in-kernel rows of the FFS/EXT2 sections on a FAT32 image of
+ * newfs_msdos, then whole fsu processes against whole mtools processes:
+ * W1 (empty files) and W2 (4 KiB files) as one directory of `files`
+ * entries, and the big file, each copied into an empty image (fsu put -r /
+ * mcopy -s -m) and back out (fsu get -r / mcopy -s -m -n).
+ */
+function msdosSection(c: DiskCtx): void {
+  const { z, rows, log } = c;
+  const image = join(c.dir, "fat32.img");
+  const t0 = now();
+  makeMsdosImage(image, z.imageBytes);
+  c.notes.add(
+    `msdosfs: a ${z.imageBytes / MiB} MiB FAT32 image made by newfs_msdos in ${(now() - t0).toFixed(0)} ms, mounted by a kernel on a NodeHost`,
+  );
+  try {
+    diskSection(c, "MSDOS", "msdos", image);
+  } finally {
+    fs.rmSync(image, { force: true });
+  }
+  const mcopy = which("mcopy");
+  const mkfs = which("mkfs.fat");
+  const fsu = fsuCommand();
+  const kinds: [string, string, number, number][] = [
+    ["W1", `${z.files} empty files in one directory`, z.files, 0],
+    ["W2", `${z.files} 4 KiB files in one directory`, z.files, 4 * KiB],
+    ["big", `one ${z.bigBytes / MiB} MiB file`, 1, z.bigBytes],
+  ];
+  for (const [k, what] of kinds) {
+    rows.add("MSDOS", `MSDOS ${k} put`, `fsu put -r: ${what} into FAT32`, "s", "mcopy -s -m", {
+      factor: 1,
+    });
+    rows.add("MSDOS", `MSDOS ${k} get`, `fsu get -r: the same out of it`, "s", "mcopy -s -m", {
+      factor: 1,
+    });
+  }
+  const ids = kinds.flatMap(([k]) => [`MSDOS ${k} put`, `MSDOS ${k} get`]);
+  if (mcopy === null || mkfs === null) {
+    for (const id of ids) rows.na(id, "mtools (mcopy) or dosfstools (mkfs.fat) missing");
+    return;
+  }
+  const imgBytes = Math.max(64 * MiB, z.bigBytes * 2, z.files * 16 * KiB);
+  for (const [k, what, files, size] of kinds) {
+    log(`MSDOS: ${what}: fsu put/get against mcopy in/out`);
+    const src = join(c.dir, `fat-${k}`);
+    const bigsrc = join(src, "d");
+    if (k === "big") {
+      fs.mkdirSync(bigsrc, { recursive: true });
+      const fd = fs.openSync(join(bigsrc, "big"), "w");
+      const buf = patterned(z.chunk);
+      for (let done = 0; done < size; done += buf.length) fs.writeSync(fd, buf);
+      fs.closeSync(fd);
+    } else makeFlatTree(bigsrc, files, size);
+    const want = countTree(bigsrc);
+    try {
+      for (let r = 0; r < c.reps; r++) {
+        // mtools: into a fresh image, and out of it
+        const mimg = join(c.dir, "mtools.img");
+        fs.rmSync(mimg, { force: true });
+        fs.writeFileSync(mimg, new Uint8Array(0));
+        fs.truncateSync(mimg, imgBytes);
+        timedSpawnEnv([mkfs, "-F", "32", mimg], "mkfs.fat", process.env);
+        rows.base(
+          `MSDOS ${k} put`,
+          timedSpawnEnv(
+            [mcopy, "-s", "-m", "-Q", "-i", mimg, bigsrc, "::/d"],
+            "mcopy in",
+            MTOOLS_ENV,
+          ),
+          true,
+        );
+        const mout = join(c.dir, "mout");
+        fs.rmSync(mout, { recursive: true, force: true });
+        fs.mkdirSync(mout);
+        rows.base(
+          `MSDOS ${k} get`,
+          timedSpawnEnv(
+            [mcopy, "-s", "-m", "-n", "-Q", "-i", mimg, "::/d", mout],
+            "mcopy out",
+            MTOOLS_ENV,
+          ),
+          true,
+        );
+        const gotm = countTree(mout);
+        check(
+          gotm.files === want.files && gotm.bytes === want.bytes,
+          `mcopy out: ${gotm.files} files`,
+        );
+        fs.rmSync(mout, { recursive: true, force: true });
+        fs.rmSync(mimg, { force: true });
+        if ("missing" in fsu) continue;
+        // fsu: into a fresh image of the same kind, and out of it
+        const fimg = join(c.dir, "fsu.img");
+        fs.rmSync(fimg, { force: true });
+        fs.writeFileSync(fimg, new Uint8Array(0));
+        fs.truncateSync(fimg, imgBytes);
+        timedSpawnEnv([mkfs, "-F", "32", fimg], "mkfs.fat", process.env);
+        try {
+          rows.ours(
+            `MSDOS ${k} put`,
+            timedSpawn([...fsu.argv, "put", "-r", fimg, bigsrc, "/d"], "fsu put -r").wall,
+            true,
+          );
+          const fout = join(c.dir, "fout");
+          fs.rmSync(fout, { recursive: true, force: true });
+          fs.mkdirSync(fout);
+          rows.ours(
+            `MSDOS ${k} get`,
+            timedSpawn([...fsu.argv, "get", "-r", fimg, "/d", join(fout, "d")], "fsu get -r").wall,
+            true,
+          );
+          const gotf = countTree(fout);
+          check(
+            gotf.files === want.files && gotf.bytes === want.bytes,
+            `fsu get -r: ${gotf.files} files`,
+          );
+          fs.rmSync(fout, { recursive: true, force: true });
+        } catch (e) {
+          rows.na(`MSDOS ${k} put`, errText(e));
+          rows.na(`MSDOS ${k} get`, errText(e));
+        }
+        fs.rmSync(fimg, { force: true });
+      }
+      if ("missing" in fsu) for (const id of ids) rows.na(id, fsu.missing);
+    } finally {
+      fs.rmSync(src, { recursive: true, force: true });
+    }
+  }
+  c.notes.add(
+    `msdos/mtools: each copy timed as a whole process (start included), both into an empty ${imgBytes / MiB} MiB FAT32 image of mkfs.fat and out of it; mtools with -m (times kept, as fsu keeps them)`,
+  );
+}
+
+/* ------------------------------------------------------------------ */
+/* cd9660                                                              */
+
+/**
+ * `fsu get -r` of an ISO 9660 image (xorriso -R -J of the fsu tree)
+ * against xorriso extracting the same image, both whole processes.
+ */
+function cd9660Section(c: DiskCtx): void {
+  const { z, rows, log } = c;
+  rows.add(
+    "CD9660",
+    "CD9660 get -r",
+    `fsu get -r of an ISO (${z.fsuFiles} files)`,
+    "s",
+    "xorriso -extract",
+    { factor: 1 },
+  );
+  const xorriso = which("xorriso");
+  const fsu = fsuCommand();
+  if (xorriso === null) {
+    rows.na("CD9660 get -r", "xorriso missing");
+    return;
+  }
+  const tree = join(c.dir, "isotree");
+  const image = join(c.dir, "fsu.iso");
+  try {
+    log(`CD9660: an ISO of a ${z.fsuBytes / MiB} MiB tree of ${z.fsuFiles} files, get -r`);
+    makeTree(tree, z.fsuFiles, z.fsuBytes);
+    const mk = spawnSync(xorriso, ["-as", "mkisofs", "-R", "-J", "-o", `stdio:${image}`, tree], {
+      encoding: "utf8",
+    });
+    if (mk.status !== 0) throw new Error(`xorriso -as mkisofs exited ${mk.status}`);
+    const want = countTree(tree);
+    for (let r = 0; r < c.reps; r++) {
+      const d1 = join(c.dir, "xextract");
+      fs.rmSync(d1, { recursive: true, force: true });
+      fs.mkdirSync(d1);
+      rows.base(
+        "CD9660 get -r",
+        timedSpawn(
+          [xorriso, "-osirrox", "on", "-indev", `stdio:${image}`, "-extract", "/", d1],
+          "xorriso -extract",
+        ).wall,
+        true,
+      );
+      const got1 = countTree(d1);
+      check(
+        got1.files >= want.files && got1.bytes >= want.bytes,
+        "xorriso -extract: tree incomplete",
+      );
+      fs.rmSync(d1, { recursive: true, force: true });
+      if ("missing" in fsu) continue;
+      const d2 = join(c.dir, "isoget");
+      fs.rmSync(d2, { recursive: true, force: true });
+      try {
+        rows.ours(
+          "CD9660 get -r",
+          timedSpawn([...fsu.argv, "get", "-r", image, "/", d2], "fsu get -r").wall,
+          true,
+        );
+        const got2 = countTree(d2);
+        check(
+          got2.files >= want.files && got2.bytes >= want.bytes,
+          `fsu get -r: ${got2.files} files, ${got2.bytes} bytes`,
+        );
+      } catch (e) {
+        rows.na("CD9660 get -r", errText(e));
+      }
+      fs.rmSync(d2, { recursive: true, force: true });
+    }
+    if ("missing" in fsu) rows.na("CD9660 get -r", fsu.missing);
+    c.notes.add(
+      "cd9660: fsu get -r and xorriso -osirrox on -extract of one xorriso -R -J image, each timed as a whole process",
+    );
+  } finally {
+    fs.rmSync(tree, { recursive: true, force: true });
+    fs.rmSync(image, { force: true });
+  }
+}
+
+/* ------------------------------------------------------------------ */
 /* the runner                                                          */
 
 export async function runDisk(o: DiskRunOptions): Promise<DiskBenchResult> {
@@ -993,6 +1230,8 @@ export async function runDisk(o: DiskRunOptions): Promise<DiskBenchResult> {
     await guard("EXT2", () => ext2Section(c));
     await guard("FSU", () => fsuSection(c));
     await guard("P2K", () => p2kSection(c));
+    await guard("CD9660", () => cd9660Section(c));
+    await guard("MSDOS", () => msdosSection(c));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -2,7 +2,7 @@
  * The benchmark harness (bench/, `pnpm bench`) still runs: every workload on
  * every target at tiny sizes completes and yields positive rates (memory
  * growth only has to be a number: at these sizes it is lost in the heap's noise), and the
- * disk sections (FFS, ext2, fsu) give every row a value or a reason why not. No speed
+ * disk sections (FFS, ext2, fsu, msdos, cd9660) give every row a value or a reason why not. No speed
  * is asserted here; `pnpm bench` is where speed is measured.
  */
 import { expect, it } from "vitest";
@@ -60,7 +60,7 @@ const DISK_TINY: DiskSizes = {
   p2kTreeBytes: 64 * 1024,
 };
 
-it("runs the FFS, ext2 and fsu sections at tiny sizes: every row measured or n/a with a reason", async () => {
+it("runs the FFS, ext2, fsu, msdos and cd9660 sections at tiny sizes: every row measured or n/a with a reason", async () => {
   const { rows } = await runDisk({ sizes: DISK_TINY, reps: 1, warmup: false });
   const ids = rows.map((r) => r.id);
   for (const id of [
@@ -81,6 +81,11 @@ it("runs the FFS, ext2 and fsu sections at tiny sizes: every row measured or n/a
     ids.some((id) => id.startsWith("FSU")),
     "an fsu row",
   ).toBe(true);
+  expect(
+    ids.some((id) => id.startsWith("MSDOS")),
+    "an msdos row",
+  ).toBe(true);
+  expect(ids, "the cd9660 row").toContain("CD9660 get -r");
   for (const r of rows) {
     // FFS is read-write here: every FFS row is measured, on both sides
     if (r.section === "FFS") {

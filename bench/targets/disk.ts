@@ -1,5 +1,5 @@
 /**
- * A disk file system of the kernel (FFS or ext2fs) on an image file on the
+ * A disk file system of the kernel (FFS, ext2fs or msdosfs) on an image file on the
  * host, through a kernel on a NodeHost: every block goes through the buffer
  * cache, rumpblk and rumpuser_bio to the host file, so real host I/O happens.
  * The same FsTarget interface as the tmpfs target, so the core workloads
@@ -7,7 +7,14 @@
  */
 import "./diagnostic.js";
 import * as fs from "node:fs";
-import { createKernel, newfs_ffs, RUMP_ETFS_BLK, type BlockDev, type Kernel } from "@rump/librump";
+import {
+  createKernel,
+  newfs_ffs,
+  newfs_msdos,
+  RUMP_ETFS_BLK,
+  type BlockDev,
+  type Kernel,
+} from "@rump/librump";
 import { NodeHost } from "@rump/rumpuser";
 import {
   createSyscalls,
@@ -22,7 +29,7 @@ import {
 } from "@rump/syscalls";
 import type { FsTarget } from "./target.js";
 
-export type DiskFs = "ffs" | "ext2fs";
+export type DiskFs = "ffs" | "ext2fs" | "msdos";
 
 const WFLAGS = O_WRONLY | O_CREAT | O_TRUNC;
 const DFLAGS = O_RDONLY | O_DIRECTORY;
@@ -45,6 +52,20 @@ export function makeFfsImage(path: string, bytes: number): void {
     const why = { v: "" };
     const e = newfs_ffs(fileBlockDev(fd, bytes), { version: 2, bsize: 32768, fsize: 4096 }, why);
     if (e !== 0) throw new Error(`newfs_ffs ${path}: errno ${e} ${why.v}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Make `path` a fresh FAT32 image of `bytes` with newfs_msdos. */
+export function makeMsdosImage(path: string, bytes: number): void {
+  fs.rmSync(path, { force: true });
+  const fd = fs.openSync(path, "w+");
+  try {
+    fs.ftruncateSync(fd, bytes);
+    const why = { v: "" };
+    const e = newfs_msdos(fileBlockDev(fd, bytes), { fatType: 32, time: 1_700_000_000 }, why);
+    if (e !== 0) throw new Error(`newfs_msdos ${path}: errno ${e} ${why.v}`);
   } finally {
     fs.closeSync(fd);
   }

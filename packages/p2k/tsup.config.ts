@@ -13,4 +13,8 @@ export default defineConfig({
   clean: true,
   target: "node20",
   define: { DIAGNOSTIC: "false" },
+  // the maps point at src/, which the package ships, instead of carrying a second copy of it
+  esbuildOptions(o) {
+    o.sourcesContent = false;
+  },
 });

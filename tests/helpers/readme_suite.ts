@@ -11,12 +11,20 @@ import {
   runExample,
 } from "./readme.js";
 
+export interface ReadmeSuiteOptions {
+  /**
+   * null when the examples can run here, else why not: they are then skipped
+   * with that reason (an example that needs what this machine lacks, e.g. FUSE).
+   */
+  readonly skipExamples?: () => string | null;
+}
+
 /**
  * The README tests of a package: every example runs with plain node and
  * prints what the README shows, no example hides in a ```ts block, and the
  * links work on npm and on GitHub.
  */
-export function readmeSuite(pkgDir: string): void {
+export function readmeSuite(pkgDir: string, opts: ReadmeSuiteOptions = {}): void {
   const file = join(pkgDir, "README.md");
   const md = readFileSync(file, "utf8");
   const examples = readmeExamples(md);
@@ -38,7 +46,9 @@ export function readmeSuite(pkgDir: string): void {
     });
 
     for (const ex of examples)
-      it(`the ${ex.lang} example at line ${ex.line} runs with plain node${ex.expected === null ? "" : " and prints what the README shows"}`, async () => {
+      it(`the ${ex.lang} example at line ${ex.line} runs with plain node${ex.expected === null ? "" : " and prints what the README shows"}`, async (ctx) => {
+        const why = opts.skipExamples?.() ?? null;
+        if (why !== null) return ctx.skip(`skipped: ${why}`);
         const r = await runExample(root, ex);
         expect(r.stderr, `stderr of the example at line ${ex.line}`).toBe("");
         expect(r.status).toBe(0);

@@ -170,7 +170,7 @@ describe.skipIf(skip)(skip || "changeset version", () => {
     });
     const peers = [...after].filter(([, m]) => m.peerDependencies?.["@rump/librump"] !== undefined);
     expect(peers.map(([d]) => d)).toEqual(
-      expect.arrayContaining(["rump-syscalls", "rump-vop", "ukfs"]),
+      expect.arrayContaining(["rump-syscalls", "rump-vop", "ukfs", "p2k"]),
     );
     for (const [d, m] of peers)
       expect(`${d} ${m.version}`).not.toBe(`${d} ${before.get(d)!.version}`);

@@ -10,7 +10,10 @@
  * READMEs' examples run against the installed packages. A second project
  * plays a platform without a prebuilt binary: the warning names
  * `npm rebuild @rump/rumpuser`, and that command builds the addon from source
- * with npm's own node-gyp, leaving nothing beside the package.
+ * with npm's own node-gyp, leaving nothing beside the package. @rump/p2k,
+ * whose FUSE addon is built from source at install (it links libfuse3),
+ * imports without it and its mount() names `npm rebuild @rump/p2k`; that
+ * command builds it, and then its README's example runs where FUSE works.
  *
  * Skipped, saying why, where npm, pnpm or the registry (for node-addon-api)
  * is missing, or the packages are not built.
@@ -54,7 +57,9 @@ interface Manifest {
 
 const PKGS = workspacePackages(); // packages/<dir> → name
 /** The layers that work on one kernel: @rump/librump is their peer. */
-const KERNEL_PEERS = ["@rump/syscalls", "@rump/vop", "@rump/ukfs"];
+const KERNEL_PEERS = ["@rump/syscalls", "@rump/vop", "@rump/ukfs", "@rump/p2k"];
+/** Its examples mount through FUSE: they need its addon, built from source (see below). */
+const FUSE_EXAMPLES = "@rump/p2k";
 
 type Run = { status: number | null; stdout: string; stderr: string };
 /**
@@ -77,6 +82,14 @@ function run(cmd: string[], opts: SpawnOptions = {}): Promise<Run> {
     c.on("close", (status) => done({ status, stdout, stderr }));
   });
 }
+
+/** An ES module given as text, run with plain node in `cwd` (a scratch project). */
+const runModule = (code: string, cwd: string): Promise<Run> =>
+  run([process.execPath, "--input-type=module", "-e", code], { cwd });
+
+/** What `fn()` of package `pkg` returns there, as JSON on stdout (a status function). */
+const statusIn = (pkg: string, fn: string, cwd: string): Promise<Run> =>
+  runModule(`import { ${fn} } from "${pkg}"; console.log(JSON.stringify(${fn}()));`, cwd);
 
 /** The environment of a user's shell: nothing of vitest, of pnpm's script runner or of npm's. */
 function cleanEnv(): NodeJS.ProcessEnv {
@@ -295,15 +308,7 @@ describe("packed and installed with npm", () => {
         true,
       );
       expect(existsSync(join(rumpuser, "build"))).toBe(false);
-      const r = await run(
-        [
-          process.execPath,
-          "--input-type=module",
-          "-e",
-          'import { nativeStatus } from "@rump/rumpuser"; console.log(JSON.stringify(nativeStatus()));',
-        ],
-        { cwd: PROJECT },
-      );
+      const r = await statusIn("@rump/rumpuser", "nativeStatus", PROJECT);
       expect(r.stderr).toBe("");
       expect(JSON.parse(r.stdout)).toEqual({
         loaded: true,
@@ -321,13 +326,15 @@ describe("packed and installed with npm", () => {
 
   it("the READMEs' examples run against the installed packages and print what they show", async (ctx) => {
     if (skip) return ctx.skip(skip);
-    const examples = [...PKGS.values()].flatMap((name) =>
-      readmeExamples(readFileSync(join(installed(name), "README.md"), "utf8")).map((ex) => ({
-        name,
-        ex,
-      })),
-    );
-    expect(examples.length).toBeGreaterThanOrEqual(PKGS.size);
+    const examples = [...PKGS.values()]
+      .filter((name) => name !== FUSE_EXAMPLES)
+      .flatMap((name) =>
+        readmeExamples(readFileSync(join(installed(name), "README.md"), "utf8")).map((ex) => ({
+          name,
+          ex,
+        })),
+      );
+    expect(examples.length).toBeGreaterThanOrEqual(PKGS.size - 1);
     // two at a time: a machine of two cores
     const results: Array<Awaited<ReturnType<typeof runExample>>> = [];
     for (let i = 0; i < examples.length; i += 2)
@@ -351,16 +358,7 @@ describe("a platform without a prebuilt binary", () => {
     if (missing !== null) return ctx.skip(missing);
     const rumpuser = installed("@rump/rumpuser", BARE);
     rmSync(join(rumpuser, "prebuilds"), { recursive: true, force: true });
-    const status = (): Promise<Run> =>
-      run(
-        [
-          process.execPath,
-          "--input-type=module",
-          "-e",
-          'import { nativeStatus } from "@rump/rumpuser"; console.log(JSON.stringify(nativeStatus()));',
-        ],
-        { cwd: BARE },
-      );
+    const status = (): Promise<Run> => statusIn("@rump/rumpuser", "nativeStatus", BARE);
     const before = await status();
     expect(JSON.parse(before.stdout).loaded).toBe(false);
     expect(before.stderr).toMatch(
@@ -384,5 +382,75 @@ describe("a platform without a prebuilt binary", () => {
     const pkgs = installedPackages(BARE);
     expect([...pkgs.keys()].sort()).toEqual(["@rump/rumpuser", "node-addon-api"]);
     expect(readdirSync(join(BARE, "node_modules", "@rump"))).toEqual(["rumpuser"]);
+  }, 180_000);
+});
+
+describe("@rump/p2k without an install script", () => {
+  const status = (): Promise<Run> => statusIn("@rump/p2k", "p2kStatus", PROJECT);
+
+  it("imports without its FUSE addon, and mount() rejects naming what to install and `npm rebuild @rump/p2k`", async (ctx) => {
+    if (skip) return ctx.skip(skip);
+    const p2k = installed("@rump/p2k");
+    expect(existsSync(join(p2k, "build"))).toBe(false);
+    const r = await runModule(
+      [
+        'import { mount, P2kUnavailableError } from "@rump/p2k";',
+        'import { openTmpfs } from "@rump/ukfs";',
+        "const fs = openTmpfs();",
+        'try { await mount(fs, "."); console.log("mounted"); }',
+        "catch (e) { console.log(e instanceof P2kUnavailableError, e.code); console.log(e.message); }",
+        "fs.close();",
+      ].join("\n"),
+      PROJECT,
+    );
+    expect(r.stderr).toBe("");
+    const [kind, message] = r.stdout.split("\n");
+    expect(kind).toBe("true ENXIO");
+    expect(message).toContain(
+      `the FUSE addon ${join(p2k, "build", "Release", "p2k.node")} is missing`,
+    );
+    expect(message).toContain("apt install fuse3 libfuse3-dev pkg-config");
+    expect(message).toContain("build it with `npm rebuild @rump/p2k`");
+  });
+
+  it("npm rebuild @rump/p2k builds the addon with npm's node-gyp; then the README's example runs", async (ctx) => {
+    if (skip) return ctx.skip(skip);
+    if (process.platform !== "linux")
+      return ctx.skip("skipped: FUSE through libfuse3 is Linux only");
+    const tools =
+      (await run(["c++", "--version"])).status === 0 &&
+      (await run(["python3", "--version"])).status === 0 &&
+      (await run(["pkg-config", "--exists", "fuse3"])).status === 0;
+    if (!tools)
+      return ctx.skip(
+        "skipped: no C++ compiler, python3 or libfuse3's headers (pkg-config fuse3) to build the addon",
+      );
+    const rebuilt = await run(["npm", "rebuild", "@rump/p2k", "--foreground-scripts"], {
+      cwd: PROJECT,
+    });
+    expect(rebuilt.status, rebuilt.stdout + rebuilt.stderr).toBe(0);
+    expect(rebuilt.stdout).toContain("@rump/p2k: FUSE addon built (build/Release/p2k.node)");
+    const after = await status();
+    expect(after.stderr).toBe("");
+    expect(JSON.parse(after.stdout).available).toBe(true);
+    // the build left nothing beside the package
+    expect([...installedPackages(PROJECT).keys()].sort()).toEqual(
+      [...PKGS.values(), "node-addon-api"].sort(),
+    );
+
+    if (!existsSync("/dev/fuse")) return ctx.skip("skipped the example: /dev/fuse is missing");
+    if ((await run(["fusermount3", "-V"])).status !== 0)
+      return ctx.skip("skipped the example: fusermount3 is missing (apt install fuse3)");
+    const examples = readmeExamples(
+      readFileSync(join(installed("@rump/p2k"), "README.md"), "utf8"),
+    );
+    expect(examples.length).toBeGreaterThan(0);
+    for (const ex of examples) {
+      const r = await runExample(PROJECT, ex);
+      const where = `@rump/p2k README, line ${ex.line}`;
+      expect(r.stderr, where).toBe("");
+      expect(r.status, where).toBe(0);
+      expect(r.stdout, where).toBe(ex.expected ?? "");
+    }
   }, 180_000);
 });

@@ -52,3 +52,37 @@ export {
   newfs_ext2fs_geometry,
   type NewfsExt2Options,
 } from "./ufs/ext2fs/ext2fs_newfs.js";
+export {
+  newfs_msdos,
+  newfs_msdos_layout,
+  type NewfsMsdosOptions,
+  type MsdosLayout,
+} from "./fs/msdosfs/msdosfs_newfs.js";
+export {
+  MSDOSFSMNT_SHORTNAME,
+  MSDOSFSMNT_LONGNAME,
+  MSDOSFSMNT_NOWIN95,
+  MSDOSFSMNT_GEMDOSFS,
+  MSDOSFSMNT_VERSIONED,
+  MSDOSFSMNT_UTF8,
+  MSDOSFSMNT_VERSION,
+  type MsdosfsArgs,
+} from "./fs/msdosfs/msdosfsmount.js";
+export {
+  iso_sessions,
+  iso_vd_parse,
+  iso_vd_validate,
+  IsoVd,
+  ISO_DEFAULT_BLOCK_SIZE,
+  type IsoReadFn,
+  type IsoSession,
+} from "./fs/cd9660/iso.js";
+export {
+  ISOFSMNT_NORRIP,
+  ISOFSMNT_GENS,
+  ISOFSMNT_EXTATT,
+  ISOFSMNT_NOJOLIET,
+  ISOFSMNT_NOCASETRANS,
+  ISOFSMNT_RRCASEINS,
+  type IsoArgs,
+} from "./fs/cd9660/cd9660_mount.js";

@@ -72,6 +72,7 @@ import {
 import { SF_APPEND, SF_IMMUTABLE, UF_NODUMP, UF_OPAQUE } from "../src/sys/consts.js";
 import { RUMP_RFCFDG } from "../src/rump/lwproc.js";
 import { errnoOf, listdir, release } from "./helpers/kernel.js";
+import { EXT2_CAPS, randomWorkload, wsnapshot } from "./helpers/fs_workload.js";
 import {
   DEBUGFS,
   E2FSCK as E2FSCK_PATH,
@@ -564,154 +565,20 @@ d.each([...SPECS.map((s) => s.name), ...NEWFS.map((n) => n.name)])(
         ta_root_gid: 0,
         ta_root_mode: 0o755,
       });
-      let x = 12345 + name.length;
-      const rnd = (n: number): number => {
-        x ^= x << 13;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        return (x >>> 0) % n;
-      };
-      const dirs = [""];
-      const files: string[] = [];
-      const both = (f: (root: string) => void): number => {
-        let e1 = 0;
-        let e2 = 0;
-        try {
-          f("/mnt/w");
-        } catch (e) {
-          e1 = (e as { errno: number }).errno;
-          if (e1 === undefined) throw e;
-        }
-        try {
-          f("/shadow/w");
-        } catch (e) {
-          e2 = (e as { errno: number }).errno;
-          if (e2 === undefined) throw e;
-        }
-        expect(e1).toBe(e2);
-        return e1;
-      };
-      both((r) => s.rump_sys_mkdir(r, 0o755));
-      const pick = <X>(a: X[]): X => a[rnd(a.length)]!;
-      for (let step = 0; step < 400; step++) {
-        const op = rnd(14);
-        const d1 = pick(dirs);
-        const nm = `n${rnd(40)}`;
-        switch (op) {
-          case 0:
-          case 1: {
-            const p = `${d1}/${nm}`;
-            const data = pattern(rnd(4) === 0 ? rnd(200_000) : rnd(12_000), step);
-            if (both((r) => writeFile(s, r + p, data)) === 0 && !files.includes(p)) files.push(p);
-            break;
-          }
-          case 2: {
-            if (files.length === 0) break;
-            const p = pick(files);
-            const data = pattern(rnd(30_000), step);
-            const off = rnd(100_000);
-            both((r) => {
-              const fd = s.rump_sys_open(r + p, O_RDWR);
-              try {
-                s.rump_sys_pwrite(fd, data, data.length, off);
-              } finally {
-                s.rump_sys_close(fd);
-              }
-            });
-            break;
-          }
-          case 3: {
-            if (files.length === 0) break;
-            const p = pick(files);
-            const len = rnd(150_000);
-            both((r) => s.rump_sys_truncate(r + p, len));
-            break;
-          }
-          case 4: {
-            if (files.length === 0) break;
-            const p = pick(files);
-            const q = `${pick(dirs)}/${nm}`;
-            if (both((r) => s.rump_sys_rename(r + p, r + q)) === 0) {
-              files.splice(files.indexOf(p), 1);
-              if (!files.includes(q)) files.push(q);
-            }
-            break;
-          }
-          case 5: {
-            if (files.length === 0) break;
-            const p = pick(files);
-            if (both((r) => s.rump_sys_unlink(r + p)) === 0) files.splice(files.indexOf(p), 1);
-            break;
-          }
-          case 6:
-          case 7: {
-            const p = `${d1}/d${rnd(20)}`;
-            if (both((r) => s.rump_sys_mkdir(r + p, 0o750)) === 0) dirs.push(p);
-            break;
-          }
-          case 8: {
-            const p = pick(dirs);
-            if (p === "") break;
-            if (both((r) => s.rump_sys_rmdir(r + p)) === 0) dirs.splice(dirs.indexOf(p), 1);
-            break;
-          }
-          case 9: {
-            if (files.length === 0) break;
-            const p = pick(files);
-            const q = `${d1}/${nm}`;
-            if (both((r) => s.rump_sys_link(r + p, r + q)) === 0 && !files.includes(q))
-              files.push(q);
-            break;
-          }
-          case 10: {
-            const p = `${d1}/s${rnd(10)}`;
-            const target = rnd(2) === 0 ? `t${step}` : "long/".repeat(30 + rnd(50));
-            both((r) => s.rump_sys_symlink(target, r + p));
-            break;
-          }
-          case 12: {
-            if (files.length === 0) break;
-            const p = pick(files);
-            const mode = rnd(0o10000);
-            both((r) => s.rump_sys_chmod(r + p, mode));
-            break;
-          }
-          case 13: {
-            const p = rnd(2) === 0 && files.length > 0 ? pick(files) : pick(dirs);
-            const uid = rnd(3) === 0 ? 65536 + rnd(1_000_000) : rnd(2000);
-            const gid = rnd(3) === 0 ? 70_000 + rnd(1000) : rnd(100);
-            both((r) => s.rump_sys_lchown(r + p, uid, gid));
-            break;
-          }
-          case 11: {
-            // rename a directory somewhere (loops refused on both)
-            const p = pick(dirs);
-            if (p === "") break;
-            const q = `${pick(dirs)}/d${rnd(20)}`;
-            if (both((r) => s.rump_sys_rename(r + p, r + q)) === 0) {
-              for (let i = 0; i < dirs.length; i++) {
-                const e = dirs[i]!;
-                if (e === p || e.startsWith(p + "/")) dirs[i] = q + e.slice(p.length);
-              }
-              for (let i = 0; i < files.length; i++) {
-                const e = files[i]!;
-                if (e.startsWith(p + "/")) files[i] = q + e.slice(p.length);
-              }
-            }
-            break;
-          }
-        }
-      }
-      const shadow = snapshot(s, "/shadow/w");
+      const shadow = randomWorkload(s, "/mnt", "/shadow", EXT2_CAPS, {
+        seed: 12345 + name.length,
+        steps: 400,
+        maxWrite: 200_000,
+      });
       expect(Object.keys(shadow).length).toBeGreaterThan(20);
-      expect(snapshot(s, "/mnt/w")).toEqual(shadow);
+      const attrs = snapshot(s, "/mnt/w");
       unmountAndCheck(t, image);
       // a fresh kernel reads the same tree
       const t2 = mountAt(image, MNT_RDONLY);
-      expect(snapshot(t2.sys, "/mnt/w")).toEqual(shadow);
+      expect(wsnapshot(t2.sys, "/mnt/w", EXT2_CAPS)).toEqual(shadow);
       t2.sys.rump_sys_unmount("/mnt", 0);
       // and so does debugfs: names, types, modes, owners, sizes
-      expect(debugfsTree(image, shadow)).toEqual(attrsOf(shadow));
+      expect(debugfsTree(image, attrs)).toEqual(attrsOf(attrs));
     }, 120_000);
   },
 );
@@ -737,7 +604,7 @@ function debugfsTree(image: string, snap: Record<string, string>): Record<string
   const cmds = join(dir, `cmds-${serial++}`);
   writeFileSync(cmds, dirs.map((d) => `ls -p /w${d}\n`).join(""));
   onTestFinished(() => rmSync(cmds, { force: true }));
-  const out = execFileSync(DEBUGFS, ["-f", cmds, image], { encoding: "latin1", stdio: "pipe" });
+  const out = execFileSync(DEBUGFS, ["-f", cmds, image], { encoding: "utf8", stdio: "pipe" });
   const res: Record<string, string> = {};
   let cur = "";
   for (const line of out.split("\n")) {

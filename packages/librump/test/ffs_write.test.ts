@@ -32,8 +32,6 @@ import {
   O_RDWR,
   O_TRUNC,
   O_WRONLY,
-  S_IFDIR,
-  S_IFLNK,
   S_IFMT,
   S_IFREG,
   type RumpSyscalls,
@@ -55,6 +53,7 @@ import {
 import { RUMP_RFCFDG } from "../src/rump/lwproc.js";
 import { errnoOf, listdir, release } from "./helpers/kernel.js";
 import { buildTree, makefs, makefsMissing, pattern, type ImageSpec } from "./helpers/ffs_images.js";
+import { FFS_CAPS, randomWorkload, wsnapshot } from "./helpers/fs_workload.js";
 
 // 40 MB images copied per test and checked by fsck: give each test room
 vi.setConfig({ testTimeout: 60_000 });
@@ -505,164 +504,16 @@ d.each([...SPECS.map((s) => s.name), ...NEWFS.map((n) => n.name)])(
         ta_root_gid: 0,
         ta_root_mode: 0o755,
       });
-      let x = 12345 + name.length;
-      const rnd = (n: number): number => {
-        x ^= x << 13;
-        x ^= x >>> 17;
-        x ^= x << 5;
-        return (x >>> 0) % n;
-      };
-      const dirs = [""];
-      const files: string[] = [];
-      const both = (f: (root: string) => void): number => {
-        let e1 = 0;
-        let e2 = 0;
-        try {
-          f("/mnt/w");
-        } catch (e) {
-          e1 = (e as { errno: number }).errno;
-          if (e1 === undefined) throw e;
-        }
-        try {
-          f("/shadow/w");
-        } catch (e) {
-          e2 = (e as { errno: number }).errno;
-          if (e2 === undefined) throw e;
-        }
-        expect(e1).toBe(e2);
-        return e1;
-      };
-      both((r) => s.rump_sys_mkdir(r, 0o755));
-      const pick = <X>(a: X[]): X => a[rnd(a.length)]!;
-      for (let step = 0; step < 400; step++) {
-        const op = rnd(12);
-        const d1 = pick(dirs);
-        const nm = `n${rnd(40)}`;
-        switch (op) {
-          case 0:
-          case 1: {
-            const p = `${d1}/${nm}`;
-            const data = pattern(rnd(4) === 0 ? rnd(200_000) : rnd(12_000), step);
-            if (both((r) => writeFile(s, r + p, data)) === 0 && !files.includes(p)) files.push(p);
-            break;
-          }
-          case 2: {
-            if (files.length === 0) break;
-            const p = pick(files);
-            const data = pattern(rnd(30_000), step);
-            const off = rnd(100_000);
-            both((r) => {
-              const fd = s.rump_sys_open(r + p, O_RDWR);
-              try {
-                s.rump_sys_pwrite(fd, data, data.length, off);
-              } finally {
-                s.rump_sys_close(fd);
-              }
-            });
-            break;
-          }
-          case 3: {
-            if (files.length === 0) break;
-            const p = pick(files);
-            const len = rnd(150_000);
-            both((r) => s.rump_sys_truncate(r + p, len));
-            break;
-          }
-          case 4: {
-            if (files.length === 0) break;
-            const p = pick(files);
-            const q = `${pick(dirs)}/${nm}`;
-            if (both((r) => s.rump_sys_rename(r + p, r + q)) === 0) {
-              files.splice(files.indexOf(p), 1);
-              if (!files.includes(q)) files.push(q);
-            }
-            break;
-          }
-          case 5: {
-            if (files.length === 0) break;
-            const p = pick(files);
-            if (both((r) => s.rump_sys_unlink(r + p)) === 0) files.splice(files.indexOf(p), 1);
-            break;
-          }
-          case 6:
-          case 7: {
-            const p = `${d1}/d${rnd(20)}`;
-            if (both((r) => s.rump_sys_mkdir(r + p, 0o750)) === 0) dirs.push(p);
-            break;
-          }
-          case 8: {
-            const p = pick(dirs);
-            if (p === "") break;
-            if (both((r) => s.rump_sys_rmdir(r + p)) === 0) dirs.splice(dirs.indexOf(p), 1);
-            break;
-          }
-          case 9: {
-            if (files.length === 0) break;
-            const p = pick(files);
-            const q = `${d1}/${nm}`;
-            if (both((r) => s.rump_sys_link(r + p, r + q)) === 0 && !files.includes(q))
-              files.push(q);
-            break;
-          }
-          case 10: {
-            const p = `${d1}/s${rnd(10)}`;
-            const target = rnd(2) === 0 ? `t${step}` : "long/".repeat(30 + rnd(50));
-            both((r) => s.rump_sys_symlink(target, r + p));
-            break;
-          }
-          case 11: {
-            // rename a directory somewhere (loops refused on both)
-            const p = pick(dirs);
-            if (p === "") break;
-            const q = `${pick(dirs)}/d${rnd(20)}`;
-            if (both((r) => s.rump_sys_rename(r + p, r + q)) === 0) {
-              for (let i = 0; i < dirs.length; i++) {
-                const e = dirs[i]!;
-                if (e === p || e.startsWith(p + "/")) dirs[i] = q + e.slice(p.length);
-              }
-              for (let i = 0; i < files.length; i++) {
-                const e = files[i]!;
-                if (e.startsWith(p + "/")) files[i] = q + e.slice(p.length);
-              }
-            }
-            break;
-          }
-        }
-      }
-      const shadow = snapshot(s, "/shadow/w");
-      expect(snapshot(s, "/mnt/w")).toEqual(shadow);
+      const shadow = randomWorkload(s, "/mnt", "/shadow", FFS_CAPS, {
+        seed: 12345 + name.length,
+        steps: 400,
+        maxWrite: 200_000,
+      });
       unmountAndCheck(t, image);
       // a fresh kernel reads the same tree
       const t2 = mountAt(image, MNT_RDONLY);
-      expect(snapshot(t2.sys, "/mnt/w")).toEqual(shadow);
+      expect(wsnapshot(t2.sys, "/mnt/w", FFS_CAPS)).toEqual(shadow);
       t2.sys.rump_sys_unmount("/mnt", 0);
     }, 120_000);
   },
 );
-
-/** Every path under `root` with type, mode, size, link count and contents. */
-function snapshot(s: RumpSyscalls, root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (p: string, rel: string): void => {
-    for (const n of listdir(s, p).sort()) {
-      if (n === "." || n === "..") continue;
-      const full = `${p}/${n}`;
-      const st = s.rump_sys_lstat(full);
-      const type = st.st_mode & S_IFMT;
-      let desc = `${type.toString(8)} ${(st.st_mode & 0o7777).toString(8)} ${st.st_nlink} ${type === S_IFDIR ? "" : st.st_size}`;
-      if (type === S_IFREG) {
-        const b = readFile(s, full);
-        let h = 0;
-        for (let i = 0; i < b.length; i++) h = (Math.imul(h, 31) + b[i]!) | 0;
-        desc += ` ${h}`;
-      } else if (type === S_IFLNK) {
-        const lb = new Uint8Array(1024);
-        desc += ` ${new TextDecoder().decode(lb.subarray(0, s.rump_sys_readlink(full, lb, 1024)))}`;
-      }
-      out[`${rel}/${n}`] = desc;
-      if (type === S_IFDIR) walk(full, `${rel}/${n}`);
-    }
-  };
-  walk(root, "");
-  return out;
-}

@@ -1,7 +1,11 @@
 #!/usr/bin/env node
-// Builds build/Release/p2k.node (libfuse3's low-level API) with node-gyp.
+// The install script: builds build/Release/p2k.node (libfuse3's low-level
+// API) from source with the package manager's node-gyp, through the build
+// helper @rump/rumpuser shares with its own install script.
 //
-// Run by the "install" script. FUSE is optional for the rest of the project,
+// The addon is built at install rather than shipped prebuilt: it links
+// libfuse3, whose headers a machine that mounts has anyway (see the README's
+// "Requirements and errors"). FUSE is optional for the rest of the project,
 // so a build that cannot happen (not Linux, no libfuse3 headers, no
 // compiler) prints one line saying what to install and exits 0; the package
 // then loads, and p2k_init / mount() fail with that reason (src/native.ts).
@@ -9,26 +13,15 @@
 // fails with it. P2K_NATIVE=0 skips the build.
 
 import { spawnSync } from "node:child_process";
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  closeSync,
-  rmSync,
-} from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import process from "node:process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { nodeGypBuild } from "@rump/rumpuser/node-gyp";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const strict = process.argv.includes("--strict");
-const LOG = "build/native-build.log";
 const HOWTO =
-  "Debian/Ubuntu: apt install libfuse3-dev fuse3 pkg-config, then pnpm --filter @rump/p2k build:native";
+  "Debian/Ubuntu: apt install libfuse3-dev fuse3 pkg-config, then `npm rebuild @rump/p2k`";
 
 function giveUp(why) {
   process.stderr.write(
@@ -48,39 +41,11 @@ const pc = spawnSync("pkg-config", ["--exists", "fuse3"], { stdio: "ignore" });
 if (pc.error) giveUp(`pkg-config is not installed; ${HOWTO}`);
 if (pc.status !== 0) giveUp(`libfuse3's headers are not installed; ${HOWTO}`);
 
-let gyp;
-try {
-  gyp = createRequire(import.meta.url).resolve("node-gyp/bin/node-gyp.js");
-} catch {
-  giveUp("node-gyp is not installed");
-}
-
-const args = [gyp, "rebuild"];
-// Node's headers beside the running node (distribution packages, official
-// tarballs): no download, and they match the node that loads the addon
-const prefix = join(dirname(process.execPath), "..");
-if (!process.env.npm_config_nodedir && existsSync(join(prefix, "include", "node", "node.h")))
-  args.push(`--nodedir=${prefix}`);
-
-// rebuild empties build/, so the log is written elsewhere and copied in
-const tmp = mkdtempSync(join(tmpdir(), "p2k-gyp-"));
-const tmpLog = join(tmp, "log");
-const out = strict ? "inherit" : openSync(tmpLog, "w");
-const r = spawnSync(process.execPath, args, {
-  cwd: root,
-  stdio: ["ignore", out, out],
-  timeout: 10 * 60 * 1000,
+const failed = nodeGypBuild({
+  root,
+  addon: join(root, "build", "Release", "p2k.node"),
+  log: join(root, "build", "native-build.log"),
+  loud: strict,
 });
-if (typeof out === "number") closeSync(out);
-if (!strict && r.status !== 0) {
-  mkdirSync(join(root, "build"), { recursive: true });
-  copyFileSync(tmpLog, join(root, LOG));
-}
-rmSync(tmp, { recursive: true, force: true });
-
-if (r.error) giveUp(`node-gyp did not run: ${r.error.message}`);
-if (r.status !== 0)
-  giveUp(`node-gyp exited with ${r.status ?? r.signal}${strict ? "" : `, see ${join(root, LOG)}`}`);
-if (!existsSync(join(root, "build", "Release", "p2k.node")))
-  giveUp("node-gyp made no build/Release/p2k.node");
+if (failed !== null) giveUp(failed);
 process.stdout.write("@rump/p2k: FUSE addon built (build/Release/p2k.node)\n");

@@ -2,22 +2,34 @@
  * The FUSE addon (native/p2k.cc): libfuse3's low-level session on native
  * threads, mount(2)/fusermount3, and the numbers both sides agree on.
  *
- * Loaded lazily, on first use, from `build/Release/p2k.node` (built at
- * install by scripts/build-native.mjs when libfuse3's headers are there).
- * Importing @rump/p2k never fails for want of FUSE; `p2kAddon()` throws
- * P2kUnavailableError naming what is missing and how to install it.
+ * Loaded lazily, on first use, from `build/Release/p2k.node`: built from
+ * source at install by scripts/build-native.mjs where libfuse3's headers are
+ * there, or later by `npm rebuild @rump/p2k` (an install with
+ * --ignore-scripts builds nothing). Importing @rump/p2k never fails for want
+ * of FUSE; `p2kAddon()` throws P2kUnavailableError naming what is missing,
+ * what to install and which command builds it.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { rebuildHint } from "@rump/rumpuser";
 import { ENXIO, RumpError } from "@rump/syscalls";
 
 /** Must equal P2K_NATIVE_ABI in native/p2k.cc. */
 const NATIVE_ABI = 2;
 const ADDON = "build/Release/p2k.node";
-const INSTALL =
-  "install libfuse3 (Debian/Ubuntu: apt install fuse3 libfuse3-dev pkg-config) and rebuild with `pnpm --filter @rump/p2k build:native` (or reinstall @rump/p2k)";
+const PACKAGES = "Debian/Ubuntu: apt install fuse3 libfuse3-dev pkg-config";
+
+/** Which command builds the addon (for the package manager in use), and what it needs. */
+const rebuild = (): string =>
+  rebuildHint(
+    process.env.npm_config_user_agent,
+    "@rump/p2k",
+    "libfuse3's headers, Python and a C++ compiler",
+  );
+/** What to install, and the command that builds the addon. */
+const installHint = (): string => `install libfuse3 (${PACKAGES}) and ${rebuild()}`;
 
 /** FUSE cannot be used here: the addon is missing or FUSE is not available. */
 export class P2kUnavailableError extends RumpError {
@@ -241,7 +253,7 @@ function load(): { addon: P2kAddon | null; reason: string } {
     const log = join(root, "build", "native-build.log");
     return {
       addon: null,
-      reason: `the FUSE addon ${file} is missing${existsSync(log) ? ` (its build failed, see ${log})` : ""}: ${INSTALL}`,
+      reason: `the FUSE addon ${file} is missing${existsSync(log) ? ` (its build failed, see ${log})` : ""}: ${installHint()}`,
     };
   }
   let raw: P2kAddon;
@@ -251,13 +263,13 @@ function load(): { addon: P2kAddon | null; reason: string } {
     const first = (e as Error).message.split("\n")[0]!;
     return {
       addon: null,
-      reason: `the FUSE addon did not load (${first})${/libfuse3/.test(first) ? `: ${INSTALL}` : ""}`,
+      reason: `the FUSE addon did not load (${first})${/libfuse3/.test(first) ? ": install fuse3 (Debian/Ubuntu: apt install fuse3), which brings libfuse3.so.3" : `: ${installHint()}`}`,
     };
   }
   if (raw.abi !== NATIVE_ABI)
     return {
       addon: null,
-      reason: `${file} is a stale build (abi ${String(raw.abi)}, want ${NATIVE_ABI}): rebuild it with \`pnpm --filter @rump/p2k build:native\``,
+      reason: `${file} is a stale build (abi ${String(raw.abi)}, want ${NATIVE_ABI}): ${rebuild()}`,
     };
   return {
     addon: raw,

@@ -25,6 +25,6 @@ export { NodeHost, createDefaultHost } from "./hosts/node.js";
 export type { NodeHostOptions } from "./hosts/node.js";
 export { MemoryFiles, MemoryHost, MemoryNode } from "./hosts/memory.js";
 export type { MemoryHostOptions } from "./hosts/memory.js";
-export { nativeStatus } from "./native.js";
+export { nativeStatus, rebuildHint } from "./native.js";
 export { hostUtimens, hostUtimensExact } from "./utimens.js";
 export type { HostTimespec } from "./utimens.js";

@@ -62,20 +62,24 @@ const LOST =
   "image locks across processes use <image>.rumplock files, block-device sizes are unknown, syncs flush whole files";
 
 /**
- * How to build the addon from source, for the package manager that installed
- * this one when it says so (npm_config_user_agent, set in scripts it runs),
- * else for npm and pnpm both.
+ * How to build a package's addon from source (`pkg`, @rump/rumpuser's by
+ * default), for the package manager that installed it when it says so
+ * (npm_config_user_agent, set in scripts it runs), else for npm and pnpm both.
  */
-export function rebuildHint(userAgent: string | undefined): string {
+export function rebuildHint(
+  userAgent: string | undefined,
+  pkg = "@rump/rumpuser",
+  needs = "Python and a C++ compiler",
+): string {
   const pm = /^(npm|pnpm|yarn|bun)\//.exec(userAgent ?? "")?.[1];
-  const cmd = (m: string): string => `\`${m} rebuild @rump/rumpuser\``;
+  const cmd = (m: string): string => `\`${m} rebuild ${pkg}\``;
   const how =
     pm === undefined
       ? `${cmd("npm")} (pnpm: ${cmd("pnpm")})`
       : pm === "bun"
-        ? "`bun pm trust @rump/rumpuser`"
+        ? `\`bun pm trust ${pkg}\``
         : cmd(pm);
-  return `build it with ${how}; that needs Python and a C++ compiler`;
+  return `build it with ${how}; that needs ${needs}`;
 }
 
 interface RawBinding extends NativeBinding {

@@ -18,6 +18,7 @@ export type {
 export { openImage, openTmpfs, supportedFsTypes, UkfsOpenError } from "./open.js";
 export type { OpenImageOptions, OpenTmpfsOptions } from "./open.js";
 export {
+  describeElTorito,
   describeFs,
   describeImage,
   fsTypeName,
@@ -25,10 +26,18 @@ export {
   probeFs,
   probeImage,
 } from "./probe.js";
-export type { FsProbe, FsType, ImageProbe, PartitionFs } from "./probe.js";
+export type { ElTorito, ElToritoImage, FsProbe, FsType, ImageProbe, PartitionFs } from "./probe.js";
 export { RumpError } from "@rump/syscalls";
 export { autoSize, makefs, measureTree, newfsWindow } from "./makefs.js";
 export type { MakefsOptions, MakefsType, NewfsParams, TreeSize } from "./makefs.js";
 export type { CopyStats } from "./cli/copy.js";
 export { mkdisk } from "./mkdisk.js";
 export type { DiskPartRequest, MkdiskOptions, MkdiskResult } from "./mkdisk.js";
+export {
+  ISOFSMNT_EXTATT,
+  ISOFSMNT_GENS,
+  ISOFSMNT_NOCASETRANS,
+  ISOFSMNT_NOJOLIET,
+  ISOFSMNT_NORRIP,
+  ISOFSMNT_RRCASEINS,
+} from "@rump/librump";

@@ -3,7 +3,9 @@
  * (`fsu mkfs -d DIR`, `makefs()`), as mke2fs -d and NetBSD's makefs do:
  * newfs on a byte window of an image, then the tree copied in through a
  * kernel of its own — modes, numeric owners, times, symbolic and hard links,
- * device nodes and FIFOs.
+ * device nodes and FIFOs. FAT (msdos) keeps files, directories, times and
+ * the read-only bit only: hard links become copies, symbolic links and
+ * devices are skipped with a message.
  *
  * Reproducible images. With a timestamp (SOURCE_DATE_EPOCH, or the option)
  * the kernel runs on a virtual clock fixed at that time and a random source
@@ -23,15 +25,22 @@ import {
   truncateSync,
 } from "node:fs";
 import { join } from "node:path";
-import { newfs_ext2fs, newfs_ffs, type NewfsExt2Options, type NewfsOptions } from "@rump/librump";
+import {
+  newfs_ext2fs,
+  newfs_ffs,
+  newfs_msdos,
+  type NewfsExt2Options,
+  type NewfsMsdosOptions,
+  type NewfsOptions,
+} from "@rump/librump";
 import { EINVAL, ENOSPC, RumpError, type Timespec } from "@rump/syscalls";
 import { copyContents, emptyStats, hostSide, imageSide, type CopyStats } from "./cli/copy.js";
 import { FsuError } from "./cli/errors.js";
 import { fileDev, withImageLock } from "./hostdev.js";
 import { openImage } from "./open.js";
 
-/** File systems that can be made and filled here. */
-export type MakefsType = "ffs" | "ext2";
+/** File systems that can be made and filled here (msdos: FAT, by newfs_msdos). */
+export type MakefsType = "ffs" | "ext2" | "msdos";
 
 /** What newfs is asked for (everything but the type is optional). */
 export interface NewfsParams {
@@ -50,6 +59,19 @@ export interface NewfsParams {
   byteOrder?: "be" | "le";
   /** seconds since the epoch stamped everywhere (default now) */
   time?: number;
+  /** msdos: the FAT width (default by size, as newfs_msdos picks it) */
+  fatType?: 12 | 16 | 32;
+  /** msdos: bytes per sector (512, 1024, 2048, 4096) */
+  sectorSize?: number;
+  /** msdos: sectors per cluster */
+  sectorsPerCluster?: number;
+  /** msdos: volume ID (default from the time) */
+  volumeId?: number;
+}
+
+/** The kernel's name of a MakefsType (what openImage and the probe call it). */
+export function kernelFsType(t: MakefsType): "ffs" | "ext2fs" | "msdos" {
+  return t === "ext2" ? "ext2fs" : t;
 }
 
 /** newfs on bytes [offset, offset+size) of `image`, holding its lock. Throws FsuError. */
@@ -72,6 +94,14 @@ export function newfsWindow(image: string, offset: number, size: number, p: Newf
         if (p.label !== undefined) o.volname = p.label;
         if (p.byteOrder !== undefined) o.byteOrder = p.byteOrder;
         e = newfs_ffs(dev, o, why);
+      } else if (p.type === "msdos") {
+        const o: NewfsMsdosOptions = { time };
+        if (p.fatType !== undefined) o.fatType = p.fatType;
+        if (p.sectorSize !== undefined) o.bytesPerSector = p.sectorSize;
+        if (p.sectorsPerCluster !== undefined) o.sectorsPerCluster = p.sectorsPerCluster;
+        if (p.label !== undefined) o.label = p.label;
+        if (p.volumeId !== undefined) o.volumeId = p.volumeId;
+        e = newfs_msdos(dev, o, why);
       } else {
         const o: NewfsExt2Options = { time };
         if (p.version !== undefined) {
@@ -150,7 +180,11 @@ export function autoSize(t: TreeSize, type: MakefsType, margin = 25): number {
   const blocks = Math.ceil(t.bytes / 4096) + t.files + t.links;
   const indirect = Math.ceil(blocks / 1024);
   const data = (blocks + indirect + t.dirs) * 4096;
-  const inodes = (t.files + t.dirs + t.links + 16) * (type === "ffs" ? 256 : 256) * 2;
+  // FAT: no inodes, but directory entries (long names: a few each) and two FATs
+  const inodes =
+    type === "msdos"
+      ? (t.files + t.dirs + t.links + 16) * 256 + (blocks + t.dirs) * 8
+      : (t.files + t.dirs + t.links + 16) * 256 * 2;
   // newfs reserves 5% and spends a few percent on groups; small file systems pay most
   const raw = (data + inodes) * 1.1 + 2 * MiB;
   const want = raw * (1 + margin / 100);
@@ -190,8 +224,9 @@ export async function fillFromDir(
   if ((top.mode & 0o170000) !== 0o040000)
     throw new FsuError(20 /* ENOTDIR */, command, dir, "-d needs a directory");
   const epoch = o.timestamp;
+  const fat = o.type === "msdos";
   const fs = openImage(image, {
-    type: o.type === "ext2" ? "ext2fs" : "ffs",
+    type: kernelFsType(o.type),
     readonly: false,
     partition: { kind: "offset", letter: "", offset, size },
     console: () => {},
@@ -208,13 +243,16 @@ export async function fillFromDir(
     stats = await copyContents(hostSide, dir, side, "/", {
       recursive: true,
       preserve: true,
-      owners: true,
-      ...(o.owner !== undefined ? { owner: o.owner } : {}),
+      // FAT keeps no owners: the mount's uid/gid stand for every file
+      owners: !fat,
+      ...(o.owner !== undefined && !fat ? { owner: o.owner } : {}),
       ...(clamp !== undefined ? { clamp } : {}),
-      specials: true,
+      specials: !fat,
       command,
     });
-    // the root is the directory itself, as mke2fs -d and makefs make it
+    // the root is the directory itself, as mke2fs -d and makefs make it (FAT's root has no
+    // owner, mode or times of its own)
+    if (fat) return stats;
     side.lchown("/", o.owner?.uid ?? top.uid, o.owner?.gid ?? top.gid);
     side.chmod("/", top.mode & 0o7777);
     const later = clamp !== undefined && top.mtime.tv_sec >= clamp.tv_sec;

@@ -71,7 +71,13 @@ export interface MkdiskResult {
 
 const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
-const DEFAULT_TYPE: Record<string, string> = { ffs: "netbsd-ffs", ext2: "linux", none: "linux" };
+const DEFAULT_TYPE: Record<string, string> = {
+  ffs: "netbsd-ffs",
+  ext2: "linux",
+  // FAT: a basic data partition (0x0c in an MBR); an EFI system partition says type=efi
+  msdos: "fat",
+  none: "linux",
+};
 
 /** 16 bytes for an id: from the inputs when reproducible, else random. */
 function idBytes(epoch: number | undefined, what: unknown[]): Buffer {
@@ -94,7 +100,7 @@ export async function mkdisk(image: string, o: MkdiskOptions): Promise<MkdiskRes
     if (names.has(p.name)) throw bad(`two partitions named "${p.name}"`);
     names.add(p.name);
     if (p.dir !== undefined && fsOf(p) === "none")
-      throw bad(`partition "${p.name}": dir= needs fs= (ffs or ext2)`);
+      throw bad(`partition "${p.name}": dir= needs fs= (ffs, ext2 or msdos)`);
     if (
       p.size === "auto" ||
       (p.size === undefined && p.dir !== undefined && o.size === undefined)
@@ -163,9 +169,10 @@ export async function mkdisk(image: string, o: MkdiskOptions): Promise<MkdiskRes
       stats.push(emptyStats());
       continue;
     }
+    const label = req.label ?? labelFromName(p.fs, req.name);
     const params: NewfsParams = {
       type: p.fs,
-      label: req.label ?? req.name,
+      ...(label !== "" ? { label } : {}),
       ...(epoch !== undefined ? { time: epoch } : {}),
     };
     newfsWindow(image, p.offset, p.size, params);
@@ -181,6 +188,15 @@ export async function mkdisk(image: string, o: MkdiskOptions): Promise<MkdiskRes
     );
   }
   return { scheme, size: diskBytes, parts, stats };
+}
+
+/**
+ * The default label, the partition's name: for FAT what a volume label can
+ * hold of it (11 characters, none of newfs_msdos's refused ones; "" for none).
+ */
+function labelFromName(fs: MakefsType, name: string): string {
+  if (fs !== "msdos") return name;
+  return name.replace(/[^\x21-\x7e]|["*+,./:;<=>?[\\\]|]/g, "").slice(0, 11);
 }
 
 /** Bytes the fixed-size partitions after index `i` need. */

@@ -96,6 +96,11 @@ export interface OpenImageOptions {
   randomSeed?: number;
   /** more MNT_* flags of the kernel's mount (MNT_ASYNC, MNT_NOATIME, …) */
   mntflags?: number;
+  /**
+   * the file system's mount arguments besides the device (`fspec` is the
+   * image): cd9660's `{ flags: ISOFSMNT_NORRIP | … }`, for instance
+   */
+  mountArgs?: Record<string, unknown>;
 }
 
 let vfsTypesCache: string[] | null = null;
@@ -203,7 +208,7 @@ export function openImage(path: string, options: OpenImageOptions = {}): Ukfs {
   try {
     const flags =
       (options.mntflags ?? 0) | (readonly ? MNT_RDONLY : options.force === true ? MNT_FORCE : 0);
-    const h = ukfs_mount_disk(type, image, part, null, flags, undefined, {
+    const h = ukfs_mount_disk(type, image, part, null, flags, options.mountArgs, {
       kernel: k,
       ownsKernel: true,
     });

@@ -9,6 +9,11 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { errtrans } from "@rump/rumpuser";
 import {
+  ISO_DEFAULT_BLOCK_SIZE,
+  iso_sessions,
+  iso_vd_parse,
+  iso_vd_validate,
+  IsoVd,
   probePartitions,
   type DiskPartition,
   type PartitionProbe,
@@ -34,6 +39,37 @@ export interface FsProbe {
   clean: boolean | null;
   /** more facts: block size, byte order, … */
   details: Record<string, string | number | boolean>;
+  /** ISO 9660: the El Torito boot catalog, when the image has one */
+  boot?: ElTorito;
+}
+
+/** One boot image of an El Torito catalog. */
+export interface ElToritoImage {
+  /** "BIOS", "UEFI", "PowerPC", "Mac" or the platform id in hex */
+  platform: string;
+  bootable: boolean;
+  /** "none", "1.2M floppy", "1.44M floppy", "2.88M floppy", "hard disk" */
+  emulation: string;
+  /** the real-mode segment the image is loaded at (0: the BIOS default, 0x7c0) */
+  loadSegment: number;
+  /** the partition type byte of a hard-disk image */
+  systemType: number;
+  /** 512-byte sectors loaded at boot */
+  sectorCount: number;
+  /** the image's first 2048-byte block */
+  block: number;
+}
+
+/** An El Torito boot catalog (what `xorriso -report_el_torito` shows). */
+export interface ElTorito {
+  /** the catalog's block */
+  catalog: number;
+  /** the validation entry's platform and id string */
+  platform: string;
+  id: string;
+  images: ElToritoImage[];
+  /** what was wrong with the catalog (a bad checksum, a truncated section) */
+  warnings: string[];
 }
 
 export interface PartitionFs {
@@ -161,7 +197,7 @@ function probeMsdos(read: ReadFn, base: number, limit: number): FsProbe | null {
   const rootents = dv.getUint16(17, true);
   const media = b[21]!;
   if (![512, 1024, 2048, 4096].includes(bps) || !isPow2(spc) || spc > 128) return null;
-  if (resvd === 0 || nfats < 1 || nfats > 2 || (media !== 0xf0 && media < 0xf8)) return null;
+  if (resvd === 0 || nfats < 1 || nfats > 16 || (media !== 0xf0 && media < 0xf8)) return null;
   const total = dv.getUint16(19, true) || dv.getUint32(32, true);
   const fatsz = dv.getUint16(22, true) || dv.getUint32(36, true);
   if (total === 0 || fatsz === 0) return null;
@@ -173,36 +209,200 @@ function probeMsdos(read: ReadFn, base: number, limit: number): FsProbe | null {
   const variant = fat32 ? "FAT32" : clusters < 4085 ? "FAT12" : "FAT16";
   const labelOff = fat32 ? 71 : 43;
   const hasLabel = b[fat32 ? 66 : 38] === 0x29;
+  // FAT16 and FAT32 keep a clean-shutdown bit in entry 1 of the FAT
+  let clean: boolean | null = null;
+  if (variant !== "FAT12") {
+    const e = readAt(read, base + resvd * bps + (fat32 ? 4 : 2), 4);
+    if (e !== null) {
+      const v = new DataView(e.buffer);
+      clean = fat32
+        ? (v.getUint32(0, true) & 0x08000000) !== 0
+        : (v.getUint16(0, true) & 0x8000) !== 0;
+    }
+  }
   return {
     type: "msdos",
     variant,
     offset: base,
     size: total * bps,
     label: hasLabel ? cstr(b, labelOff, 11).trimEnd() : "",
-    clean: null,
-    details: { bytesPerSector: bps, sectorsPerCluster: spc, clusters },
+    clean,
+    details: {
+      bytesPerSector: bps,
+      sectorsPerCluster: spc,
+      clusters,
+      fats: nfats,
+      ...(hasLabel
+        ? {
+            volumeId: dv
+              .getUint32(fat32 ? 67 : 39, true)
+              .toString(16)
+              .padStart(8, "0"),
+          }
+        : {}),
+    },
   };
 }
 
-/* ISO 9660: a volume descriptor "CD001" in sector 16 (2048-byte sectors) */
+/* ISO 9660: volume descriptors from block 16 (2048-byte blocks), of every session */
+
+const ISO_BS = ISO_DEFAULT_BLOCK_SIZE;
+
+function isoReader(
+  read: ReadFn,
+  base: number,
+  limit: number,
+): (blk: number, buf: Uint8Array) => boolean {
+  return (blk, buf) => {
+    const off = base + blk * ISO_BS;
+    if (off + ISO_BS > limit) return false;
+    const b = readAt(read, off, ISO_BS);
+    if (b === null) return false;
+    buf.set(b);
+    return true;
+  };
+}
+
+/** Does the root's "." record start with Rock Ridge's SP entry (or 15 bytes in, on CD-ROM XA)? */
+function isoRockRidge(rd: (blk: number, buf: Uint8Array) => boolean, vd: IsoVd): boolean {
+  const per = vd.logical_block_size / ISO_BS;
+  const blk = Math.floor((vd.root_extent + vd.root_ext_attr_length) * per);
+  const b = new Uint8Array(ISO_BS);
+  if (!rd(blk, b)) return false;
+  const reclen = b[0]!;
+  const nl = b[32]!;
+  if (reclen < 34 || nl !== 1 || b[33] !== 0) return false;
+  for (const at of [34, 49]) {
+    if (at + 7 > reclen) continue;
+    if (b[at] === 0x53 && b[at + 1] === 0x50 && b[at + 4] === 0xbe && b[at + 5] === 0xef)
+      return true;
+  }
+  return false;
+}
+
+const ET_PLATFORMS: Record<number, string> = { 0: "BIOS", 1: "PowerPC", 2: "Mac", 0xef: "UEFI" };
+const ET_EMULATION = ["none", "1.2M floppy", "1.44M floppy", "2.88M floppy", "hard disk"];
+
+function etPlatform(id: number): string {
+  return ET_PLATFORMS[id] ?? `0x${id.toString(16).padStart(2, "0")}`;
+}
+
+/**
+ * The El Torito boot catalog named by the boot record at block `bootvd`:
+ * the validation entry (its checksum checked), the initial/default entry
+ * and every section's entries. Null when there is no catalog to read.
+ */
+function isoElTorito(
+  rd: (blk: number, buf: Uint8Array) => boolean,
+  bootvd: number,
+  devblocks: number,
+): ElTorito | null {
+  const b = new Uint8Array(ISO_BS);
+  if (!rd(bootvd, b)) return null;
+  if (cstr(b, 7, 32) !== "EL TORITO SPECIFICATION") return null;
+  const dv = new DataView(b.buffer);
+  const catalog = dv.getUint32(71, true);
+  if (catalog === 0 || (devblocks > 0 && catalog >= devblocks)) return null;
+  const c = new Uint8Array(ISO_BS);
+  if (!rd(catalog, c)) return null;
+  const cv = new DataView(c.buffer);
+  const warnings: string[] = [];
+  if (c[0] !== 1 || c[30] !== 0x55 || c[31] !== 0xaa)
+    warnings.push("the catalog's validation entry is missing");
+  let sum = 0;
+  for (let i = 0; i < 32; i += 2) sum = (sum + cv.getUint16(i, true)) & 0xffff;
+  if (sum !== 0) warnings.push("the validation entry's checksum is wrong");
+  const out: ElTorito = {
+    catalog,
+    platform: etPlatform(c[1]!),
+    id: cstr(c, 4, 24).trimEnd(),
+    images: [],
+    warnings,
+  };
+  const entry = (at: number, platform: number): ElToritoImage => ({
+    platform: etPlatform(platform),
+    bootable: c[at] === 0x88,
+    emulation: ET_EMULATION[c[at + 1]! & 0x0f] ?? `type ${c[at + 1]! & 0x0f}`,
+    loadSegment: cv.getUint16(at + 2, true),
+    systemType: c[at + 4]!,
+    sectorCount: cv.getUint16(at + 6, true),
+    block: cv.getUint32(at + 8, true),
+  });
+  out.images.push(entry(32, c[1]!));
+  // sections: a header (0x90, or 0x91 for the last) and its entries
+  let at = 64;
+  while (at + 32 <= ISO_BS) {
+    const h = c[at]!;
+    if (h !== 0x90 && h !== 0x91) break;
+    const platform = c[at + 1]!;
+    const n = cv.getUint16(at + 2, true);
+    at += 32;
+    for (let i = 0; i < n; i++) {
+      if (at + 32 > ISO_BS) {
+        warnings.push("a section runs past the catalog's block");
+        break;
+      }
+      if (c[at] === 0x88 || c[at] === 0x00) out.images.push(entry(at, platform));
+      at += 32;
+      // extension entries (0x44) continue the entry before
+      while (at + 32 <= ISO_BS && c[at] === 0x44) at += 32;
+    }
+    if (h === 0x91) break;
+  }
+  return out;
+}
+
+function isoDate(secs: number): string {
+  return secs === 0 ? "" : new Date(secs * 1000).toISOString().replace(".000Z", "Z");
+}
 
 function probeCd9660(read: ReadFn, base: number, limit: number): FsProbe | null {
   if (base + 32768 + 2048 > limit) return null;
-  const b = readAt(read, base + 32768, 2048);
-  if (b === null) return null;
-  if (cstr(b, 1, 5) !== "CD001") return null;
-  const dv = new DataView(b.buffer);
-  const blocks = b[0] === 1 ? dv.getUint32(80, true) : 0;
-  const lbs = b[0] === 1 ? dv.getUint16(128, true) : 2048;
-  return {
-    type: "cd9660",
-    variant: "ISO 9660",
-    offset: base,
-    size: blocks * lbs,
-    label: b[0] === 1 ? cstr(b, 40, 32).trimEnd() : "",
-    clean: null,
-    details: { descriptorType: b[0]! },
+  const rd = isoReader(read, base, limit);
+  const devblocks = Math.floor((limit - base) / ISO_BS);
+  const sessions = iso_sessions(rd, devblocks);
+  if (sessions.length === 0) return null;
+  const last = sessions[sessions.length - 1]!;
+  const vd = new IsoVd();
+  const b = new Uint8Array(ISO_BS);
+  if (!rd(last.pvd, b)) return null;
+  iso_vd_parse(b, 0, vd);
+  const bad = iso_vd_validate(vd, devblocks);
+  const details: Record<string, string | number | boolean> = {
+    blockSize: vd.logical_block_size,
+    sessions: sessions.length,
   };
+  if (sessions.length > 1) details.lastSession = last.start;
+  const features: string[] = [];
+  if (bad !== null) details.damaged = bad;
+  else if (isoRockRidge(rd, vd)) features.push("Rock Ridge");
+  if (last.svd >= 0 && rd(last.svd, b)) {
+    const svd = new IsoVd();
+    iso_vd_parse(b, 0, svd);
+    if (svd.joliet_level > 0) {
+      features.push("Joliet");
+      details.joliet = svd.joliet_level;
+    }
+  }
+  details.rockRidge = features.includes("Rock Ridge");
+  if (vd.created !== 0) details.created = isoDate(vd.created);
+  if (vd.modified !== 0) details.modified = isoDate(vd.modified);
+  const boot = last.boot >= 0 ? isoElTorito(rd, last.boot, devblocks) : null;
+  if (boot !== null) features.push("El Torito");
+  const probe: FsProbe = {
+    type: "cd9660",
+    variant: features.length > 0 ? `ISO 9660 (${features.join(", ")})` : "ISO 9660",
+    offset: base,
+    size:
+      vd.logical_block_size >= 512 && vd.logical_block_size <= 65536
+        ? vd.volume_space_size * vd.logical_block_size + last.start * ISO_BS
+        : 0,
+    label: vd.volume_id,
+    clean: null,
+    details,
+  };
+  if (boot !== null) probe.boot = boot;
+  return probe;
 }
 
 /**
@@ -222,9 +422,10 @@ export function probeFs(read: ReadFn, size: number, offset = 0): FsProbe | null 
 /** Probe a whole device: the file system at 0, the partition table, each partition's file system. */
 export function probeDevice(read: ReadFn, size: number): ImageProbe {
   const fs = probeFs(read, size, 0);
-  // a FAT or ISO 9660 volume at 0 is not a partitioned disk (FAT's boot sector looks like an MBR)
+  // a FAT volume at 0 is not a partitioned disk (its boot sector looks like an MBR); an
+  // ISO 9660 one may be (a hybrid image: an MBR or GPT in its first 32 KiB)
   const partitions: PartitionProbe =
-    fs !== null && (fs.type === "msdos" || fs.type === "cd9660")
+    fs !== null && fs.type === "msdos"
       ? { ok: true, scheme: "none", secsize: 512, partitions: [], warnings: [] }
       : probePartitions(read, size);
   const partitionFs: PartitionFs[] = [];
@@ -303,6 +504,21 @@ export function describeFs(fs: FsProbe): string {
   if (fs.label !== "") parts.push(`label "${fs.label}"`);
   if (fs.clean !== null) parts.push(fs.clean ? "clean" : "not clean");
   return parts.join(", ");
+}
+
+/** Lines describing an El Torito boot catalog, for people. */
+export function describeElTorito(et: ElTorito): string[] {
+  const out = [
+    `El Torito boot catalog at block ${et.catalog} (${et.platform}${et.id !== "" ? `, "${et.id}"` : ""}), ${et.images.length} boot image${et.images.length === 1 ? "" : "s"}`,
+  ];
+  et.images.forEach((im, i) => {
+    const seg = `0x${im.loadSegment.toString(16).padStart(4, "0")}${im.loadSegment === 0 ? " (the default, 0x07c0)" : ""}`;
+    out.push(
+      `  boot image ${i + 1}: ${im.platform}, ${im.bootable ? "bootable" : "not bootable"}, emulation ${im.emulation}, load segment ${seg}, ${im.sectorCount} sectors, at block ${im.block}${im.emulation === "hard disk" ? `, system type 0x${im.systemType.toString(16)}` : ""}`,
+    );
+  });
+  for (const w of et.warnings) out.push(`  warning: ${w}`);
+  return out;
 }
 
 /** Lines describing a probed image, for people. */

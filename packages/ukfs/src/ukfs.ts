@@ -247,8 +247,12 @@ function doukfsmount(
         key,
       );
     try {
+      // a disk's arguments name its device unless they name one themselves
       const data =
-        args ?? (key !== null ? { fspec: key } : vfsname === "tmpfs" ? tmpfsDefaultArgs() : null);
+        args !== undefined && args !== null && key !== null && !("fspec" in args)
+          ? { fspec: key, ...args }
+          : (args ??
+            (key !== null ? { fspec: key } : vfsname === "tmpfs" ? tmpfsDefaultArgs() : null));
       sys.rump_sys_mount(vfsname, mp, mntflags, data);
     } catch (e) {
       if (key !== null) k.rump_pub_etfs_remove(key);

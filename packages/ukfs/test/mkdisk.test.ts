@@ -1,7 +1,8 @@
 /**
  * fsu mkdisk (issue 17): a partitioned disk in one command, checked by the
  * real tools — sgdisk -v and sfdisk --dump see the table meant, e2fsck -fn
- * is clean on the ext2 partition's bytes, our fsck_ffs on the FFS one —
+ * is clean on the ext2 partition's bytes, fsck.fat -n and mtools on the
+ * FAT EFI system partition's, our fsck_ffs on the FFS one —
  * and byte-identical across runs under SOURCE_DATE_EPOCH.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -16,6 +17,8 @@ const which = (...c: string[]): string | undefined => c.find((f) => existsSync(f
 const SGDISK = which("/usr/sbin/sgdisk", "/sbin/sgdisk", "/usr/bin/sgdisk");
 const SFDISK = which("/usr/sbin/sfdisk", "/sbin/sfdisk");
 const E2FSCK = which("/usr/sbin/e2fsck", "/sbin/e2fsck");
+const FSCK_FAT = which("/usr/sbin/fsck.fat", "/sbin/fsck.fat");
+const MTYPE = which("/usr/bin/mtype");
 const EPOCH = "1700000000";
 
 let dir: string;
@@ -59,9 +62,11 @@ describe("fsu mkdisk", () => {
       `name=boot,type=efi,fs=ffs,dir=${boot}`,
       "--part",
       `name=root,fs=ext2,size=16m,dir=${root}`,
+      "--part",
+      `name=esp,type=efi,fs=msdos,dir=${boot}`,
       img,
     ]);
-    expect(out).toMatch(/partition table: gpt, 2 partitions/);
+    expect(out).toMatch(/partition table: gpt, 3 partitions/);
     if (SGDISK !== undefined) {
       const v = execFileSync(SGDISK, ["-v", img]).toString();
       expect(v).toMatch(/No problems found/);
@@ -73,7 +78,7 @@ describe("fsu mkdisk", () => {
         partitions: { start: number; size: number; type: string; name: string }[];
       };
     };
-    const [p1, p2] = dump.partitiontable.partitions;
+    const [p1, p2, p3] = dump.partitiontable.partitions;
     expect(dump.partitiontable.label).toBe("gpt");
     expect(p1).toMatchObject({
       start: 2048,
@@ -90,6 +95,16 @@ describe("fsu mkdisk", () => {
       const part = extract(img, p2!.start * 512, p2!.size * 512);
       execFileSync(E2FSCK, ["-fn", part], { stdio: "pipe" }); // throws unless clean
     }
+    expect(p3).toMatchObject({ type: "C12A7328-F81F-11D2-BA4B-00A0C93EC93B", name: "esp" });
+    if (FSCK_FAT !== undefined && MTYPE !== undefined) {
+      const part = extract(img, p3!.start * 512, p3!.size * 512);
+      execFileSync(FSCK_FAT, ["-n", part], { stdio: "pipe" }); // throws unless clean
+      const got = execFileSync(MTYPE, ["-i", part, "::/efi/loader.bin"], {
+        env: { ...process.env, MTOOLS_SKIP_CHECK: "1" },
+      });
+      expect(got.equals(Buffer.alloc(100_000, 7))).toBe(true);
+    } else console.log("FAT checks skipped: dosfstools or mtools is not installed");
+    expect(await ok(["info", `${img}%p3%`])).toMatch(/FAT1[26].*ESP/);
     expect(await ok(["fsck", `${img}%p1%`])).toMatch(/no problems found/);
     expect(await ok(["cat", `${img}%p2%`, "/etc/hostname"])).toBe("rump\n");
     expect((await ok(["ls", "-l", `${img}%p1%`, "/efi"])).trim()).toMatch(/100000 .* loader\.bin$/);
@@ -131,7 +146,8 @@ describe("fsu mkdisk", () => {
       JSON.stringify({
         scheme: "gpt",
         partitions: [
-          { name: "boot", type: "efi", fs: "ffs", dir: "./boot" },
+          { name: "boot", fs: "ffs", dir: "./boot" },
+          { name: "esp", type: "efi", fs: "msdos", dir: "./boot" },
           { name: "root", fs: "ext2", dir: "./root" },
         ],
       }),

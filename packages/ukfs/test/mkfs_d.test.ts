@@ -2,7 +2,7 @@
  * fsu mkfs -d (issue 17): format and fill from a host tree in one step, and
  * reproducibly under SOURCE_DATE_EPOCH — the same tree gives the same bytes
  * in another process, time zone and umask a second later. Checked with the
- * real tools (e2fsck -fn, debugfs rdump) and our fsck_ffs and reader.
+ * real tools (e2fsck -fn, debugfs rdump, fsck.fat -n, mcopy) and our fsck_ffs and reader.
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -25,7 +25,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openImage } from "../src/open.js";
-import { BIN, ok } from "./fsu_helpers.js";
+import { BIN, fsu, ok } from "./fsu_helpers.js";
 
 const E2FSCK = ["/usr/sbin/e2fsck", "/sbin/e2fsck"].find((f) => existsSync(f));
 const DEBUGFS = ["/usr/sbin/debugfs", "/sbin/debugfs"].find((f) => existsSync(f));
@@ -222,3 +222,53 @@ describe("makefs(), the library call", () => {
     expect(sha(a)).toBe(sha(b));
   });
 });
+
+const FSCK_FAT = ["/usr/sbin/fsck.fat", "/sbin/fsck.fat"].find((f) => existsSync(f));
+const MCOPY = ["/usr/bin/mcopy"].find((f) => existsSync(f));
+
+describe.skipIf(FSCK_FAT === undefined || MCOPY === undefined)(
+  "mkfs -t msdos -d (skipped without dosfstools and mtools)",
+  () => {
+    it("fsck.fat -n clean, mcopy gives the files back; what FAT cannot hold is skipped by name; reproducible", async () => {
+      const img = join(dir, "fat.img");
+      const r = await fsu(["mkfs", "-t", "msdos", "-d", tree, img]);
+      // links, FIFOs and devices have no place on FAT: named on stderr, exit 1, the rest copied
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/skipped .*motd\.link/);
+      expect(r.stderr).toMatch(/skipped .*fifo/);
+      execFileSync(FSCK_FAT!, ["-n", img], { stdio: "pipe" }); // throws unless clean
+      const out = join(dir, "fat-out");
+      mkdirSync(out);
+      execFileSync(
+        MCOPY!,
+        ["-s", "-n", "-i", img, "::/etc", "::/empty", "::/motd.hard", "::/naïve-名前.txt", out],
+        {
+          env: { ...process.env, MTOOLS_SKIP_CHECK: "1", LC_ALL: "C.UTF-8" },
+          stdio: "pipe",
+        },
+      );
+      const rows = (root: string): string[] =>
+        describeHostTree(root)
+          .filter((x) => !/^(fifo|null|motd\.link|dangling|setuid) /.test(x))
+          .map((x) => x.replace(/ \d+ (\S*)$/, " $1")); // FAT keeps no modes
+      expect(rows(out)).toEqual(rows(tree));
+      expect(readFileSync(join(out, "motd.hard"), "utf8")).toBe("welcome\n");
+      // the same tree, another process, time zone and umask: the same bytes
+      const ft = join(dir, "fat-tree");
+      mkdirSync(join(ft, "EFI/BOOT"), { recursive: true });
+      writeFileSync(join(ft, "EFI/BOOT/BOOTX64.EFI"), Buffer.alloc(70_000, 0x4d));
+      writeFileSync(join(ft, "a long name.txt"), "x\n");
+      const a = join(dir, "fat-a.img");
+      const b = join(dir, "fat-b.img");
+      mkfsIn({ SOURCE_DATE_EPOCH: String(EPOCH), TZ: "UTC" }, ["-t", "msdos", "-d", ft, a], "022");
+      await new Promise((res) => setTimeout(res, 1100));
+      mkfsIn(
+        { SOURCE_DATE_EPOCH: String(EPOCH), TZ: "Pacific/Chatham" },
+        ["-t", "msdos", "-d", ft, b],
+        "077",
+      );
+      expect(sha(a)).toBe(sha(b));
+      execFileSync(FSCK_FAT!, ["-n", a], { stdio: "pipe" });
+    });
+  },
+);

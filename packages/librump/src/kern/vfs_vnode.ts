@@ -4,7 +4,7 @@
  * reclaim — of idle vnodes beyond kern.maxvnodes (LRU) or on revoke/unmount.
  * The lock itself (genfs_lock) is miscfs/genfs/genfs_vnops.ts's.
  */
-import { EBUSY, ENOENT } from "../gen/constants.js";
+import { EBUSY, EEXIST, ENOENT } from "../gen/constants.js";
 import { VOP_INACTIVE, VOP_LOCK, VOP_RECLAIM, VOP_UNLOCK } from "../gen/vnode_if.js";
 import type { Kauth_cred } from "../sys/kauth.js";
 import type { Mount } from "../sys/mount.js";
@@ -102,6 +102,22 @@ export function vcache_new(
   vfs.kernel.evcnt.vnodes_allocated++;
   vpp.vp = vp;
   vdrain(vfs);
+  return 0;
+}
+
+/**
+ * vcache_rekey: `vp` of `mp` is known by `newkey` from now on (a file
+ * system whose keys are places, msdosfs's directory entries, moved it).
+ * EEXIST, changing nothing, when another vnode holds that key.
+ */
+export function vcache_rekey(mp: Mount, vp: Vnode, newkey: number): number {
+  const cache = cacheOf(mp);
+  if (DIAGNOSTIC && cache.get(vp.v_key) !== vp) panic(`vcache_rekey: key ${vp.v_key} not cached`);
+  const other = cache.get(newkey);
+  if (other !== undefined && other !== vp) return EEXIST;
+  cache.delete(vp.v_key);
+  vp.v_key = newkey;
+  cache.set(newkey, vp);
   return 0;
 }
 

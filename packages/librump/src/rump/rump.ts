@@ -25,6 +25,8 @@ import { consoleFile } from "./cons.js";
 import { makeTmpfsVfsops, tmpfs_set_lookup_hook } from "../fs/tmpfs/tmpfs_vfsops.js";
 import { ffs_vfsops } from "../ufs/ffs/ffs_vfsops.js";
 import { ext2fs_vfsops } from "../ufs/ext2fs/ext2fs_vfsops.js";
+import { msdosfs_vfsops } from "../fs/msdosfs/msdosfs_vfsops.js";
+import { cd9660_vfsops } from "../fs/cd9660/cd9660_vfsops.js";
 import { etfs_lookup } from "./etfs.js";
 import { mem_cdevsw, rnd_cdevsw } from "../dev/mem.js";
 import { MEM_MAJOR, RND_MAJOR, RUMPBLK_MAJOR } from "../dev/devsw.js";
@@ -114,6 +116,8 @@ export function boot(k: Kernel, params?: Record<string, string | number>): numbe
   vfs_attach(k.vfs, makeTmpfsVfsops("tmpfs"));
   vfs_attach(k.vfs, ffs_vfsops);
   vfs_attach(k.vfs, ext2fs_vfsops);
+  vfs_attach(k.vfs, msdosfs_vfsops);
+  vfs_attach(k.vfs, cd9660_vfsops);
   k.booted = true; // kernel entries are allowed from here on
   const out = { v: null as Mount | null };
   const args = {

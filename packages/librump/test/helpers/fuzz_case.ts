@@ -120,6 +120,20 @@ const KIND_WEIGHT: Record<string, number> = {
   gd: 2,
   bbitmap: 1,
   ibitmap: 1,
+  // FAT
+  bpb: 3,
+  fsinfo: 1,
+  fat: 5,
+  dirent: 5,
+  lfn: 3,
+  // cd9660
+  vd: 3,
+  "vd-root": 3,
+  ptable: 1,
+  record: 4,
+  name: 1,
+  su: 4,
+  ce: 3,
 };
 
 /** Pick a region: a kind by weight, then one region of that kind. */
@@ -327,6 +341,8 @@ class Ctx {
  */
 export function hostileName(m: ImageMap, seed: number, dmg: Damage): void {
   if (Math.imul(seed, 0x85ebca6b) >>> 28 !== 5) return;
+  if (m.type === "msdos") return hostileFatName(m, seed, dmg);
+  if (m.type === "cd9660") return hostileIsoName(m, seed, dmg);
   const dirs = m.regions.filter((r) => r.kind === "dir");
   if (dirs.length === 0) return;
   const rng = new Rng(seed ^ 0x27d4eb2f);
@@ -346,6 +362,65 @@ export function hostileName(m: ImageMap, seed: number, dmg: Damage): void {
   }
   if (names.length === 0) return;
   const [at, len] = rng.pick(names);
+  const how = rng.below(3);
+  if (how === 2 && len >= 3) {
+    dmg.patches.push({ off: at, bytes: Uint8Array.of(0x2e, 0x2e, 0x2f) });
+    dmg.what.push(`name@${at} starts "../"`);
+  } else {
+    const i = at + rng.below(len);
+    dmg.patches.push({ off: i, bytes: Uint8Array.of(how === 0 ? 0x2f : 0) });
+    dmg.what.push(`name@${at} byte ${i - at} = ${how === 0 ? "'/'" : "NUL"}`);
+  }
+}
+
+/**
+ * FAT's hostile names: a byte of an 8.3 name becomes '/' (or a NUL), or a
+ * long-name entry's first unit becomes '/' or a NUL, or an entry is made
+ * "." or ".." in the middle of a directory.
+ */
+function hostileFatName(m: ImageMap, seed: number, dmg: Damage): void {
+  const rng = new Rng(seed ^ 0x27d4eb2f);
+  const ents = m.regions.filter((r) => r.kind === "dirent" || r.kind === "lfn");
+  if (ents.length === 0) return;
+  const r = rng.pick(ents);
+  const how = rng.below(3);
+  if (r.kind === "lfn") {
+    dmg.patches.push({ off: r.off + 1, bytes: Uint8Array.of(how === 0 ? 0 : 0x2f, 0) });
+    dmg.what.push(`long name@${r.off} first unit ${how === 0 ? "NUL" : "'/'"}`);
+  } else if (how === 2) {
+    dmg.patches.push({
+      off: r.off,
+      bytes: new TextEncoder().encode(rng.below(2) ? "..         " : ".          "),
+    });
+    dmg.what.push(`8.3 name@${r.off} = a dot entry`);
+  } else {
+    const i = 1 + rng.below(10);
+    dmg.patches.push({ off: r.off + i, bytes: Uint8Array.of(how === 0 ? 0x2f : 0) });
+    dmg.what.push(`8.3 name@${r.off} byte ${i} = ${how === 0 ? "'/'" : "NUL"}`);
+  }
+}
+
+/**
+ * hostileName for ISO 9660: a byte of an ISO 9660 or Joliet name, or of a
+ * Rock Ridge NM name, becomes '/' or NUL, or the name starts with "../".
+ */
+function hostileIsoName(m: ImageMap, seed: number, dmg: Damage): void {
+  const img = m.image;
+  const spans: [number, number][] = [];
+  for (const r of m.regions) {
+    if (r.kind === "name") spans.push([r.off, r.len]);
+    else if (r.kind === "su" || r.kind === "ce") {
+      for (let p = r.off; p + 4 <= r.off + r.len;) {
+        const len = img[p + 2]!;
+        if (len < 4 || p + len > r.off + r.len) break;
+        if (img[p] === 0x4e && img[p + 1] === 0x4d && len > 5) spans.push([p + 5, len - 5]);
+        p += len;
+      }
+    }
+  }
+  if (spans.length === 0) return;
+  const rng = new Rng(seed ^ 0x27d4eb2f);
+  const [at, len] = rng.pick(spans);
   const how = rng.below(3);
   if (how === 2 && len >= 3) {
     dmg.patches.push({ off: at, bytes: Uint8Array.of(0x2e, 0x2e, 0x2f) });
@@ -398,6 +473,14 @@ export function runImage(m: ImageMap, dmg: Damage, seed: number): CaseStats {
     k.rump_pub_etfs_register("/dev/fz", "/img", RUMP_ETFS_BLK);
     sys.rump_sys_mkdir("/mnt", 0o755);
     stats.roMounted = mountWalk(c, type, MNT_RDONLY);
+    if (type === "cd9660") {
+      // read-only: a read-write mount must be refused (with a console line)
+      if (stats.roMounted) c.call("unmount ro", () => sys.rump_sys_unmount("/mnt", 0));
+      if (mountWalk(c, type, 0)) throw new FuzzFailure("a read-write cd9660 mount succeeded");
+      stats.calls = c.calls;
+      stats.errnos = c.errnos;
+      return stats;
+    }
     const rwflags = (seed & 1) === 0 ? 0 : MNT_FORCE;
     if (stats.roMounted && seed % 4 === 1) {
       // read-only → read-write in place, changes, then back to read-only
@@ -467,12 +550,20 @@ function release(k: Kernel): void {
   k.shutdown();
 }
 
+/** cd9660: Rock Ridge, Joliet or plain names, case kept or versions shown, by the seed. */
+const CD9660_FLAGS = [0, 0, 0x1, 0x1 | 0x8, 0x1 | 0x8 | 0x2, 0x1 | 0x8 | 0x10, 0x4, 0x20];
+
+function mountArgs(type: string, seed: number): object {
+  if (type !== "cd9660") return { fspec: "/dev/fz" };
+  return { fspec: "/dev/fz", flags: CD9660_FLAGS[seed % CD9660_FLAGS.length] };
+}
+
 function mountWalk(c: Ctx, type: string, flags: number): boolean {
   c.mark = c.host.output.length;
   let e = 0;
   c.calls++;
   try {
-    c.sys.rump_sys_mount(type, "/mnt", flags, { fspec: "/dev/fz" });
+    c.sys.rump_sys_mount(type, "/mnt", flags, mountArgs(type, c.seed));
   } catch (x) {
     if (!(x instanceof RumpError)) throw x;
     e = x.errno;

@@ -74,7 +74,7 @@ export interface Region {
 
 export interface ImageMap {
   name: string;
-  /** "ffs" or "ext2fs": the mount type */
+  /** "ffs", "ext2fs" or "cd9660": the mount type */
   type: string;
   image: Uint8Array;
   /** byte order of the metadata words */
@@ -337,7 +337,7 @@ export function ext2Missing(): string | null {
  * `holes` the file "sparse" reaches the double and triple indirect blocks of
  * 1 KiB blocks through holes (mke2fs keeps them; makefs would write them out).
  */
-function buildHostTree(tree: string, holes: boolean): void {
+export function buildHostTree(tree: string, holes: boolean): void {
   mkdirSync(join(tree, "d/sub/deeper"), { recursive: true });
   mkdirSync(join(tree, "empty"));
   for (const n of [0, 1, 600, 5000, 70_000]) writeFileSync(join(tree, `f${n}`), fuzzPattern(n, n));

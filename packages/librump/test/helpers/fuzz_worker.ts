@@ -36,12 +36,19 @@ if (job.type !== "selftest") {
   const i = await import("./fuzz_images.js");
   runCase = c.runCase;
   // FFS: the given images (made by makefs), else our own newfs images
-  maps =
-    job.type === "ext2fs"
-      ? job.images.map((x) => i.mapExt2(x.name, x.bytes))
-      : job.images.length > 0
-        ? job.images.map((x) => i.mapFfs(x.name, x.bytes))
-        : i.FFS_VARIANTS.map((v) => i.mapFfs(v.name, i.buildFfsImage(v)));
+  if (job.type === "cd9660") {
+    const cd = await import("./fuzz_cd9660.js");
+    maps = job.images.map((x) => cd.mapCd9660(x.name, x.bytes));
+  } else if (job.type === "msdos") {
+    const fat = await import("./fuzz_fat_images.js");
+    maps = job.images.map((x) => fat.mapFat(x.name, x.bytes));
+  } else
+    maps =
+      job.type === "ext2fs"
+        ? job.images.map((x) => i.mapExt2(x.name, x.bytes))
+        : job.images.length > 0
+          ? job.images.map((x) => i.mapFfs(x.name, x.bytes))
+          : i.FFS_VARIANTS.map((v) => i.mapFfs(v.name, i.buildFfsImage(v)));
 }
 
 /** external (ArrayBuffer) memory beyond this is runaway growth */

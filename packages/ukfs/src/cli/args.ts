@@ -15,6 +15,12 @@ export interface OptSpec {
   help: string;
   /** the value's name in help ("SIZE") */
   arg?: string;
+  /**
+   * A flag that takes a value only when one that matches follows (`-F` of
+   * mkfs: force, or with -t msdos `-F 32`, newfs_msdos's FAT width); the
+   * option is then the value, else true.
+   */
+  optional?: RegExp;
 }
 
 export interface Parsed {
@@ -37,6 +43,21 @@ export function parseArgs(command: string, argv: string[], specs: readonly OptSp
     else list.push(v);
   };
   const take = (spec: OptSpec, inline: string | undefined, i: number): number => {
+    if (spec.optional !== undefined) {
+      if (inline !== undefined) {
+        if (!spec.optional.test(inline))
+          throw new UsageError(`option -${spec.name}: bad value "${inline}"`, command);
+        opts.set(spec.name, inline);
+        return i;
+      }
+      const v = argv[i + 1];
+      if (v !== undefined && spec.optional.test(v)) {
+        opts.set(spec.name, v);
+        return i + 1;
+      }
+      opts.set(spec.name, true);
+      return i;
+    }
     if (!spec.value) {
       if (inline !== undefined) throw new UsageError(`option ${spec.name} takes no value`, command);
       opts.set(spec.name, true);
@@ -75,8 +96,13 @@ export function parseArgs(command: string, argv: string[], specs: readonly OptSp
       const spec = byName.get(body[j]!);
       if (spec === undefined || spec.name.length !== 1)
         throw new UsageError(`unknown option -${body[j]!}`, command);
-      if (spec.value) {
+      if (spec.value || spec.optional !== undefined) {
         const rest = body.slice(j + 1);
+        if (spec.optional !== undefined && rest !== "" && !spec.optional.test(rest)) {
+          // a flag clustered with others (-Fq): no value
+          opts.set(spec.name, true);
+          continue;
+        }
         i = take(spec, rest === "" ? undefined : rest, i);
         break;
       }

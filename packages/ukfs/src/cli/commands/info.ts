@@ -1,5 +1,5 @@
 /** info: what an image holds, from its bytes alone (nothing is mounted). */
-import { describeFs, type FsProbe } from "../../probe.js";
+import { describeElTorito, describeFs, type FsProbe } from "../../probe.js";
 import type { Command } from "../context.js";
 import { resolveWindow } from "../image.js";
 
@@ -14,17 +14,23 @@ const fsJson = (fs: FsProbe | null): Record<string, unknown> | null =>
         label: fs.label,
         clean: fs.clean,
         details: fs.details,
+        ...(fs.boot !== undefined ? { boot: fs.boot } : {}),
       };
 
 export const info: Command = {
   name: "info",
-  summary: "describe an image: file system type, label, size, clean flag, partitions",
+  summary:
+    "describe an image: file system type, label, size, clean flag, partitions, El Torito boot images",
   usage: "[--json] IMAGE",
   options: [{ name: "json", help: "print JSON" }],
   operands: [1, 1],
   examples: [
     ["fsu info disk.img", "type, label, size, partitions and whether it is clean"],
     ["fsu info --json disk.img", "the same as JSON"],
+    [
+      "fsu info installer.iso",
+      "an ISO's sessions, Rock Ridge and Joliet, its El Torito boot images",
+    ],
   ],
   run(ctx) {
     const w = resolveWindow(ctx.operands[0]!);
@@ -67,6 +73,7 @@ export const info: Command = {
         `clean: ${w.fs.clean === null ? "not recorded" : w.fs.clean ? "yes" : "no"}`,
       );
       for (const [k, v] of Object.entries(w.fs.details)) out.push(`${k}: ${String(v)}`);
+      if (w.fs.boot !== undefined) out.push(...describeElTorito(w.fs.boot));
     } else out.push("file system: none recognised (FFS, ext2, msdos, cd9660)");
     if (!p.partitions.ok) out.push(`partition table: damaged (${p.partitions.reason})`);
     else if (p.partitions.scheme === "none") out.push("partition table: none");

@@ -1,5 +1,5 @@
 /**
- * mkfs (newfs_ffs or newfs_ext2fs, then optionally the tree of -d DIR; see
+ * mkfs (newfs_ffs, newfs_ext2fs or newfs_msdos, then optionally the tree of -d DIR; see
  * makefs.ts) and fsck (fsck_ffs: check, -y repair, -p preen). Both hold the
  * image's host lock while they work (exclusive for mkfs and a repair,
  * shared for a check), so an image a kernel elsewhere has open read-write
@@ -28,14 +28,19 @@ export const mkfs: Command = {
   name: "mkfs",
   summary: "make a file system (newfs), optionally filled from a host directory (-d)",
   usage:
-    "[-F] [-t ffs|ext2] [-s SIZE|auto] [-d DIR [--owner UID:GID] [--margin PCT]] [--timestamp SECS] [-O N] [-b BSIZE] [-f FSIZE] [-i BYTES] [-m PCT] [-L LABEL] [-B be|le] IMAGE",
+    "[-F] [-t ffs|ext2|msdos] [-s SIZE|auto] [-d DIR [--owner UID:GID] [--margin PCT]] [--timestamp SECS] [-O N] [-b BSIZE] [-f FSIZE] [-i BYTES] [-m PCT] [-L LABEL] [-B be|le] [-F 12|16|32] [-S SECSIZE] [-c SPC] [-I VOLID] IMAGE",
   options: [
     {
       name: "F",
-      help: "format even when IMAGE already holds a file system or partition table (as mke2fs -F)",
+      optional: /^(12|16|32)$/,
+      arg: "[12|16|32]",
+      help: "format even when IMAGE already holds a file system or partition table (as mke2fs -F); msdos: -F 12|16|32 is the FAT width (as newfs_msdos -F)",
     },
-    { name: "force", help: "the same as -F" },
-    { name: "t", value: true, arg: "TYPE", help: "ffs (default) or ext2" },
+    {
+      name: "force",
+      help: "format even over a file system or partition table (-F's first meaning)",
+    },
+    { name: "t", value: true, arg: "TYPE", help: "ffs (default), ext2 or msdos (FAT)" },
     {
       name: "s",
       value: true,
@@ -73,6 +78,24 @@ export const mkfs: Command = {
     { name: "m", value: true, arg: "PCT", help: "space reserved for root, percent" },
     { name: "L", value: true, arg: "LABEL", help: "volume label" },
     { name: "B", value: true, arg: "be|le", help: "FFS: byte order (default le)" },
+    {
+      name: "S",
+      value: true,
+      arg: "SECSIZE",
+      help: "msdos: bytes per sector (512, 1024, 2048, 4096)",
+    },
+    {
+      name: "c",
+      value: true,
+      arg: "SPC",
+      help: "msdos: sectors per cluster (a power of 2 up to 128)",
+    },
+    {
+      name: "I",
+      value: true,
+      arg: "VOLID",
+      help: "msdos: volume ID (decimal or 0x hex; default from the time)",
+    },
   ],
   operands: [1, 1],
   examples: [
@@ -82,19 +105,43 @@ export const mkfs: Command = {
       "SOURCE_DATE_EPOCH=1700000000 fsu mkfs -t ext2 -d ./rootfs --owner 0:0 root.img",
       "an ext2 image of ./rootfs, sized to fit, byte-identical on every run",
     ],
+    ["fsu mkfs -t msdos -F 32 -L EFI -s 64m esp.img", "a FAT32 EFI system partition image"],
   ],
   details:
     "An existing image is formatted in place (its whole size, or -s bytes of it); IMAGE%PART% formats one partition. " +
     "When the target already holds a file system (or, for a whole image, a partition table) mkfs names it and refuses, " +
     "unless -F is given or you answer y on a terminal. With -d and no -s a new image is sized to fit (-s auto). " +
+    "msdos formats with newfs_msdos and NetBSD's defaults (the FAT width and cluster size by the size); " +
+    "there -F followed by 12, 16 or 32 is the FAT width, --force the overwrite; -d copies files, directories, " +
+    "times and the write bit (FAT has no owners, links or devices: hard links become copies, the rest is skipped). " +
     "With SOURCE_DATE_EPOCH (or --timestamp) the image is reproducible: file times later than it are clamped to it, " +
     "every time the file system stamps and every id (UUID, generation numbers) derive from it, entries go in name order.",
   async run(ctx) {
     const spec = ctx.operands[0]!;
     const t = ctx.value("t") ?? "ffs";
-    if (t !== "ffs" && t !== "ext2" && t !== "ext2fs")
-      throw ctx.usage(`-t must be ffs or ext2, not "${t}"`);
-    const type: MakefsType = t === "ffs" ? "ffs" : "ext2";
+    if (
+      t !== "ffs" &&
+      t !== "ext2" &&
+      t !== "ext2fs" &&
+      t !== "msdos" &&
+      t !== "fat" &&
+      t !== "vfat"
+    )
+      throw ctx.usage(`-t must be ffs, ext2 or msdos, not "${t}"`);
+    const type: MakefsType =
+      t === "ffs" ? "ffs" : t === "ext2" || t === "ext2fs" ? "ext2" : "msdos";
+    const fv = ctx.opts.get("F");
+    const fatWidth = typeof fv === "string" ? (Number(fv) as 12 | 16 | 32) : undefined;
+    if (fatWidth !== undefined && type !== "msdos")
+      throw ctx.usage(`-F ${fv}: a FAT width is for -t msdos (to force, -F alone or --force)`);
+    const force = fv === true || ctx.flag("force");
+    if (type === "msdos") {
+      for (const x of ["O", "b", "f", "i", "m", "B"])
+        if (ctx.opts.has(x)) throw ctx.usage(`-${x} is not an msdos option`);
+    } else {
+      for (const x of ["S", "c", "I"])
+        if (ctx.opts.has(x)) throw ctx.usage(`-${x} is an msdos option`);
+    }
     const dir = ctx.value("d");
     const num = (o: string): number | undefined => {
       const v = ctx.value(o);
@@ -120,7 +167,7 @@ export const mkfs: Command = {
       if (size === undefined || !whole)
         throw new FsuError(ENOENT, "open", s.image, "no such image (give -s SIZE to create one)");
       closeSync(openSync(s.image, "wx"));
-    } else if (!ctx.flag("F") && !ctx.flag("force")) {
+    } else if (!force) {
       const there = whatIsThere(spec, whole);
       if (there !== null) await confirmOverwrite(spec, there);
     }
@@ -162,6 +209,22 @@ export const mkfs: Command = {
     put("label", ctx.value("L"));
     put("byteOrder", bo as "be" | "le" | undefined);
     put("time", epoch);
+    if (type === "msdos") {
+      put("fatType", fatWidth);
+      put("sectorSize", num("S"));
+      put("sectorsPerCluster", num("c"));
+      const vid = ctx.value("I");
+      if (vid !== undefined) {
+        const n = /^0x[0-9a-f]{1,8}$/i.test(vid)
+          ? parseInt(vid, 16)
+          : /^\d+$/.test(vid)
+            ? Number(vid)
+            : NaN;
+        if (!(n >= 0 && n <= 0xffffffff))
+          throw ctx.usage(`-I must be a 32-bit number, not "${vid}"`);
+        params.volumeId = n;
+      }
+    }
     newfsWindow(s.image, offset, room, params);
     if (dir !== undefined) {
       const st = await fillFromDir(s.image, offset, room, dir, {
@@ -275,7 +338,8 @@ export const fsck: Command = {
     "data to make the file system consistent: files whose blocks are claimed twice or that point",
     "outside the file system are cleared, files and directories without a name are reconnected",
     "in /lost+found as #INODE. -p changes nothing when it finds more than an unclean shutdown",
-    "leaves. ext2 images are not checked yet: use e2fsck -fn IMAGE (repair: e2fsck -fy IMAGE).",
+    "leaves. ext2 and FAT images are not checked yet: use e2fsck -fn IMAGE (repair: e2fsck -fy",
+    "IMAGE) or fsck.fat -n IMAGE (repair: fsck.fat -a IMAGE).",
   ].join("\n"),
   run(ctx: Ctx) {
     const yes = ctx.flag("y");
@@ -296,7 +360,7 @@ export const fsck: Command = {
         EOPNOTSUPP,
         "fsck",
         w.image,
-        `no checker for ${w.fs.variant} yet${w.fs.type === "ext2fs" ? ` (use ${e2})` : ""}`,
+        `no checker for ${w.fs.variant} yet${w.fs.type === "ext2fs" ? ` (use ${e2})` : w.fs.type === "msdos" ? ` (use ${yes || preen ? "fsck.fat -a" : "fsck.fat -n"})` : ""}`,
       );
     }
     const head = `${ctx.operands[0]!}: ${describeFs(w.fs)}`;
