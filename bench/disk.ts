@@ -96,7 +96,16 @@ function p2kBytes(dflt: number): number {
   return Number.isInteger(v) && v > 0 ? v * MiB : dflt;
 }
 
-export const DISK_SECTION_IDS = ["START", "FFS", "EXT2", "FSU", "P2K", "CD9660", "MSDOS"] as const;
+export const DISK_SECTION_IDS = [
+  "START",
+  "FFS",
+  "EXT2",
+  "EXT4",
+  "FSU",
+  "P2K",
+  "CD9660",
+  "MSDOS",
+] as const;
 export type DiskSectionId = (typeof DISK_SECTION_IDS)[number];
 
 export type DiskUnit = "MB/s" | "ops/s" | "s";
@@ -646,7 +655,7 @@ interface Ext2fsModule {
 }
 
 async function ext2Section(c: DiskCtx): Promise<void> {
-  const { z, rows, log } = c;
+  const { z, rows } = c;
   const mk = which("mke2fs");
   if (mk === null) {
     rows.add("EXT2", "EXT2", "mke2fs is not installed: the ext2 section is skipped", "MB/s", "");
@@ -671,10 +680,22 @@ async function ext2Section(c: DiskCtx): Promise<void> {
     fs.rmSync(image, { force: true });
   }
 
-  // against the npm package ext2fs: W1 and W2 at npmFiles files, one run each
+  await npmRows(c, "EXT2", (img, bytes) => mke2fs(mk, img, bytes));
+}
+
+/**
+ * W1 and W2 at npmFiles files against the npm package ext2fs, one run
+ * each, on images `mk` makes (256 MiB): rows `${sec} npm …`.
+ */
+async function npmRows(
+  c: DiskCtx,
+  sec: DiskSectionId,
+  mk: (image: string, bytes: number) => void,
+): Promise<void> {
+  const { z, rows, log } = c;
   const n = z.npmFiles;
   log(
-    `EXT2: W1/W2 at ${n} files, ours against the npm package ext2fs (one run each, after a small warm-up)`,
+    `${sec}: W1/W2 at ${n} files, ours against the npm package ext2fs (one run each, after a small warm-up)`,
   );
   const ids: [string, string][] = [
     ["W1 create", "open(O_CREAT)+close"],
@@ -684,34 +705,34 @@ async function ext2Section(c: DiskCtx): Promise<void> {
     ["W2 read", "4 KiB file: open+read+close"],
   ];
   for (const [id, what] of ids)
-    rows.add("EXT2", `EXT2 npm ${id}`, `${what}, ${n} files`, "ops/s", "ext2fs npm", {
+    rows.add(sec, `${sec} npm ${id}`, `${what}, ${n} files`, "ops/s", "ext2fs npm", {
       factor: 10,
     });
-  const img2 = join(c.dir, "ext2-npm.img");
+  const img2 = join(c.dir, `${sec}-npm.img`);
   let npm: Record<string, number> | string;
   try {
-    mke2fs(mk, img2, 256 * MiB);
+    mk(img2, 256 * MiB);
     // a warm-up at a tenth of the count (the package's JavaScript side gets compiled too)
     if (c.warmup) await npmSmallFiles(img2, Math.max(1, Math.floor(n / 10)));
     npm = await npmSmallFiles(img2, n);
   } catch (e) {
     npm = errText(e);
   }
-  const img3 = join(c.dir, "ext2-ours.img");
-  mke2fs(mk, img3, 256 * MiB);
+  const img3 = join(c.dir, `${sec}-ours.img`);
+  mk(img3, 256 * MiB);
   let t: DiskTarget | null = null;
   try {
     t = new DiskTarget("ext2fs", img3, 0);
   } catch (e) {
-    for (const [id] of ids) rows.na(`EXT2 npm ${id}`, `read-write mount refused: ${errText(e)}`);
+    for (const [id] of ids) rows.na(`${sec} npm ${id}`, `read-write mount refused: ${errText(e)}`);
   }
   try {
     if (t !== null && c.warmup) smallFiles(t, Math.max(1, Math.floor(n / 10)));
     const ours = t !== null ? smallFiles(t, n) : {};
     for (const [id] of ids) {
-      if (typeof npm === "string") rows.base(`EXT2 npm ${id}`, Number.NaN, false);
-      else rows.base(`EXT2 npm ${id}`, npm[id]!, true);
-      if (ours[id] !== undefined) rows.ours(`EXT2 npm ${id}`, ours[id]!, true);
+      if (typeof npm === "string") rows.base(`${sec} npm ${id}`, Number.NaN, false);
+      else rows.base(`${sec} npm ${id}`, npm[id]!, true);
+      if (ours[id] !== undefined) rows.ours(`${sec} npm ${id}`, ours[id]!, true);
     }
   } finally {
     t?.dispose();
@@ -720,9 +741,129 @@ async function ext2Section(c: DiskCtx): Promise<void> {
   }
   c.notes.add(
     typeof npm === "string"
-      ? `ext2fs npm: failed: ${npm}`
-      : `ext2fs npm: the npm package ext2fs (libext2fs in wasm, async API) on a 256 MiB mke2fs image, ${n} files (fewer than W1's 10,000: it is slow), one run after a warm-up at a tenth of the count, both sides`,
+      ? `${sec} ext2fs npm: failed: ${npm}`
+      : `${sec} ext2fs npm: the npm package ext2fs (libext2fs in wasm, async API) on a 256 MiB image, ${n} files (fewer than W1's 10,000: it is slow), one run after a warm-up at a tenth of the count, both sides`,
   );
+}
+
+/** mkfs.ext4 (Debian's defaults, 4 KiB blocks) of `bytes`, from `src` when given. */
+function mkfsExt4(mk: string, image: string, bytes: number, src?: string): void {
+  fs.rmSync(image, { force: true });
+  const args = ["-q", "-F", "-t", "ext4", "-b", "4096"];
+  if (src !== undefined) args.push("-d", src);
+  args.push(image, `${Math.floor(bytes / KiB)}k`);
+  const r = spawnSync(mk, args, { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`mkfs.ext4 ${image}: ${r.stderr || r.error?.message}`);
+}
+
+/**
+ * EXT4: the data path and small files of an mkfs.ext4 image (as EXT2
+ * measures them), the big-file rows against FFS's in the same run (the
+ * issue: extents should make ext4's data path at least as fast as FFS's),
+ * W1/W2 against the npm package ext2fs, and fsu get -r against debugfs
+ * rdump on one ext4 image.
+ */
+async function ext4Section(c: DiskCtx): Promise<void> {
+  const { z, rows, log } = c;
+  const mk = which("mke2fs");
+  const dbg = which("debugfs");
+  if (mk === null) {
+    rows.add("EXT4", "EXT4", "mke2fs is not installed: the ext4 section is skipped", "MB/s", "");
+    rows.na("EXT4", "mke2fs missing");
+    return;
+  }
+  const src = join(c.dir, "e4src");
+  fs.mkdirSync(src);
+  const buf = patterned(z.chunk);
+  const fd = fs.openSync(join(src, "big"), "w");
+  for (let done = 0; done < z.bigBytes; done += buf.length) fs.writeSync(fd, buf);
+  fs.closeSync(fd);
+  const image = join(c.dir, "ext4.img");
+  mkfsExt4(mk, image, z.imageBytes, src);
+  fs.rmSync(src, { recursive: true, force: true });
+  c.notes.add(
+    `ext4: a ${z.imageBytes / MiB} MiB ext4 image (mkfs.ext4's defaults: extents, 64bit, flex_bg, metadata_csum; 4 KiB blocks) made by mkfs.ext4 -d with the big file in it`,
+  );
+  try {
+    diskSection(c, "EXT4", "ext2fs", image);
+  } finally {
+    fs.rmSync(image, { force: true });
+  }
+  // the data path against FFS's (same run): the runs of both sides as measured above
+  const byId = new Map(rows.rows.map((r) => [r.id, r]));
+  for (const [id, what] of [
+    ["write", "256 MiB write + fsync"],
+    ["read cold", "256 MiB read, fresh kernel"],
+    ["read warm", "256 MiB read again"],
+  ] as const) {
+    const r = rows.add("EXT4", `EXT4 vs FFS ${id}`, `${what}: ext4 against FFS`, "MB/s", "FFS", {
+      factor: 1,
+    });
+    const e4 = byId.get(`EXT4 ${id}`);
+    const ffs = byId.get(`FFS ${id}`);
+    if (e4 === undefined || e4.runs.length === 0) rows.na(r.id, e4?.na ?? "ext4 not measured");
+    else if (ffs === undefined || ffs.runs.length === 0)
+      rows.na(r.id, "FFS not measured in this run (--only EXT4: add FFS)");
+    else {
+      r.runs.push(...e4.runs);
+      r.baseRuns.push(...ffs.runs);
+    }
+  }
+  await npmRows(c, "EXT4", (img, bytes) => mkfsExt4(mk, img, bytes));
+
+  // fsu get -r against debugfs rdump, one ext4 image
+  rows.add(
+    "EXT4",
+    "EXT4 fsu get -r",
+    `fsu get -r of ${z.fsuBytes / MiB} MiB / ${z.fsuFiles} files`,
+    "s",
+    "debugfs rdump",
+    { factor: 1 },
+  );
+  const fsu = fsuCommand();
+  if (dbg === null) return rows.na("EXT4 fsu get -r", "debugfs missing");
+  if ("missing" in fsu) return rows.na("EXT4 fsu get -r", fsu.missing);
+  log(`EXT4: fsu get -r of a ${z.fsuBytes / MiB} MiB tree of ${z.fsuFiles} files`);
+  const tree = join(c.dir, "tree4");
+  const img = join(c.dir, "fsu4.img");
+  try {
+    makeTree(tree, z.fsuFiles, z.fsuBytes);
+    mkfsExt4(mk, img, Math.max(64 * MiB, z.fsuBytes * 3), tree);
+    const want = countTree(tree);
+    for (let r = 0; r < c.reps; r++) {
+      const d1 = join(c.dir, "rdump4");
+      fs.rmSync(d1, { recursive: true, force: true });
+      fs.mkdirSync(d1);
+      rows.base(
+        "EXT4 fsu get -r",
+        timedSpawn([dbg, "-R", `rdump / ${d1}`, img], "debugfs rdump").wall,
+        true,
+      );
+      const got1 = countTree(d1);
+      check(got1.files >= want.files && got1.bytes >= want.bytes, "debugfs rdump: tree incomplete");
+      fs.rmSync(d1, { recursive: true, force: true });
+      const d2 = join(c.dir, "fsuget4");
+      fs.rmSync(d2, { recursive: true, force: true });
+      try {
+        rows.ours(
+          "EXT4 fsu get -r",
+          timedSpawn([...fsu.argv, "get", "-r", img, "/", d2], "fsu get -r").wall,
+          true,
+        );
+        const got2 = countTree(d2);
+        check(
+          got2.files >= want.files && got2.bytes >= want.bytes,
+          `fsu get -r: ${got2.files} files, ${got2.bytes} bytes`,
+        );
+      } catch (e) {
+        rows.na("EXT4 fsu get -r", errText(e));
+      }
+      fs.rmSync(d2, { recursive: true, force: true });
+    }
+  } finally {
+    fs.rmSync(tree, { recursive: true, force: true });
+    fs.rmSync(img, { force: true });
+  }
 }
 
 /* ------------------------------------------------------------------ */
@@ -1228,6 +1369,7 @@ export async function runDisk(o: DiskRunOptions): Promise<DiskBenchResult> {
     await guard("START", () => startSection(c));
     await guard("FFS", () => ffsSection(c));
     await guard("EXT2", () => ext2Section(c));
+    await guard("EXT4", () => ext4Section(c));
     await guard("FSU", () => fsuSection(c));
     await guard("P2K", () => p2kSection(c));
     await guard("CD9660", () => cd9660Section(c));

@@ -5,7 +5,7 @@
  * rates and ratios with the issues' targets. See bench/README.md.
  *
  *   pnpm bench                      everything at the issue's sizes (~6 min on 2 cores)
- *   pnpm bench -- --only W1,FFS     some sections (W1…W6, MEM, BOOT, COLD, SCALE, START, FFS, EXT2, FSU, P2K, CD9660, MSDOS)
+ *   pnpm bench -- --only W1,FFS     some sections (W1…W6, MEM, BOOT, COLD, SCALE, START, FFS, EXT2, EXT4, FSU, P2K, CD9660, MSDOS)
  *   pnpm bench -- --quick           a tenth of the sizes (smoke run)
  *   pnpm bench -- --reps 5          measured runs per workload (median; default 3, --quick 1)
  *   pnpm bench -- --json out.json   also write every measured value
@@ -58,7 +58,7 @@ const COLD_FACTOR = 1.5;
 const SCALE_FACTOR = 1.5;
 const SCALE_HEAP = 400;
 
-const USAGE = `usage: pnpm bench [-- [--quick] [--only W1,W2,…,W6,MEM,BOOT,COLD,SCALE,START,FFS,EXT2,FSU,P2K,CD9660,MSDOS] [--targets tmpfs,memfs,node] [--reps N] [--json FILE] [--param NAME=VALUE]… [--scale N,N,…]]`;
+const USAGE = `usage: pnpm bench [-- [--quick] [--only W1,W2,…,W6,MEM,BOOT,COLD,SCALE,START,FFS,EXT2,EXT4,FSU,P2K,CD9660,MSDOS] [--targets tmpfs,memfs,node] [--reps N] [--json FILE] [--param NAME=VALUE]… [--scale N,N,…]]`;
 
 function parseArgs(argv: string[]): Cli {
   const cli: Cli = {

@@ -52,6 +52,7 @@ export {
   newfs_ext2fs_geometry,
   type NewfsExt2Options,
 } from "./ufs/ext2fs/ext2fs_newfs.js";
+export { ext2fs_default_journal_blocks } from "./ufs/ext2fs/ext2fs_newfs_ext4.js";
 export {
   newfs_msdos,
   newfs_msdos_layout,

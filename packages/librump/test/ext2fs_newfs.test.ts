@@ -3,7 +3,9 @@
  * finds clean straight after formatting, for revisions 0 and 1, block
  * sizes 1, 2 and 4 KiB, inode sizes 128 and 256, inode counts and
  * densities; what `dumpe2fs -h` reads back; root and lost+found as our
- * kernel sees them; reproducible output; refused options.
+ * kernel sees them; reproducible output; refused options. With
+ * `type: "ext4"`: the superblock, journal and group layout mkfs.ext4
+ * makes for the same size (dumpe2fs compared field by field), seeds.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -11,7 +13,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { NodeHost } from "@rump/rumpuser";
-import { createSyscalls, EINVAL, MNT_RDONLY, S_IFDIR, S_IFMT } from "@rump/syscalls";
+import {
+  createSyscalls,
+  EINVAL,
+  MNT_RDONLY,
+  O_CREAT,
+  O_RDWR,
+  S_IFDIR,
+  S_IFMT,
+} from "@rump/syscalls";
 import { memBlockDev } from "../src/dev/blockdev.js";
 import { createKernel } from "../src/rump/rump.js";
 import { RUMP_ETFS_BLK } from "../src/rump/etfs.js";
@@ -19,6 +29,7 @@ import { newfs_ext2fs, type NewfsExt2Options } from "../src/index.js";
 import { ext2fs_sbcheck, ext2fs_sbparse } from "../src/ufs/ext2fs/ext2fs.js";
 import { e2fsck, E2FSCK } from "./helpers/ext2fs_images.js";
 import { listdir, release } from "./helpers/kernel.js";
+import { fileBlockDev } from "./helpers/ext4_images.js";
 
 const MiB = 1 << 20;
 const DUMPE2FS = "/usr/sbin/dumpe2fs";
@@ -164,5 +175,104 @@ describe("newfs_ext2fs", () => {
     // too small for even one group's metadata
     expect(newfs_ext2fs(memBlockDev(new Uint8Array(16 * 1024)), { inodes: 16 }, why)).toBe(EINVAL);
     expect(why.v).toMatch(/too small/);
+  });
+});
+
+const MKFS_EXT4 = "/usr/sbin/mkfs.ext4";
+
+/** `dumpe2fs` group lines without checksums (the layout, block for block). */
+function groupLayout(image: string): string[] {
+  const out = execFileSync(DUMPE2FS, [image], { encoding: "utf8", stdio: "pipe" });
+  return out
+    .split("\n")
+    .filter((l) =>
+      /^Group \d+|^\s+(Primary|Backup|Reserved|Block bitmap|Inode bitmap|Inode table|\d+ free)/.test(
+        l,
+      ),
+    )
+    .map((l) => l.replace(/,? csum 0x[0-9a-f]+/g, ""));
+}
+
+describe.skipIf(missing !== null || !existsSync(MKFS_EXT4))("newfs_ext2fs -t ext4", () => {
+  it.each([
+    ["64 MiB (1 KiB blocks)", 64 * MiB],
+    ["600 MiB (4 KiB blocks)", 600 * MiB],
+    ["2 GiB (several flex groups)", 2048 * MiB],
+  ])("%s: e2fsck -fn clean; the features, journal and layout mkfs.ext4 makes", (_, bytes) => {
+    const image = join(dir, `e4-${serial++}.img`);
+    onTestFinished(() => rmSync(image, { force: true }));
+    const dev = fileBlockDev(image, bytes);
+    const why = { v: "" };
+    try {
+      expect(newfs_ext2fs(dev, { type: "ext4", time: 1_700_000_000, seed: 7 }, why), why.v).toBe(0);
+    } finally {
+      dev.close();
+    }
+    const r = e2fsck(image);
+    expect(r.output).toBe(r.status === 0 ? r.output : "(clean)");
+    expect(r.status).toBe(0);
+    const theirs = join(dir, `mkfs-${serial++}.img`);
+    onTestFinished(() => rmSync(theirs, { force: true }));
+    execFileSync(MKFS_EXT4, ["-q", "-F", theirs, `${bytes / 1024}k`], {
+      stdio: "pipe",
+      env: { ...process.env, E2FSPROGS_FAKE_TIME: "1700000000" },
+    });
+    const ours = dumpe2fs(image);
+    const ref = dumpe2fs(theirs);
+    for (const f of [
+      "Filesystem features",
+      "Filesystem flags",
+      "Default mount options",
+      "Block size",
+      "Inode count",
+      "Block count",
+      "Reserved block count",
+      "Overhead clusters",
+      "Free blocks",
+      "Free inodes",
+      "Group descriptor size",
+      "Reserved GDT blocks",
+      "Blocks per group",
+      "Inodes per group",
+      "Flex block group size",
+      "Inode size",
+      "Required extra isize",
+      "Desired extra isize",
+      "Journal inode",
+      "Default directory hash",
+      "Journal backup",
+      "Checksum type",
+      "Total journal size",
+      "Total journal blocks",
+      "Journal sequence",
+      "Journal start",
+    ])
+      expect([f, ours.get(f)]).toEqual([f, ref.get(f)]);
+    expect(groupLayout(image)).toEqual(groupLayout(theirs));
+  });
+
+  it("a fresh kernel mounts it and writes to it; the same seed gives the same image, another another UUID", () => {
+    const a = mk(16, { type: "ext4", time: 1_700_000_000, seed: 1 });
+    const b = mk(16, { type: "ext4", time: 1_700_000_000, seed: 1 });
+    const c = mk(16, { type: "ext4", time: 1_700_000_000, seed: 2 });
+    expect(Buffer.compare(a, b)).toBe(0);
+    const uuid = (x: Uint8Array): string =>
+      Buffer.from(x.subarray(1024 + 104, 1024 + 120)).toString("hex");
+    expect(uuid(a)).not.toBe(uuid(c));
+    const image = save(a);
+    const k = createKernel({ host: new NodeHost({ env: false }) });
+    onTestFinished(() => release(k));
+    const s = createSyscalls(k);
+    k.rump_pub_etfs_register("/dev/e4", image, RUMP_ETFS_BLK);
+    s.rump_sys_mkdir("/mnt", 0o755);
+    s.rump_sys_mount("ext2fs", "/mnt", 0, { fspec: "/dev/e4" });
+    expect(listdir(s, "/mnt").sort()).toEqual([".", "..", "lost+found"]);
+    s.rump_sys_mkdir("/mnt/d", 0o755);
+    const fd = s.rump_sys_open("/mnt/d/f", O_CREAT | O_RDWR, 0o644);
+    s.rump_sys_write(fd, new Uint8Array(100_000).fill(7));
+    s.rump_sys_close(fd);
+    s.rump_sys_unmount("/mnt", 0);
+    const r = e2fsck(image);
+    expect(r.output).toBe(r.status === 0 ? r.output : "(clean)");
   });
 });

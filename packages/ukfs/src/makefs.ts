@@ -14,7 +14,7 @@
  * time), and entries are added in name order: the same tree gives the same
  * bytes on any machine, in any time zone, under any umask.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import {
   closeSync,
   existsSync,
@@ -26,6 +26,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import {
+  ext2fs_default_journal_blocks,
   newfs_ext2fs,
   newfs_ffs,
   newfs_msdos,
@@ -40,12 +41,12 @@ import { fileDev, withImageLock } from "./hostdev.js";
 import { openImage } from "./open.js";
 
 /** File systems that can be made and filled here (msdos: FAT, by newfs_msdos). */
-export type MakefsType = "ffs" | "ext2" | "msdos";
+export type MakefsType = "ffs" | "ext2" | "ext4" | "msdos";
 
 /** What newfs is asked for (everything but the type is optional). */
 export interface NewfsParams {
   type: MakefsType;
-  /** FFS: 1 or 2 (default 2); ext2: the revision 0 or 1 (default 1) */
+  /** FFS: 1 or 2 (default 2); ext2: the revision 0 or 1 (default 1); not for ext4 */
   version?: number;
   bsize?: number;
   /** FFS fragment size */
@@ -57,7 +58,11 @@ export interface NewfsParams {
   label?: string;
   /** FFS byte order */
   byteOrder?: "be" | "le";
-  /** seconds since the epoch stamped everywhere (default now) */
+  /**
+   * seconds since the epoch stamped everywhere, and (ext2/ext4) the source
+   * of the UUID and hash seed: a reproducible image. Default now, with ext4's
+   * ids from the host's random source.
+   */
   time?: number;
   /** msdos: the FAT width (default by size, as newfs_msdos picks it) */
   fatType?: 12 | 16 | 32;
@@ -71,7 +76,7 @@ export interface NewfsParams {
 
 /** The kernel's name of a MakefsType (what openImage and the probe call it). */
 export function kernelFsType(t: MakefsType): "ffs" | "ext2fs" | "msdos" {
-  return t === "ext2" ? "ext2fs" : t;
+  return t === "ext2" || t === "ext4" ? "ext2fs" : t;
 }
 
 /** newfs on bytes [offset, offset+size) of `image`, holding its lock. Throws FsuError. */
@@ -104,7 +109,12 @@ export function newfsWindow(image: string, offset: number, size: number, p: Newf
         e = newfs_msdos(dev, o, why);
       } else {
         const o: NewfsExt2Options = { time };
-        if (p.version !== undefined) {
+        if (p.type === "ext4") {
+          if (p.version !== undefined)
+            throw new FsuError(EINVAL, "newfs", image, "ext4 has no revision to choose (it is 1)");
+          o.type = "ext4";
+          if (p.time === undefined) o.seed = randomBytes(4).readUInt32LE(0);
+        } else if (p.version !== undefined) {
           if (p.version !== 0 && p.version !== 1)
             throw new FsuError(EINVAL, "newfs", image, "ext2 revision must be 0 or 1");
           o.rev = p.version;
@@ -188,7 +198,27 @@ export function autoSize(t: TreeSize, type: MakefsType, margin = 25): number {
   // newfs reserves 5% and spends a few percent on groups; small file systems pay most
   const raw = (data + inodes) * 1.1 + 2 * MiB;
   const want = raw * (1 + margin / 100);
-  return Math.max(4 * MiB, Math.ceil(want / MiB) * MiB);
+  const base = Math.max(4 * MiB, Math.ceil(want / MiB) * MiB);
+  if (type !== "ext4") return base;
+  // plus what mkfs.ext4 spends at the size it ends up: grow until it fits
+  let size = base;
+  for (;;) {
+    const next = Math.ceil((base + ext4Overhead(size)) / MiB) * MiB;
+    if (next <= size) return size;
+    size = next;
+  }
+}
+
+/**
+ * What an ext4 of `size` bytes spends beyond ext2's share: mkfs.ext4's
+ * journal, and below 512 MiB (1 KiB blocks, an inode per 4 KiB) the larger
+ * inode tables.
+ */
+function ext4Overhead(size: number): number {
+  const small = size < 512 * MiB;
+  const bs = small ? 1024 : 4096;
+  const journal = Math.max(0, ext2fs_default_journal_blocks(Math.floor(size / bs))) * bs;
+  return journal + (small ? size / 16 : 0);
 }
 
 /** A 32-bit seed for the kernel's random source, derived from the inputs. */

@@ -74,6 +74,7 @@ const alignUp = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 const DEFAULT_TYPE: Record<string, string> = {
   ffs: "netbsd-ffs",
   ext2: "linux",
+  ext4: "linux",
   // FAT: a basic data partition (0x0c in an MBR); an EFI system partition says type=efi
   msdos: "fat",
   none: "linux",
@@ -100,7 +101,7 @@ export async function mkdisk(image: string, o: MkdiskOptions): Promise<MkdiskRes
     if (names.has(p.name)) throw bad(`two partitions named "${p.name}"`);
     names.add(p.name);
     if (p.dir !== undefined && fsOf(p) === "none")
-      throw bad(`partition "${p.name}": dir= needs fs= (ffs, ext2 or msdos)`);
+      throw bad(`partition "${p.name}": dir= needs fs= (ffs, ext2, ext4 or msdos)`);
     if (
       p.size === "auto" ||
       (p.size === undefined && p.dir !== undefined && o.size === undefined)

@@ -166,9 +166,10 @@ function probeExt2(read: ReadFn, base: number, limit: number): FsProbe | null {
   const logbs = dv.getUint32(24, true);
   if (logbs > 6) return null;
   const bsize = 1024 << logbs;
-  const blocks = dv.getUint32(4, true);
   const compat = dv.getUint32(92, true);
   const incompat = dv.getUint32(96, true);
+  // 64bit: the high half of the block count
+  const blocks = dv.getUint32(4, true) + (incompat & 0x80 ? dv.getUint32(336, true) * 2 ** 32 : 0);
   const variant = incompat & 0x2c0 ? "ext4" : compat & 0x4 ? "ext3" : "ext2";
   return {
     type: "ext2fs",

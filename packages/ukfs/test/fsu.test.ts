@@ -137,6 +137,27 @@ describe("fsu mkfs and info", () => {
     if (e2fsck === undefined) console.log("e2fsck check skipped: e2fsck is not installed");
     else execFileSync(e2fsck, ["-fn", img], { stdio: "pipe" }); // throws unless clean
   });
+
+  it("mkfs -t ext4 makes what mkfs.ext4 makes: e2fsck clean, a journal, files go in and out", async () => {
+    const img = join(dir, "e4.img");
+    expect(await ok(["mkfs", "-t", "ext4", "-s", "32m", "-L", "e4", img])).toBe(
+      `${img}: ext4, 32.0 MiB, label "e4", clean\n`,
+    );
+    const e2fsck = ["/usr/sbin/e2fsck", "/sbin/e2fsck"].find((f) => existsSync(f));
+    if (e2fsck === undefined) console.log("e2fsck check skipped: e2fsck is not installed");
+    else execFileSync(e2fsck, ["-fn", img], { stdio: "pipe" });
+    await ok(["write", img, "/hello"], { input: "ext4 here" });
+    expect(await ok(["cat", img, "/hello"])).toBe("ext4 here");
+    if (e2fsck !== undefined) execFileSync(e2fsck, ["-fn", img], { stdio: "pipe" });
+    // a second image gets another UUID
+    const img2 = join(dir, "e4b.img");
+    await ok(["mkfs", "-t", "ext4", "-s", "32m", img2]);
+    const uuid = (p: string): string =>
+      readFileSync(p)
+        .subarray(1024 + 104, 1024 + 120)
+        .toString("hex");
+    expect(uuid(img2)).not.toBe(uuid(img));
+  });
 });
 
 describe("fsu put, get, ls, cat", () => {

@@ -110,7 +110,7 @@ describe("fsu mkdisk", () => {
     expect((await ok(["ls", "-l", `${img}%p1%`, "/efi"])).trim()).toMatch(/100000 .* loader\.bin$/);
   });
 
-  it("MBR with a partition taking the rest of the disk", async () => {
+  it("MBR with an ext4 partition taking the rest of the disk: e2fsck -fn clean", async () => {
     const img = join(dir, "mbr.img");
     await ok([
       "mkdisk",
@@ -121,9 +121,11 @@ describe("fsu mkdisk", () => {
       "--part",
       `name=a,fs=ffs,size=8m,dir=${boot},bootable`,
       "--part",
-      "name=b,fs=ext2",
+      `name=b,fs=ext4,dir=${root}`,
       img,
     ]);
+    expect(await ok(["cat", `${img}%p2%`, "/etc/hostname"])).toBe("rump\n");
+    expect(await ok(["info", `${img}%p2%`])).toMatch(/ext4/);
     if (SFDISK === undefined) return console.log("sfdisk checks skipped: fdisk is not installed");
     const dump = JSON.parse(execFileSync(SFDISK, ["--json", img]).toString()) as {
       partitiontable: {
@@ -137,6 +139,10 @@ describe("fsu mkdisk", () => {
     expect(b).toMatchObject({ start: 18432, type: "83" });
     expect((b!.start + b!.size) * 512).toBe(40 << 20);
     expect(await ok(["df", `${img}%p2%`])).toMatch(/ext2fs/);
+    if (E2FSCK !== undefined) {
+      const part = extract(img, b!.start * 512, b!.size * 512);
+      execFileSync(E2FSCK, ["-fn", part], { stdio: "pipe" }); // throws unless clean
+    }
   });
 
   it("a layout file gives the same disk; two runs under SOURCE_DATE_EPOCH a second apart are byte-identical", async () => {

@@ -73,6 +73,7 @@ describe("reproducible images", () => {
     ["FFS UFS2", ["-t", "ffs"]],
     ["FFS UFS1", ["-t", "ffs", "-O", "1"]],
     ["ext2", ["-t", "ext2"]],
+    ["ext4", ["-t", "ext4"]],
   ] as const) {
     it(`${name}: two builds a second apart, in other time zones and umasks, are byte-identical`, async () => {
       const a = join(dir, `${name.replace(/ /g, "")}-a.img`);
@@ -113,34 +114,35 @@ function describeHostTree(root: string): string[] {
 }
 
 describe("mkfs -d reads back exactly", () => {
-  it.skipIf(E2FSCK === undefined || DEBUGFS === undefined)(
-    "ext2: e2fsck -fn clean; debugfs rdump gives the tree back (skipped without e2fsprogs)",
-    async () => {
-      const img = join(dir, "rd.img");
-      await ok(["mkfs", "-t", "ext2", "-d", tree, img]);
-      execFileSync(E2FSCK!, ["-fn", img], { stdio: "pipe" });
-      const out = join(dir, "rdump");
-      mkdirSync(out);
-      execFileSync(DEBUGFS!, ["-R", `rdump / ${out}`, img], { stdio: "pipe" });
-      const want = describeHostTree(tree).filter((r) => !/^(fifo|null) /.test(r));
-      const got = describeHostTree(out).filter((r) => !/^(fifo|null|lost\+found) /.test(r));
-      // rdump chowns after chmod, which clears setuid on the host: that bit is checked by stat below
-      const noSuid = (rows: string[]): string[] =>
-        rows.map((r) => r.replace(/^(setuid \d+) 4755/, "$1 755"));
-      expect(noSuid(got)).toEqual(noSuid(want));
-      expect(
-        readFileSync(join(out, "etc/deep/er/big.bin")).equals(Buffer.alloc(300_000, 0x61)),
-      ).toBe(true);
-      const stat = (p: string): string =>
-        execFileSync(DEBUGFS!, ["-R", `stat ${p}`, img], { stdio: "pipe" }).toString();
-      expect(stat("/fifo")).toMatch(/Type: FIFO/);
-      expect(stat("/setuid")).toMatch(/Mode: +04755/);
-      if (isRoot) {
-        expect(stat("/null")).toMatch(/Device major\/minor number: 01:03/);
-        expect(stat("/etc/motd")).toMatch(/User: +1000 +Group: +1001/);
-      }
-    },
-  );
+  for (const type of ["ext2", "ext4"] as const)
+    it.skipIf(E2FSCK === undefined || DEBUGFS === undefined)(
+      `${type}: e2fsck -fn clean; debugfs rdump gives the tree back (skipped without e2fsprogs)`,
+      async () => {
+        const img = join(dir, `rd-${type}.img`);
+        await ok(["mkfs", "-t", type, "-d", tree, img]);
+        execFileSync(E2FSCK!, ["-fn", img], { stdio: "pipe" });
+        const out = join(dir, `rdump-${type}`);
+        mkdirSync(out);
+        execFileSync(DEBUGFS!, ["-R", `rdump / ${out}`, img], { stdio: "pipe" });
+        const want = describeHostTree(tree).filter((r) => !/^(fifo|null) /.test(r));
+        const got = describeHostTree(out).filter((r) => !/^(fifo|null|lost\+found) /.test(r));
+        // rdump chowns after chmod, which clears setuid on the host: that bit is checked by stat below
+        const noSuid = (rows: string[]): string[] =>
+          rows.map((r) => r.replace(/^(setuid \d+) 4755/, "$1 755"));
+        expect(noSuid(got)).toEqual(noSuid(want));
+        expect(
+          readFileSync(join(out, "etc/deep/er/big.bin")).equals(Buffer.alloc(300_000, 0x61)),
+        ).toBe(true);
+        const stat = (p: string): string =>
+          execFileSync(DEBUGFS!, ["-R", `stat ${p}`, img], { stdio: "pipe" }).toString();
+        expect(stat("/fifo")).toMatch(/Type: FIFO/);
+        expect(stat("/setuid")).toMatch(/Mode: +04755/);
+        if (isRoot) {
+          expect(stat("/null")).toMatch(/Device major\/minor number: 01:03/);
+          expect(stat("/etc/motd")).toMatch(/User: +1000 +Group: +1001/);
+        }
+      },
+    );
 
   it("FFS: our fsck_ffs finds it clean; modes, owners, times, links and hard links as in the tree", async () => {
     const img = join(dir, "ffs.img");
@@ -199,6 +201,65 @@ describe("mkfs -d reads back exactly", () => {
       fs.close();
     }
   });
+});
+
+const MKFS_EXT4 = ["/usr/sbin/mkfs.ext4", "/sbin/mkfs.ext4"].find((f) => existsSync(f));
+
+describe("an image from the real mkfs.ext4 -d (Debian's defaults: extents, 64bit, metadata_csum, a journal)", () => {
+  it.skipIf(MKFS_EXT4 === undefined || E2FSCK === undefined || DEBUGFS === undefined)(
+    "fsu and openImage read it back exactly, write to it; e2fsck -fn clean, debugfs agrees",
+    async () => {
+      const img = join(dir, "real-ext4.img");
+      execFileSync(MKFS_EXT4!, ["-q", "-F", "-d", tree, img, "64M"], { stdio: "pipe" });
+      const features = execFileSync(DEBUGFS!, ["-R", "features", img], {
+        stdio: "pipe",
+      }).toString();
+      for (const f of ["has_journal", "extent", "64bit", "flex_bg", "metadata_csum"])
+        expect(features).toContain(f);
+      expect(await ok(["info", img])).toMatch(/ext4/);
+      expect(await ok(["ls", img, "/etc"])).toBe("deep\nmotd\n");
+      expect(await ok(["cat", img, "/etc/motd"])).toBe("welcome\n");
+      const out = join(dir, "real-ext4-get");
+      const got = await fsu(["get", "-r", img, "/", out]);
+      // fifos and device nodes are not copied to the host, and said so
+      expect(got.code).toBe(1);
+      expect(got.stderr).toMatch(/skipped \/fifo: a FIFO/);
+      // fsu get drops setuid on the host (checked through openImage below)
+      const rows = (r: string): string[] =>
+        describeHostTree(r)
+          .filter((x) => !/^(fifo|null|lost\+found) /.test(x))
+          .map((x) => x.replace(/^(setuid \d+) 4755/, "$1 755"));
+      expect(rows(out)).toEqual(rows(tree));
+      expect(
+        readFileSync(join(out, "etc/deep/er/big.bin")).equals(Buffer.alloc(300_000, 0x61)),
+      ).toBe(true);
+      // writes: a new file across many blocks, a directory, a removal, a rename
+      const data = Buffer.alloc(2_000_000);
+      for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >> 12)) & 0xff;
+      const src = join(dir, "real-ext4-src.bin");
+      writeFileSync(src, data);
+      await ok(["put", img, src, "/new.bin"]);
+      await ok(["mkdir", "-p", img, "/a/b/c"]);
+      await ok(["rm", img, "/etc/deep/er/big.bin"]);
+      await ok(["mv", img, "/motd.link", "/a/b/c/link"]);
+      execFileSync(E2FSCK!, ["-fn", img], { stdio: "pipe" }); // throws unless clean
+      const fs = openImage(img);
+      try {
+        expect(Buffer.from(fs.readFile("/new.bin")).equals(data)).toBe(true);
+        expect(fs.readlink("/a/b/c/link")).toBe("etc/motd");
+        expect(fs.readdir("/etc/deep/er")).toEqual([]);
+        expect(fs.lstat("/fifo").mode & 0o170000).toBe(0o010000);
+        expect(fs.lstat("/setuid").mode & 0o7777).toBe(0o4755);
+      } finally {
+        fs.close();
+      }
+      const dump = join(dir, "real-ext4-new.bin");
+      execFileSync(DEBUGFS!, ["-R", `dump /new.bin ${dump}`, img], { stdio: "pipe" });
+      expect(readFileSync(dump).equals(data)).toBe(true);
+      const ex = execFileSync(DEBUGFS!, ["-R", "stat /new.bin", img], { stdio: "pipe" }).toString();
+      expect(ex).toMatch(/Flags: 0x80000/); // an extent-mapped file
+    },
+  );
 });
 
 describe("makefs(), the library call", () => {

@@ -317,6 +317,7 @@ function resize(bc: BufCache, bp: Buf, size: number): boolean {
 /** Do the transfer of a busy buffer through its vnode's strategy routine. */
 function strategy(bp: Buf, read: boolean): number {
   const vp = bp.b_vp!;
+  if (!read && bp.b_wrhook !== null) bp.b_wrhook.bw_prewrite(bp);
   bp.b_flags = read ? B_READ : B_WRITE;
   bp.b_error = 0;
   bp.b_resid = bp.b_bcount;
@@ -631,6 +632,7 @@ function writeRun(
   const iov: Uint8Array[] = [];
   for (let n = i; n < j; n++) {
     const bp = dirty[n]!;
+    if (bp.b_wrhook !== null) bp.b_wrhook.bw_prewrite(bp);
     iov.push(bp.b_bcount === bp.b_data.length ? bp.b_data : bp.b_data.subarray(0, bp.b_bcount));
   }
   const cbp = new Buf(vp, dirty[i]!.b_lblkno, bytes, iov[0]!);

@@ -19,6 +19,11 @@ export const BO_DONE = 0x00000200;
 export const DEV_BSHIFT = 9;
 export const DEV_BSIZE = 1 << DEV_BSHIFT;
 
+/** See Buf.b_wrhook. */
+export interface BufWriteHook {
+  bw_prewrite(bp: Buf): void;
+}
+
 /**
  * A buffer of the buffer cache (struct buf): `b_bcount` bytes of logical
  * block `b_lblkno` of vnode `b_vp`. For a device vnode the logical block is
@@ -40,6 +45,13 @@ export class Buf {
   b_iodone: ((bp: Buf) => void) | null = null;
   /** private data of the driver or file system */
   b_private: unknown = null;
+  /**
+   * Called just before the buffer's contents go to the device (each
+   * write, also as a member of a cluster): a file system seals what it
+   * changed in memory, e.g. sets a checksum once per write instead of once
+   * per change. Whoever reuses the buffer for something else clears it.
+   */
+  b_wrhook: BufWriteHook | null = null;
   /**
    * A cluster transfer (vfs_bio): the member buffers' data, in order, that
    * the driver moves with one scatter/gather hypercall instead of b_data.

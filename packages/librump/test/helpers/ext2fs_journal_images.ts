@@ -369,8 +369,10 @@ export function writeJournal(
     js.setUint32(0xfc, 0, false);
     js.setUint32(0xfc, crc32c_update(0xffffffff, jsb, 0, 1024), false);
   }
-  // needs_recovery
+  // needs_recovery (and, with metadata_csum, the superblock's checksum again)
   d.setUint32(1024 + 96, d.getUint32(1024 + 96, true) | 0x4, true);
+  if (d.getUint32(1024 + 100, true) & 0x400)
+    d.setUint32(1024 + 1020, crc32c_update(0xffffffff, img.subarray(1024, 1024 + 1020)), true);
   return layout;
 }
 

@@ -70,6 +70,10 @@ export interface Region {
   kind: string;
   off: number;
   len: number;
+  /** ext4: the inode a per-inode structure belongs to (its checksum seed) */
+  ino?: number;
+  /** ext4: the group of a bitmap */
+  grp?: number;
 }
 
 export interface ImageMap {
@@ -86,6 +90,12 @@ export interface ImageMap {
   ptrSize: number;
   /** indices of the 64 KiB pages that are not all zero */
   pages: number[];
+  /**
+   * Checksummed formats: recompute the checksums of the `touched`
+   * structures in the damaged image `b`, returning the ranges rewritten
+   * (so that damage reaches the parsers behind the checksums).
+   */
+  fixup?: (b: Uint8Array, touched: Region[]) => [number, number][];
 }
 
 /** Indices of the 64 KiB pages of `img` holding a non-zero byte. */
@@ -487,9 +497,10 @@ export function buildExt3RecoverImages(dir: string): { name: string; bytes: Uint
 /**
  * The journal's structures as fuzz targets: its superblock, descriptor
  * blocks (tags), commit and revoke blocks, and the superblock's journal
- * fields (inode, UUID, device). Added to an ext2 map by mapExt2.
+ * fields (inode, UUID, device). Added to an ext2 map by mapExt2, and to an
+ * ext4 map by mapExt4.
  */
-function mapJournal(img: Uint8Array, regions: Region[], addrs: Set<number>): void {
+export function mapJournal(img: Uint8Array, regions: Region[], addrs: Set<number>): void {
   const dv = new DataView(img.buffer, img.byteOffset, img.byteLength);
   if ((dv.getUint32(1024 + 92, true) & 0x4) === 0) return;
   regions.push({ kind: "sb-journal", off: 1024 + 0xd0, len: 0x18 });

@@ -17,8 +17,8 @@ import { Worker } from "node:worker_threads";
 
 export interface FuzzJob {
   /** "selftest": cases that hang or exhaust the heap on purpose (the runner's test) */
-  type: "ffs" | "ext2fs" | "msdos" | "cd9660" | "selftest";
-  /** base images (ext2: made by mke2fs; FAT: mkfs.fat + mcopy; cd9660: by xorriso and makefs; FFS: by makefs, or none: the worker makes its own with newfs) */
+  type: "ffs" | "ext2fs" | "ext4" | "msdos" | "cd9660" | "selftest";
+  /** base images (ext2: made by mke2fs; ext4: by mkfs.ext4; FAT: mkfs.fat + mcopy; cd9660: by xorriso and makefs; FFS: by makefs, or none: the worker makes its own with newfs) */
   images: { name: string; bytes: Uint8Array }[];
   seeds: number[];
   /** the worker's heap limit (default 384 MiB) */

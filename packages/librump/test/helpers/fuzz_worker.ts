@@ -42,6 +42,9 @@ if (job.type !== "selftest") {
   } else if (job.type === "msdos") {
     const fat = await import("./fuzz_fat_images.js");
     maps = job.images.map((x) => fat.mapFat(x.name, x.bytes));
+  } else if (job.type === "ext4") {
+    const e4 = await import("./fuzz_ext4_images.js");
+    maps = job.images.map((x) => e4.mapExt4(x.name, x.bytes));
   } else
     maps =
       job.type === "ext2fs"

@@ -14,7 +14,7 @@ export function mainHelp(): string {
     "usage: fsu <command> [options] IMAGE[%PART%] [args]",
     "       fsu help <command>   (or fsu <command> --help)",
     "",
-    "IMAGE is a host file: an FFS (UFS1/UFS2) or ext2 image, or a disk with an MBR, GPT or",
+    "IMAGE is a host file: an FFS (UFS1/UFS2) or ext2/3/4 image, or a disk with an MBR, GPT or",
     "disklabel; IMAGE%p1%, IMAGE%a%, IMAGE%DISKLABEL:a% or IMAGE%OFFSET:start,size% picks a",
     "partition. Paths inside the image are absolute. Images are opened read-only unless the",
     "command writes.",

@@ -1,7 +1,10 @@
 /**
- * The on-disk layout of ext2 (ext2fs.h, ext2fs_dinode.h, ext2fs_dir.h,
- * ext2fs_bswap.c): superblock, feature flags, group descriptors, inodes and
- * directory entries, revisions 0 and 1. Pure functions over Uint8Array:
+ * The on-disk layout of ext2/3/4 (ext2fs.h, ext2fs_dinode.h, ext2fs_dir.h,
+ * ext2fs_bswap.c): superblock, feature flags, group descriptors (32- and
+ * 64-byte), inodes and directory entries, revisions 0 and 1. Extent trees,
+ * checksums, hashed directories and inline data have their own modules
+ * (ext2fs_extents.ts, ext2fs_csum.ts, ext2fs_htree.ts, ext2fs_inline.ts).
+ * Pure functions over Uint8Array:
  * no kernel or host dependencies, so tools (newfs_ext2fs, a checker) can
  * import them too.
  *
@@ -49,6 +52,9 @@ export const E2FS_MINBSIZE = 1024;
 export const E2FS_MAXBSIZE = 65536;
 /** Bytes of a group descriptor without the 64bit feature. */
 export const E2FS_GD_SIZE = 32;
+/** The smallest and largest descriptor (s_desc_size) with 64bit. */
+export const E2FS_GD_SIZE_64 = 64;
+export const E2FS_GD_SIZE_MAX = 1024;
 /** i_block: 12 direct, single, double, triple indirect. */
 export const EXT2_NDADDR = 12;
 export const EXT2_NIADDR = 3;
@@ -64,6 +70,15 @@ export const E2FS_OS_HURD = 1;
 /** s_state */
 export const E2FS_ISCLEAN = 0x0001;
 export const E2FS_ERRORS = 0x0002;
+
+/** s_flags: which char signedness the directory hash of this file system assumes */
+export const E2FS_FLAGS_SIGNED_HASH = 0x0001;
+export const E2FS_FLAGS_UNSIGNED_HASH = 0x0002;
+/** s_checksum_type: the only one there is */
+export const E2FS_CRC32C_CHKSUM = 1;
+/** The inodes of ext4's reserved slots we look at. */
+export const EXT2_RESIZEINO = 7;
+export const EXT2_JOURNALINO = 8;
 
 /** Compatible features: a kernel that does not know them may still read and write. */
 export const EXT2F_COMPAT_PREALLOC = 0x0001;
@@ -110,14 +125,29 @@ export const EXT2F_INCOMPAT_ENCRYPT = 0x10000;
 export const EXT2F_INCOMPAT_CASEFOLD = 0x20000;
 
 /**
- * What the read path implements. flex_bg only moves bitmaps and inode
- * tables, whose places the group descriptors give in absolute block
- * numbers, so such a layout is still addressable.
+ * What the read path implements: ext4's layout (extents, 64-byte
+ * descriptors and 48-bit block numbers, flex_bg placement, the checksum
+ * seed in the superblock, inline data, large directories). flex_bg only
+ * moves bitmaps and inode tables, whose places the group descriptors give
+ * in absolute block numbers.
  */
-export const EXT2F_INCOMPAT_SUPP_RO = EXT2F_INCOMPAT_FTYPE | EXT2F_INCOMPAT_FLEX_BG;
-/** ro_compat features the read path understands (all, read-only). */
+export const EXT2F_INCOMPAT_SUPP_RO =
+  EXT2F_INCOMPAT_FTYPE |
+  EXT2F_INCOMPAT_FLEX_BG |
+  EXT2F_INCOMPAT_EXTENTS |
+  EXT2F_INCOMPAT_64BIT |
+  EXT2F_INCOMPAT_CSUM_SEED |
+  EXT2F_INCOMPAT_INLINE_DATA |
+  EXT2F_INCOMPAT_LARGEDIR;
+/** ro_compat features a read-write mount keeps valid. */
 export const EXT2F_ROCOMPAT_SUPP =
-  EXT2F_ROCOMPAT_SPARSESUPER | EXT2F_ROCOMPAT_LARGEFILE | EXT2F_ROCOMPAT_BTREE_DIR;
+  EXT2F_ROCOMPAT_SPARSESUPER |
+  EXT2F_ROCOMPAT_LARGEFILE |
+  EXT2F_ROCOMPAT_HUGE_FILE |
+  EXT2F_ROCOMPAT_GDT_CSUM |
+  EXT2F_ROCOMPAT_DIR_NLINK |
+  EXT2F_ROCOMPAT_EXTRA_ISIZE |
+  EXT2F_ROCOMPAT_METADATA_CKSUM;
 
 const COMPAT_NAMES: [number, string][] = [
   [EXT2F_COMPAT_PREALLOC, "dir_prealloc"],
@@ -194,6 +224,7 @@ export function e2fs_incompat_names(bits: number): string[] {
 /** The superblock, parsed (struct ext2fs), plus the values derived from it (struct m_ext2fs). */
 export class Ext2Fs {
   e2fs_icount = 0;
+  /** s_blocks_count (with s_blocks_count_hi under 64bit) */
   e2fs_bcount = 0;
   e2fs_rbcount = 0;
   e2fs_fbcount = 0;
@@ -224,13 +255,33 @@ export class Ext2Fs {
   e2fs_features_compat = 0;
   e2fs_features_incompat = 0;
   e2fs_features_rocompat = 0;
+  /** s_uuid */
+  readonly e2fs_uuid = new Uint8Array(16);
   e2fs_vname = "";
   e2fs_reserved_ngdb = 0;
   e2fs_journal_inum = 0;
   /** s_last_orphan: the head of the orphan-inode list (0: none) */
   e2fs_last_orphan = 0;
+  /** s_hash_seed: the htree hash's seed (all zero: none) */
+  readonly e2fs_hash_seed = new Uint32Array(4);
+  /** s_def_hash_version */
+  e2fs_def_hash = 0;
   e2fs_desc_size = 0;
-  e2fs_blocks_count_hi = 0;
+  e2fs_first_meta_bg = 0;
+  e2fs_min_extra_isize = 0;
+  e2fs_want_extra_isize = 0;
+  /** s_flags (E2FS_FLAGS_*) */
+  e2fs_flags = 0;
+  /** s_log_groups_per_flex */
+  e2fs_log_gpf = 0;
+  /** s_checksum_type */
+  e2fs_csum_type = 0;
+  /** s_backup_bgs: the two groups that keep a backup with sparse_super2 (0: none) */
+  e2fs_backup_bgs = [0, 0];
+  /** s_checksum_seed (metadata_csum_seed) */
+  e2fs_csum_seed_sb = 0;
+  /** s_checksum */
+  e2fs_sb_csum = 0;
 
   /* derived by ext2fs_sbfill */
   /** block size in bytes */
@@ -243,6 +294,8 @@ export class Ext2Fs {
   e2fs_ncg = 0;
   /** blocks of group descriptors */
   e2fs_ngdb = 0;
+  /** bytes of a group descriptor (32, or s_desc_size with 64bit) */
+  e2fs_gdsize = E2FS_GD_SIZE;
   /** bytes of an inode */
   e2fs_isize = 0;
   /** inodes per block */
@@ -251,8 +304,34 @@ export class Ext2Fs {
   e2fs_itpg = 0;
   /** block numbers per indirect block */
   e2fs_nindir = 0;
-  /** the largest file size the block map can address (bytes) */
+  /** the largest file size the indirect block map can address (bytes) */
   e2fs_maxfilesize = 0;
+  /** the largest file size an extent tree can address (bytes) */
+  e2fs_maxfilesize_ext = 0;
+  /** metadata_csum: crc32c on every metadata structure */
+  e2fs_metacsum = false;
+  /** metadata_csum or gdt_csum: descriptors carry a checksum and the uninit flags count */
+  e2fs_gdcsum = false;
+  /** groups per flex group (1 without flex_bg) */
+  e2fs_gpf = 1;
+  /** the metadata checksum seed (ext2fs_csum_seed; 0 without metadata_csum) */
+  e2fs_csum_seed = 0;
+}
+
+/** Is `bit` set in the incompat / ro_compat / compat features of `s` (revision 1)? */
+export function e2fs_has_incompat(s: Ext2Fs, bit: number): boolean {
+  return s.e2fs_rev >= E2FS_REV1 && (s.e2fs_features_incompat & bit) !== 0;
+}
+export function e2fs_has_rocompat(s: Ext2Fs, bit: number): boolean {
+  return s.e2fs_rev >= E2FS_REV1 && (s.e2fs_features_rocompat & bit) !== 0;
+}
+export function e2fs_has_compat(s: Ext2Fs, bit: number): boolean {
+  return s.e2fs_rev >= E2FS_REV1 && (s.e2fs_features_compat & bit) !== 0;
+}
+
+/** A 64-bit count from its low and high 32-bit halves. */
+function lohi(lo: number, hi: number): number {
+  return lo + hi * 4294967296;
 }
 
 /** Parse the 1024 bytes of a superblock (no checks: see ext2fs_sbcheck). */
@@ -292,6 +371,7 @@ export function ext2fs_sbparse(b: Uint8Array, off = 0): Ext2Fs {
     s.e2fs_features_compat = r32(92);
     s.e2fs_features_incompat = r32(96);
     s.e2fs_features_rocompat = r32(100);
+    s.e2fs_uuid.set(b.subarray(off + 104, off + 120));
     let v = "";
     for (let i = 0; i < 16 && b[off + 120 + i] !== 0; i++)
       v += String.fromCharCode(b[off + 120 + i]!);
@@ -299,8 +379,23 @@ export function ext2fs_sbparse(b: Uint8Array, off = 0): Ext2Fs {
     s.e2fs_reserved_ngdb = r16(206);
     s.e2fs_journal_inum = r32(224);
     s.e2fs_last_orphan = r32(232);
+    for (let i = 0; i < 4; i++) s.e2fs_hash_seed[i] = r32(236 + i * 4);
+    s.e2fs_def_hash = b[off + 252]!;
     s.e2fs_desc_size = r16(254);
-    s.e2fs_blocks_count_hi = r32(336);
+    s.e2fs_first_meta_bg = r32(260);
+    if (s.e2fs_features_incompat & EXT2F_INCOMPAT_64BIT) {
+      s.e2fs_bcount = lohi(s.e2fs_bcount, r32(336));
+      s.e2fs_rbcount = lohi(s.e2fs_rbcount, r32(340));
+      s.e2fs_fbcount = lohi(s.e2fs_fbcount, r32(344));
+    }
+    s.e2fs_min_extra_isize = r16(348);
+    s.e2fs_want_extra_isize = r16(350);
+    s.e2fs_flags = r32(352);
+    s.e2fs_log_gpf = b[off + 372]!;
+    s.e2fs_csum_type = b[off + 373]!;
+    s.e2fs_backup_bgs = [r32(588), r32(592)];
+    s.e2fs_csum_seed_sb = r32(624);
+    s.e2fs_sb_csum = r32(1020);
   } else {
     s.e2fs_first_ino = EXT2_FIRSTINO;
     s.e2fs_inode_size = E2FS_REV0_INODE_SIZE;
@@ -308,11 +403,15 @@ export function ext2fs_sbparse(b: Uint8Array, off = 0): Ext2Fs {
   return s;
 }
 
+/** Bytes of a superblock covered by its checksum (all but s_checksum). */
+export const E2FS_SB_CSUM_OFF = 1020;
+
 /**
  * ext2fs_sbcheck: the one gate a superblock passes before any use. Returns
  * null when the geometry is sound (and fills the derived fields), else why
  * not. Feature flags are judged separately (ext2fs_features_check), because
- * their answer depends on how the file system is mounted.
+ * their answer depends on how the file system is mounted; the superblock's
+ * checksum by ext2fs_sb_csum_verify (ext2fs_csum.ts).
  */
 export function ext2fs_sbcheck(s: Ext2Fs): string | null {
   if (s.e2fs_magic !== E2FS_MAGIC) return `bad magic 0x${s.e2fs_magic.toString(16)}`;
@@ -323,17 +422,36 @@ export function ext2fs_sbcheck(s: Ext2Fs): string | null {
     return `first data block ${s.e2fs_first_dblock} with block size ${bsize}`;
   if (s.e2fs_bpg === 0 || s.e2fs_bpg > bsize * 8 || s.e2fs_bpg % 8 !== 0)
     return `blocks per group ${s.e2fs_bpg}`;
-  if (s.e2fs_ipg === 0 || s.e2fs_ipg > bsize * 8) return `inodes per group ${s.e2fs_ipg}`;
-  if (s.e2fs_bcount <= s.e2fs_first_dblock) return `block count ${s.e2fs_bcount}`;
+  if (s.e2fs_ipg === 0 || s.e2fs_ipg > bsize * 8 || s.e2fs_ipg % 8 !== 0)
+    return `inodes per group ${s.e2fs_ipg}`;
+  if (s.e2fs_bcount <= s.e2fs_first_dblock || s.e2fs_bcount > 2 ** 48)
+    return `block count ${s.e2fs_bcount}`;
   if (s.e2fs_rbcount > s.e2fs_bcount) return `reserved blocks ${s.e2fs_rbcount}`;
   if (s.e2fs_fbcount > s.e2fs_bcount) return `free blocks ${s.e2fs_fbcount}`;
   if (s.e2fs_ficount > s.e2fs_icount) return `free inodes ${s.e2fs_ficount}`;
   let isize = E2FS_REV0_INODE_SIZE;
+  let gdsize = E2FS_GD_SIZE;
   if (s.e2fs_rev >= E2FS_REV1) {
     isize = s.e2fs_inode_size;
     if (isize < 128 || isize > bsize || (isize & (isize - 1)) !== 0) return `inode size ${isize}`;
     if (s.e2fs_first_ino < EXT2_FIRSTINO || s.e2fs_first_ino > s.e2fs_icount)
       return `first inode ${s.e2fs_first_ino}`;
+    if (s.e2fs_features_incompat & EXT2F_INCOMPAT_64BIT) {
+      gdsize = s.e2fs_desc_size;
+      if (
+        gdsize < E2FS_GD_SIZE_64 ||
+        gdsize > E2FS_GD_SIZE_MAX ||
+        gdsize > bsize ||
+        (gdsize & (gdsize - 1)) !== 0
+      )
+        return `group descriptor size ${gdsize}`;
+    }
+    if (s.e2fs_features_incompat & EXT2F_INCOMPAT_FLEX_BG && s.e2fs_log_gpf > 31)
+      return `flex_bg of 2^${s.e2fs_log_gpf} groups`;
+    if (isize > 128 && s.e2fs_min_extra_isize > isize - 128)
+      return `required extra inode size ${s.e2fs_min_extra_isize}`;
+  } else if (s.e2fs_bcount > 0xffffffff) {
+    return `block count ${s.e2fs_bcount}`;
   }
   const ncg = Math.ceil((s.e2fs_bcount - s.e2fs_first_dblock) / s.e2fs_bpg);
   if (s.e2fs_icount !== ncg * s.e2fs_ipg)
@@ -344,7 +462,7 @@ export function ext2fs_sbcheck(s: Ext2Fs): string | null {
   // moves them, but never makes a group smaller than its own table)
   if (itpg >= s.e2fs_bpg && (s.e2fs_features_incompat & EXT2F_INCOMPAT_FLEX_BG) === 0)
     return `inode table of ${itpg} blocks in groups of ${s.e2fs_bpg}`;
-  const ngdb = Math.ceil((ncg * E2FS_GD_SIZE) / bsize);
+  const ngdb = Math.ceil((ncg * gdsize) / bsize);
   if (s.e2fs_first_dblock + 1 + ngdb >= s.e2fs_bcount)
     return `${ngdb} blocks of group descriptors do not fit`;
   s.e2fs_bsize = bsize;
@@ -352,6 +470,7 @@ export function ext2fs_sbcheck(s: Ext2Fs): string | null {
   s.e2fs_fsbtodb = bsize / 512;
   s.e2fs_ncg = ncg;
   s.e2fs_ngdb = ngdb;
+  s.e2fs_gdsize = gdsize;
   s.e2fs_isize = isize;
   s.e2fs_ipb = ipb;
   s.e2fs_itpg = itpg;
@@ -359,13 +478,22 @@ export function ext2fs_sbcheck(s: Ext2Fs): string | null {
   const n = s.e2fs_nindir;
   const blocks = EXT2_NDADDR + n + n * n + n * n * n;
   s.e2fs_maxfilesize = Math.min(blocks * bsize - 1, Number.MAX_SAFE_INTEGER);
+  // logical block numbers of an extent are 32 bits; without huge_file
+  // i_blocks (512-byte units, 32 bits) bounds what a file can hold too
+  let ext = 0xffffffff * bsize;
+  if (!e2fs_has_rocompat(s, EXT2F_ROCOMPAT_HUGE_FILE)) ext = Math.min(ext, 0xffffffff * 512);
+  s.e2fs_maxfilesize_ext = Math.min(ext - 1, Number.MAX_SAFE_INTEGER);
+  s.e2fs_metacsum = e2fs_has_rocompat(s, EXT2F_ROCOMPAT_METADATA_CKSUM);
+  s.e2fs_gdcsum = s.e2fs_metacsum || e2fs_has_rocompat(s, EXT2F_ROCOMPAT_GDT_CSUM);
+  s.e2fs_gpf = e2fs_has_incompat(s, EXT2F_INCOMPAT_FLEX_BG) ? 2 ** s.e2fs_log_gpf : 1;
   return null;
 }
 
 /**
  * Feature flags against what we implement, for a mount that is read-only
  * (`ronly`). Returns why the mount must be refused, or null; `notes`
- * receives the features that force read-only (or that we ignore).
+ * receives the features that force read-only (or that we ignore). Whether
+ * a read-write mount may write is ext2fs_rw_check's answer.
  */
 export function ext2fs_features_check(s: Ext2Fs, ronly: boolean, notes: string[]): string | null {
   if (s.e2fs_rev < E2FS_REV1) return null;
@@ -374,21 +502,16 @@ export function ext2fs_features_check(s: Ext2Fs, ronly: boolean, notes: string[]
   // needs_recovery: the mount replays the journal first (ext2fs_recovery.ts)
   const bad = s.e2fs_features_incompat & ~(EXT2F_INCOMPAT_SUPP_RO | EXT2F_INCOMPAT_RECOVER);
   if (bad !== 0) return `unsupported incompatible features: ${e2fs_incompat_names(bad).join(" ")}`;
+  if (s.e2fs_metacsum && s.e2fs_csum_type !== E2FS_CRC32C_CHKSUM)
+    return `unknown metadata checksum type ${s.e2fs_csum_type}`;
   const ro = s.e2fs_features_rocompat & ~EXT2F_ROCOMPAT_SUPP;
   if (ro !== 0)
     notes.push(
       `read-only compatible features force read-only: ${e2fs_rocompat_names(ro).join(" ")}`,
     );
-  if (s.e2fs_features_compat & EXT2F_COMPAT_HAS_JOURNAL)
-    notes.push(
-      ronly
-        ? "has_journal: clean journal ignored (read-only)"
-        : "has_journal: clean journal; writes bypass it (as NetBSD's ext2fs does)",
-    );
-  if (s.e2fs_features_incompat & EXT2F_INCOMPAT_FLEX_BG) {
-    if (!ronly) return "flex_bg is supported read-only only";
-    notes.push("flex_bg: read through the group descriptors (read-only)");
-  }
+  // (a read-only mount never touches a clean journal: nothing to say)
+  if (s.e2fs_features_compat & EXT2F_COMPAT_HAS_JOURNAL && !ronly)
+    notes.push("has_journal: clean journal; writes bypass it (as NetBSD's ext2fs does)");
   if (ro !== 0 && !ronly) return "read-only compatible features need a read-only mount";
   return null;
 }
@@ -396,7 +519,15 @@ export function ext2fs_features_check(s: Ext2Fs, ronly: boolean, notes: string[]
 /* ------------------------------------------------------------------------ */
 /* group descriptors                                                        */
 
-/** A group descriptor (struct ext2_gd), 32-byte form. */
+/** bg_flags */
+export const EXT2_BG_INODE_UNINIT = 0x0001;
+export const EXT2_BG_BLOCK_UNINIT = 0x0002;
+export const EXT2_BG_INODE_ZEROED = 0x0004;
+
+/** Offset of bg_checksum in a descriptor. */
+export const E2FS_GD_CSUM_OFF = 0x1e;
+
+/** A group descriptor (struct ext2_gd / ext4_group_desc), high halves folded in. */
 export class Ext2Gd {
   ext2bgd_b_bitmap = 0;
   ext2bgd_i_bitmap = 0;
@@ -405,12 +536,19 @@ export class Ext2Gd {
   ext2bgd_nifree = 0;
   ext2bgd_ndirs = 0;
   ext2bgd_flags = 0;
+  /** bg_itable_unused: inodes at the end of the table never used (gdt_csum / metadata_csum) */
+  ext2bgd_itable_unused = 0;
+  /** crc32c of the bitmaps (metadata_csum; the high halves only with 64-byte descriptors) */
+  ext2bgd_b_bitmap_csum = 0;
+  ext2bgd_i_bitmap_csum = 0;
+  /** bg_checksum as read */
+  ext2bgd_checksum = 0;
 }
 
-/** Parse descriptor `i` of the descriptor area `b`. */
-export function e2fs_gd_parse(b: Uint8Array, i: number): Ext2Gd {
+/** Parse descriptor `i` of the descriptor area `b` (`gdsize` bytes each). */
+export function e2fs_gd_parse(b: Uint8Array, i: number, gdsize = E2FS_GD_SIZE): Ext2Gd {
   const g = new Ext2Gd();
-  const off = i * E2FS_GD_SIZE;
+  const off = i * gdsize;
   g.ext2bgd_b_bitmap = e2_rd32(b, off);
   g.ext2bgd_i_bitmap = e2_rd32(b, off + 4);
   g.ext2bgd_i_tables = e2_rd32(b, off + 8);
@@ -418,6 +556,21 @@ export function e2fs_gd_parse(b: Uint8Array, i: number): Ext2Gd {
   g.ext2bgd_nifree = e2_rd16(b, off + 14);
   g.ext2bgd_ndirs = e2_rd16(b, off + 16);
   g.ext2bgd_flags = e2_rd16(b, off + 18);
+  g.ext2bgd_b_bitmap_csum = e2_rd16(b, off + 0x18);
+  g.ext2bgd_i_bitmap_csum = e2_rd16(b, off + 0x1a);
+  g.ext2bgd_itable_unused = e2_rd16(b, off + 0x1c);
+  g.ext2bgd_checksum = e2_rd16(b, off + E2FS_GD_CSUM_OFF);
+  if (gdsize >= E2FS_GD_SIZE_64) {
+    g.ext2bgd_b_bitmap = lohi(g.ext2bgd_b_bitmap, e2_rd32(b, off + 0x20));
+    g.ext2bgd_i_bitmap = lohi(g.ext2bgd_i_bitmap, e2_rd32(b, off + 0x24));
+    g.ext2bgd_i_tables = lohi(g.ext2bgd_i_tables, e2_rd32(b, off + 0x28));
+    g.ext2bgd_nbfree += e2_rd16(b, off + 0x2c) * 65536;
+    g.ext2bgd_nifree += e2_rd16(b, off + 0x2e) * 65536;
+    g.ext2bgd_ndirs += e2_rd16(b, off + 0x30) * 65536;
+    g.ext2bgd_itable_unused += e2_rd16(b, off + 0x32) * 65536;
+    g.ext2bgd_b_bitmap_csum += e2_rd16(b, off + 0x38) * 65536;
+    g.ext2bgd_i_bitmap_csum += e2_rd16(b, off + 0x3a) * 65536;
+  }
   return g;
 }
 
@@ -432,6 +585,9 @@ export function e2fs_gd_check(s: Ext2Fs, g: Ext2Gd, c: number): string | null {
     return `group ${c}: inode table at ${g.ext2bgd_i_tables}`;
   if (g.ext2bgd_nbfree > s.e2fs_bpg) return `group ${c}: ${g.ext2bgd_nbfree} free blocks`;
   if (g.ext2bgd_nifree > s.e2fs_ipg) return `group ${c}: ${g.ext2bgd_nifree} free inodes`;
+  if (g.ext2bgd_ndirs > s.e2fs_ipg) return `group ${c}: ${g.ext2bgd_ndirs} directories`;
+  if (s.e2fs_gdcsum && g.ext2bgd_itable_unused > s.e2fs_ipg)
+    return `group ${c}: ${g.ext2bgd_itable_unused} unused inodes`;
   return null;
 }
 
@@ -460,6 +616,7 @@ export const EXT2_NOATIME = 0x00000080;
 export const EXT2_INDEX = 0x00001000;
 export const EXT2_HUGE_FILE = 0x00040000;
 export const EXT2_EXTENTS = 0x00080000;
+export const EXT2_EA_INODE = 0x00200000;
 export const EXT2_INLINE_DATA = 0x10000000;
 
 /** The on-disk inode, parsed (struct ext2fs_dinode). */
@@ -467,7 +624,7 @@ export class Ext2Dinode {
   e2di_mode = 0;
   e2di_uid = 0;
   e2di_gid = 0;
-  /** size in bytes (i_size + i_size_high for regular files of revision 1) */
+  /** size in bytes (i_size + i_size_high for regular files of revision 1, and directories with large_dir) */
   e2di_size = 0;
   e2di_atime = 0;
   e2di_ctime = 0;
@@ -483,11 +640,27 @@ export class Ext2Dinode {
   e2di_nblock = 0;
   e2di_flags = 0;
   e2di_gen = 0;
+  /** i_file_acl (48 bits with 64bit) */
   e2di_facl = 0;
-  /** the 15 block pointers (or a fast symlink's bytes, or a device number) */
+  /** i_extra_isize (0 for 128-byte inodes): how much of the large-inode part is valid */
+  e2di_extra_isize = 0;
+  /** the 15 block pointers (or an extent tree's root, a fast symlink's bytes, a device number) */
   readonly e2di_blocks = new Uint32Array(EXT2_N_BLOCKS);
   /** offset of i_block in the inode (for fast symlinks) */
   static readonly I_BLOCK = 40;
+}
+
+/**
+ * Does i_size_high (the old i_dir_acl) extend the size of an inode of
+ * `mode`? Regular files on revision 1; directories too with large_dir.
+ */
+export function e2fs_has_size_high(s: Ext2Fs, mode: number): boolean {
+  if (s.e2fs_rev < E2FS_REV1) return false;
+  const t = mode & EXT2_IFMT;
+  return (
+    t === EXT2_IFREG ||
+    (t === EXT2_IFDIR && (s.e2fs_features_incompat & EXT2F_INCOMPAT_LARGEDIR) !== 0)
+  );
 }
 
 /** Extra-inode timestamp: the low 2 bits of `extra` extend the (signed 32-bit) seconds. */
@@ -511,8 +684,7 @@ export function e2fs_dinode_parse(
   d.e2di_uid = (e2_rd16(b, off + 2) | (hurd ? 0 : e2_rd16(b, off + 120) << 16)) >>> 0;
   d.e2di_gid = (e2_rd16(b, off + 24) | (hurd ? 0 : e2_rd16(b, off + 122) << 16)) >>> 0;
   let size = e2_rd32(b, off + 4);
-  if (s.e2fs_rev >= E2FS_REV1 && (d.e2di_mode & EXT2_IFMT) === EXT2_IFREG)
-    size += e2_rd32(b, off + 108) * 4294967296;
+  if (e2fs_has_size_high(s, d.e2di_mode)) size += e2_rd32(b, off + 108) * 4294967296;
   d.e2di_size = size;
   d.e2di_atime = e2_rd32(b, off + 8) | 0;
   d.e2di_ctime = e2_rd32(b, off + 12) | 0;
@@ -530,11 +702,14 @@ export function e2fs_dinode_parse(
   for (let i = 0; i < EXT2_N_BLOCKS; i++) blocks[i] = e2_rd32(b, off + 40 + i * 4);
   d.e2di_gen = e2_rd32(b, off + 100);
   d.e2di_facl = e2_rd32(b, off + 104);
+  if (e2fs_has_incompat(s, EXT2F_INCOMPAT_64BIT)) d.e2di_facl += e2_rd16(b, off + 118) * 4294967296;
+  d.e2di_extra_isize = 0;
   d.e2di_atimensec = d.e2di_ctimensec = d.e2di_mtimensec = 0;
   d.e2di_crtime = d.e2di_crtimensec = 0;
   // the large-inode part: i_extra_isize says how much of it is valid
   if (s.e2fs_isize > 128) {
     const end = 128 + e2_rd16(b, off + 128);
+    if (end <= s.e2fs_isize) d.e2di_extra_isize = end - 128;
     if (end >= 132 && end <= s.e2fs_isize) {
       if (end >= 136) {
         const x = e2_rd32(b, off + 132);
@@ -565,8 +740,14 @@ export function e2fs_dinode_parse(
 export function e2fs_dinode_isfastlink(s: Ext2Fs, d: Ext2Dinode): boolean {
   if ((d.e2di_mode & EXT2_IFMT) !== EXT2_IFLNK) return false;
   if (d.e2di_size >= EXT2_MAXSYMLINKLEN) return false;
+  if (d.e2di_flags & (EXT2_INLINE_DATA | EXT2_EXTENTS)) return false;
   const ea = d.e2di_facl !== 0 ? s.e2fs_bsize / 512 : 0;
   return d.e2di_nblock - ea === 0;
+}
+
+/** The largest size inode `d` may have: what its block map can address. */
+export function e2fs_dinode_maxsize(s: Ext2Fs, d: Ext2Dinode): number {
+  return d.e2di_flags & EXT2_EXTENTS ? s.e2fs_maxfilesize_ext : s.e2fs_maxfilesize;
 }
 
 /**
@@ -593,8 +774,10 @@ export function e2fs_dinode_set_rdev(d: Ext2Dinode, rdev: number): void {
 }
 
 /**
- * Is inode `d` usable? null or why not: a known type, a size the block
- * map can address, no features we do not read (extents, inline data).
+ * Is inode `d` usable? null or why not: a known type, a size its block
+ * map can address, an extent or inline-data flag only where the file
+ * system has the feature. (An extent tree's root is checked by
+ * ext4_ext_check_root, ext2fs_extents.ts; inline data by ext2fs_inline.ts.)
  */
 export function e2fs_dinode_check(s: Ext2Fs, d: Ext2Dinode): string | null {
   const t = d.e2di_mode & EXT2_IFMT;
@@ -610,14 +793,28 @@ export function e2fs_dinode_check(s: Ext2Fs, d: Ext2Dinode): string | null {
     default:
       return `mode 0${d.e2di_mode.toString(8)}`;
   }
-  if (d.e2di_flags & EXT2_EXTENTS) return "uses extents (not supported)";
-  if (d.e2di_flags & EXT2_INLINE_DATA) return "uses inline data (not supported)";
-  if (!(d.e2di_size >= 0 && d.e2di_size <= s.e2fs_maxfilesize)) return `size ${d.e2di_size}`;
-  if (t === EXT2_IFDIR && d.e2di_size % s.e2fs_bsize !== 0)
+  const f = d.e2di_flags;
+  const mapped = t === EXT2_IFREG || t === EXT2_IFDIR || t === EXT2_IFLNK;
+  if (f & EXT2_EXTENTS && mapped && !e2fs_has_incompat(s, EXT2F_INCOMPAT_EXTENTS))
+    return "extent-mapped without the extents feature";
+  if (f & EXT2_INLINE_DATA && mapped) {
+    if (!e2fs_has_incompat(s, EXT2F_INCOMPAT_INLINE_DATA))
+      return "inline data without the inline_data feature";
+    if (f & EXT2_EXTENTS) return "both inline data and extents";
+  }
+  if (f & EXT2_EA_INODE) return "an extended-attribute value inode (ea_inode)";
+  if (!(d.e2di_size >= 0 && d.e2di_size <= e2fs_dinode_maxsize(s, d))) return `size ${d.e2di_size}`;
+  const inline = mapped && (f & EXT2_INLINE_DATA) !== 0;
+  if (t === EXT2_IFDIR && !inline && d.e2di_size % s.e2fs_bsize !== 0)
     return `directory size ${d.e2di_size} is not a multiple of the block size`;
   if (t === EXT2_IFLNK && d.e2di_size === 0) return "empty symlink";
   if (t === EXT2_IFLNK && d.e2di_size >= 1024) return `symlink of ${d.e2di_size} bytes`;
-  if (t !== EXT2_IFCHR && t !== EXT2_IFBLK && !e2fs_dinode_isfastlink(s, d)) {
+  if (
+    t !== EXT2_IFCHR &&
+    t !== EXT2_IFBLK &&
+    (f & (EXT2_EXTENTS | EXT2_INLINE_DATA)) === 0 &&
+    !e2fs_dinode_isfastlink(s, d)
+  ) {
     for (let i = 0; i < EXT2_N_BLOCKS; i++) {
       const b = d.e2di_blocks[i]!;
       if (b !== 0 && (b < s.e2fs_first_dblock || b >= s.e2fs_bcount))
@@ -758,10 +955,13 @@ export function e2_wr32(b: Uint8Array, off: number, v: number): void {
 export function ext2fs_sbserialize(s: Ext2Fs, b: Uint8Array, off = 0): void {
   const w32 = (o: number, v: number): void => e2_wr32(b, off + o, v);
   const w16 = (o: number, v: number): void => e2_wr16(b, off + o, v);
+  const wide = s.e2fs_rev >= E2FS_REV1 && (s.e2fs_features_incompat & EXT2F_INCOMPAT_64BIT) !== 0;
+  const lo = (v: number): number => v % 4294967296;
+  const hi = (v: number): number => Math.floor(v / 4294967296);
   w32(0, s.e2fs_icount);
-  w32(4, s.e2fs_bcount);
-  w32(8, s.e2fs_rbcount);
-  w32(12, s.e2fs_fbcount);
+  w32(4, lo(s.e2fs_bcount));
+  w32(8, lo(s.e2fs_rbcount));
+  w32(12, lo(s.e2fs_fbcount));
   w32(16, s.e2fs_ficount);
   w32(20, s.e2fs_first_dblock);
   w32(24, s.e2fs_log_bsize);
@@ -790,25 +990,67 @@ export function ext2fs_sbserialize(s: Ext2Fs, b: Uint8Array, off = 0): void {
     w32(92, s.e2fs_features_compat);
     w32(96, s.e2fs_features_incompat);
     w32(100, s.e2fs_features_rocompat);
+    b.set(s.e2fs_uuid, off + 104);
     for (let i = 0; i < 16; i++)
       b[off + 120 + i] = i < s.e2fs_vname.length ? s.e2fs_vname.charCodeAt(i) & 0xff : 0;
     w16(206, s.e2fs_reserved_ngdb);
     w32(224, s.e2fs_journal_inum);
+    w32(232, s.e2fs_last_orphan);
+    for (let i = 0; i < 4; i++) w32(236 + i * 4, s.e2fs_hash_seed[i]!);
+    b[off + 252] = s.e2fs_def_hash;
     w16(254, s.e2fs_desc_size);
-    w32(336, s.e2fs_blocks_count_hi);
+    w32(260, s.e2fs_first_meta_bg);
+    if (wide) {
+      w32(336, hi(s.e2fs_bcount));
+      w32(340, hi(s.e2fs_rbcount));
+      w32(344, hi(s.e2fs_fbcount));
+    }
+    w16(348, s.e2fs_min_extra_isize);
+    w16(350, s.e2fs_want_extra_isize);
+    w32(352, s.e2fs_flags);
+    b[off + 372] = s.e2fs_log_gpf;
+    b[off + 373] = s.e2fs_csum_type;
+    w32(588, s.e2fs_backup_bgs[0]!);
+    w32(592, s.e2fs_backup_bgs[1]!);
+    w32(624, s.e2fs_csum_seed_sb);
   }
 }
 
-/** Write group descriptor `g` as entry `i` of the descriptor area `b` (32-byte form). */
-export function e2fs_gd_serialize(g: Ext2Gd, b: Uint8Array, i: number): void {
-  const off = i * E2FS_GD_SIZE;
-  e2_wr32(b, off, g.ext2bgd_b_bitmap);
-  e2_wr32(b, off + 4, g.ext2bgd_i_bitmap);
-  e2_wr32(b, off + 8, g.ext2bgd_i_tables);
-  e2_wr16(b, off + 12, g.ext2bgd_nbfree);
-  e2_wr16(b, off + 14, g.ext2bgd_nifree);
-  e2_wr16(b, off + 16, g.ext2bgd_ndirs);
+/**
+ * Write group descriptor `g` as entry `i` of the descriptor area `b`
+ * (`gdsize` bytes each; the high halves only with 64-byte descriptors).
+ * Bytes we do not model (the exclude bitmap, bg_checksum) keep theirs.
+ */
+export function e2fs_gd_serialize(
+  g: Ext2Gd,
+  b: Uint8Array,
+  i: number,
+  gdsize = E2FS_GD_SIZE,
+): void {
+  const off = i * gdsize;
+  const lo32 = (v: number): number => v % 4294967296;
+  e2_wr32(b, off, lo32(g.ext2bgd_b_bitmap));
+  e2_wr32(b, off + 4, lo32(g.ext2bgd_i_bitmap));
+  e2_wr32(b, off + 8, lo32(g.ext2bgd_i_tables));
+  e2_wr16(b, off + 12, g.ext2bgd_nbfree & 0xffff);
+  e2_wr16(b, off + 14, g.ext2bgd_nifree & 0xffff);
+  e2_wr16(b, off + 16, g.ext2bgd_ndirs & 0xffff);
   e2_wr16(b, off + 18, g.ext2bgd_flags);
+  e2_wr16(b, off + 0x18, g.ext2bgd_b_bitmap_csum & 0xffff);
+  e2_wr16(b, off + 0x1a, g.ext2bgd_i_bitmap_csum & 0xffff);
+  e2_wr16(b, off + 0x1c, g.ext2bgd_itable_unused & 0xffff);
+  if (gdsize >= E2FS_GD_SIZE_64) {
+    const hi32 = (v: number): number => Math.floor(v / 4294967296);
+    e2_wr32(b, off + 0x20, hi32(g.ext2bgd_b_bitmap));
+    e2_wr32(b, off + 0x24, hi32(g.ext2bgd_i_bitmap));
+    e2_wr32(b, off + 0x28, hi32(g.ext2bgd_i_tables));
+    e2_wr16(b, off + 0x2c, g.ext2bgd_nbfree >>> 16);
+    e2_wr16(b, off + 0x2e, g.ext2bgd_nifree >>> 16);
+    e2_wr16(b, off + 0x30, g.ext2bgd_ndirs >>> 16);
+    e2_wr16(b, off + 0x32, g.ext2bgd_itable_unused >>> 16);
+    e2_wr16(b, off + 0x38, g.ext2bgd_b_bitmap_csum >>> 16);
+    e2_wr16(b, off + 0x3a, g.ext2bgd_i_bitmap_csum >>> 16);
+  }
 }
 
 /** The extra field of a large-inode time stamp: epoch bits and nanoseconds. */
@@ -822,9 +1064,11 @@ export const E2FS_WANT_EXTRA_ISIZE = 32;
 
 /**
  * Write inode `d` into the `s.e2fs_isize` bytes at `off` of `b`. Fields we
- * do not model (osd1, the EA block's high bits, the checksum, extended
- * attributes in the inode's tail) keep their bytes. Sizes ≥ 4 GiB of
- * regular files go to i_size_high; the high 16 bits of the ids to osd2
+ * do not model (osd1, the checksum, extended attributes in the inode's
+ * tail) keep their bytes: the checksum is ext2fs_csum.ts's to set after
+ * this. Sizes ≥ 4 GiB go to i_size_high; i_blocks' high bits (and the
+ * huge_file unit) and the EA block's with the features that have them;
+ * the high 16 bits of the ids to osd2
  * (Linux layout); the nanoseconds and birth time to the large-inode part
  * when i_extra_isize covers them.
  */
@@ -838,13 +1082,19 @@ export function e2fs_dinode_serialize(d: Ext2Dinode, b: Uint8Array, off: number,
   e2_wr32(b, off + 20, d.e2di_dtime);
   e2_wr16(b, off + 24, d.e2di_gid & 0xffff);
   e2_wr16(b, off + 26, d.e2di_nlink);
-  e2_wr32(b, off + 28, d.e2di_nblock % 4294967296);
+  let nblock = d.e2di_nblock;
+  if (d.e2di_flags & EXT2_HUGE_FILE) nblock = Math.floor(nblock / (s.e2fs_bsize / 512));
+  e2_wr32(b, off + 28, nblock % 4294967296);
+  if (e2fs_has_rocompat(s, EXT2F_ROCOMPAT_HUGE_FILE))
+    e2_wr16(b, off + 116, Math.floor(nblock / 4294967296) & 0xffff);
   e2_wr32(b, off + 32, d.e2di_flags);
   const blocks = d.e2di_blocks;
   for (let i = 0; i < EXT2_N_BLOCKS; i++) e2_wr32(b, off + 40 + i * 4, blocks[i]!);
   e2_wr32(b, off + 100, d.e2di_gen);
-  e2_wr32(b, off + 104, d.e2di_facl);
-  if (s.e2fs_rev >= E2FS_REV1 && (d.e2di_mode & EXT2_IFMT) === EXT2_IFREG)
+  e2_wr32(b, off + 104, d.e2di_facl % 4294967296);
+  if (e2fs_has_incompat(s, EXT2F_INCOMPAT_64BIT))
+    e2_wr16(b, off + 118, Math.floor(d.e2di_facl / 4294967296) & 0xffff);
+  if (e2fs_has_size_high(s, d.e2di_mode))
     e2_wr32(b, off + 108, Math.floor(d.e2di_size / 4294967296));
   if (s.e2fs_creator !== E2FS_OS_HURD) {
     e2_wr16(b, off + 120, (d.e2di_uid >>> 16) & 0xffff);
@@ -872,7 +1122,10 @@ export function e2fs_dinode_serialize(d: Ext2Dinode, b: Uint8Array, off: number,
  */
 export function e2fs_dinode_blank(b: Uint8Array, off: number, s: Ext2Fs): void {
   b.fill(0, off, off + s.e2fs_isize);
-  if (s.e2fs_isize >= 128 + E2FS_WANT_EXTRA_ISIZE) e2_wr16(b, off + 128, E2FS_WANT_EXTRA_ISIZE);
+  if (s.e2fs_isize < 128 + E2FS_WANT_EXTRA_ISIZE) return;
+  let want = Math.max(E2FS_WANT_EXTRA_ISIZE, s.e2fs_want_extra_isize, s.e2fs_min_extra_isize);
+  want = Math.min(want, s.e2fs_isize - 128) & ~3;
+  e2_wr16(b, off + 128, want);
 }
 
 /** Bytes a directory entry with a name of `namlen` bytes needs (EXT2_DIR_REC_LEN). */
@@ -933,12 +1186,15 @@ export function e2fs_direct_set_ino(
 
 /**
  * The groups that hold a copy of the superblock and descriptors: all of
- * them, or with sparse_super only 0, 1 and the powers of 3, 5 and 7.
+ * them, with sparse_super only 0, 1 and the powers of 3, 5 and 7, with
+ * sparse_super2 group 0 and the (at most two) groups s_backup_bgs names.
  */
 export function e2fs_cg_has_sb(s: Ext2Fs, g: number): boolean {
-  if (g <= 1) return true;
-  if (s.e2fs_rev < E2FS_REV1 || (s.e2fs_features_rocompat & EXT2F_ROCOMPAT_SPARSESUPER) === 0)
-    return true;
+  if (g === 0) return true;
+  if (s.e2fs_rev < E2FS_REV1) return true;
+  if (s.e2fs_features_compat & EXT2F_COMPAT_SPARSESUPER2)
+    return g === s.e2fs_backup_bgs[0] || g === s.e2fs_backup_bgs[1];
+  if (g <= 1 || (s.e2fs_features_rocompat & EXT2F_ROCOMPAT_SPARSESUPER) === 0) return true;
   for (const p of [3, 5, 7]) {
     let x = p;
     while (x < g) x *= p;
@@ -970,18 +1226,15 @@ export function e2fs_mode_to_ft(mode: number): number {
 }
 
 /**
- * What a read-write mount implements: incompat filetype only (flex_bg
- * stays read-only), ro_compat sparse_super and large_file. null when the
- * file system may be written, else why not (naming the features).
+ * What a read-write mount keeps valid: every feature the read path knows
+ * (ext4's included) except the journal's recovery, and the compatible
+ * features a writer may ignore or keeps (sparse_super2 moves the backups,
+ * which e2fs_cg_has_sb follows). The others (the orphan file and fast
+ * commits need their own upkeep, exclude bitmaps and lazy groups change
+ * the group layout, quota files would go stale) keep the mount read-only.
  */
-export const EXT2F_INCOMPAT_SUPP_RW = EXT2F_INCOMPAT_FTYPE;
-export const EXT2F_ROCOMPAT_SUPP_RW = EXT2F_ROCOMPAT_SPARSESUPER | EXT2F_ROCOMPAT_LARGEFILE;
-/**
- * Compatible features a writer may ignore; the others (sparse_super2
- * moves the backups, the orphan file and fast commits need their own
- * upkeep, exclude bitmaps and lazy groups change the group layout) keep
- * the mount read-only.
- */
+export const EXT2F_INCOMPAT_SUPP_RW = EXT2F_INCOMPAT_SUPP_RO;
+export const EXT2F_ROCOMPAT_SUPP_RW = EXT2F_ROCOMPAT_SUPP;
 export const EXT2F_COMPAT_SUPP_RW =
   EXT2F_COMPAT_PREALLOC |
   EXT2F_COMPAT_IMAGIC |
@@ -989,14 +1242,18 @@ export const EXT2F_COMPAT_SUPP_RW =
   EXT2F_COMPAT_EXT_ATTR |
   EXT2F_COMPAT_RESIZE |
   EXT2F_COMPAT_DIR_INDEX |
+  EXT2F_COMPAT_SPARSESUPER2 |
   EXT2F_COMPAT_STABLE_INODES;
+/**
+ * May a file system with these features be written? null, or why not
+ * (naming them). A pending orphan list is the mount's to process
+ * (ext2fs_orphan_cleanup), not a reason.
+ */
 export function ext2fs_rw_check(s: Ext2Fs): string | null {
   if (s.e2fs_rev < E2FS_REV1) return null;
   const compat = s.e2fs_features_compat & ~EXT2F_COMPAT_SUPP_RW;
   if (compat !== 0)
     return `compatible features supported read-only only: ${e2fs_compat_names(compat).join(" ")}`;
-  if (s.e2fs_last_orphan !== 0)
-    return `orphan inodes (from inode ${s.e2fs_last_orphan}) wait for e2fsck`;
   const inc = s.e2fs_features_incompat & ~(EXT2F_INCOMPAT_SUPP_RW | EXT2F_INCOMPAT_RECOVER);
   if (inc !== 0)
     return `incompatible features supported read-only only: ${e2fs_incompat_names(inc).join(" ")}`;

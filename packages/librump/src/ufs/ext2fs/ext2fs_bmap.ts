@@ -1,12 +1,16 @@
 /**
- * Logical → physical block mapping (ext2fs_bmap.c): 12 direct pointers,
- * then single, double and triple indirect blocks, read through the buffer
- * cache of the device. Every pointer read from disk is checked to lie
- * inside the file system before it is used.
+ * Logical → physical block mapping (ext2fs_bmap.c), the one place that
+ * maps a block of any inode: an extent tree (ext4_bmap, ext2fs_extents.ts)
+ * for an inode with EXT2_EXTENTS, else 12 direct pointers, then single,
+ * double and triple indirect blocks, read through the buffer cache of the
+ * device. Every pointer read from disk is checked to lie inside the file
+ * system before it is used. The inode may be one no vnode holds (the
+ * journal's): only ip.i_ump, ip.i_number and ip.i_din are looked at.
  */
 import { bread, brelse } from "../../kern/vfs_bio.js";
 import type { Out } from "../../sys/out.js";
-import { e2_rd32, EXT2_NDADDR, type Ext2Fs } from "./ext2fs.js";
+import { e2_rd32, EXT2_EXTENTS, EXT2_INLINE_DATA, EXT2_NDADDR, type Ext2Fs } from "./ext2fs.js";
+import { ext4_bmap } from "./ext2fs_extents.js";
 import { e2_fsbtodb, ext2fs_corrupt, type E2Inode } from "./ext2fs_extern.js";
 
 /** A nonzero block pointer outside the file system's data blocks. */
@@ -35,6 +39,10 @@ export function ext2fs_bmap(
   bnp.v = 0;
   if (runp !== null) runp.v = 1;
   if (!(lbn >= 0)) return ext2fs_corrupt(ump, `inode ${ip.i_number}: negative logical block`);
+  const flags = ip.i_din.e2di_flags;
+  if (flags & EXT2_EXTENTS) return ext4_bmap(ip, lbn, bnp, runp, maxrun);
+  if (flags & EXT2_INLINE_DATA)
+    return ext2fs_corrupt(ump, `inode ${ip.i_number}: inline data has no blocks to map`);
   if (lbn < EXT2_NDADDR) {
     const b = blocks[lbn]!;
     if (badptr(fs, b)) return ext2fs_corrupt(ump, `inode ${ip.i_number}: direct pointer ${b}`);

@@ -9,7 +9,7 @@
 import { ALLPERMS, EIO, EPERM, EROFS, MNT_RDONLY } from "../../gen/constants.js";
 import type { Kernel } from "../../kern/kernel.js";
 import { bdwrite, bwrite } from "../../kern/vfs_bio.js";
-import type { Buf } from "../../sys/buf.js";
+import type { Buf, BufWriteHook } from "../../sys/buf.js";
 import type { Mount } from "../../sys/mount.js";
 import { VDIR, VLNK, VREG, type Vnode, type VnodeOpVector } from "../../sys/vnode.js";
 import { genfs_can_access, VWRITE } from "../../miscfs/genfs/genfs_vnops.js";
@@ -36,6 +36,11 @@ export class E2Inode {
   i_dirhash: Map<string, number> | null = null;
   /** a fast symlink's target (stored in i_block), else null */
   i_shortlink: Uint8Array | null = null;
+  /**
+   * An inline-data inode's bytes (ext2fs_inline.ts): a file's data, or a
+   * directory as one synthetic block of entries; else null.
+   */
+  i_inline: Uint8Array | null = null;
   /** the logical block a sequential reader reads next (read clustering) */
   i_nextr = 0;
   /**
@@ -48,6 +53,18 @@ export class E2Inode {
   i_runbn = 0;
   /** written since the last close (ext2fs_close writes the last cluster behind) */
   i_wrote = false;
+  /** on the orphan list (ext2fs_orphan.ts): no names left, still open */
+  i_orphan = false;
+  /** dir_nlink: the exact number of subdirectories of a directory whose count is 1 (-1: not known) */
+  i_nsubdir = -1;
+  /**
+   * An extent-mapped inode's i_block as bytes (ext2fs_extents.ts keeps it
+   * and e2di_blocks in step); null until first used.
+   */
+  i_ext: Uint8Array | null = null;
+  /** metadata_csum: the write hooks of this inode's extent and directory blocks */
+  i_exthook: BufWriteHook | null = null;
+  i_dirhook: BufWriteHook | null = null;
   constructor(
     readonly i_ump: Ext2Mount,
     readonly i_number: number,
@@ -75,12 +92,46 @@ export class Ext2Mount {
   readonly um_cgbpp: { v: Buf | null } = { v: null };
   readonly um_wbpp: { v: Buf | null } = { v: null };
   readonly um_bn = { v: 0 };
+  /** scratch: errors and block numbers of the extent code */
+  readonly um_bn2 = { v: 0 };
+  readonly um_bn3 = { v: 0 };
+  /** the largest i_blocks (512-byte units) an inode may reach: 48 bits with huge_file */
+  um_maxnblock = 0xffffffff;
   /** scratch: the contiguous run ext2fs_bmap found (read, write-behind) */
   readonly um_run = { v: 0 };
   /** scratch: a directory-entry search result */
   readonly um_slot = { ino: 0, off: 0, prev: -1 };
   /** the time stamps of the operation in progress */
   readonly um_ts = { tv_sec: 0, tv_nsec: 0 };
+  /** scratch: extent-tree nodes (ext2fs_extents.ts) */
+  readonly um_xbpp: { v: Buf | null } = { v: null };
+  /**
+   * Every group's metadata as sorted, disjoint [start, end) block ranges
+   * (superblock copies, descriptors and their reserve, bitmaps, inode
+   * tables, wherever flex_bg put them): ext2fs_meta_overlap.
+   */
+  um_meta: Float64Array = new Float64Array(0);
+  /** b_private of an extent block checked at each depth (ext4_ext_read) */
+  readonly um_extmark: readonly object[] = [{}, {}, {}, {}, {}, {}];
+  /** the descriptor blocks as read (bytes we do not model are kept) */
+  um_gdraw: Uint8Array = new Uint8Array(0);
+  /** groups whose block / inode bitmap changed since their checksums were last set */
+  um_bbdirty: Uint8Array = new Uint8Array(0);
+  um_ibdirty: Uint8Array = new Uint8Array(0);
+  /** per group: the lowest block / inode bit that may be clear (where searches start) */
+  um_bhint: Int32Array = new Int32Array(0);
+  um_ihint: Int32Array = new Int32Array(0);
+  /** where the entries of a directory leaf block end (before a checksum tail) */
+  um_dirblksiz = 0;
+  /** the inode ext2fs_valloc just took had never been used (its table bytes may be garbage) */
+  um_ifresh = false;
+  /** the orphan list in memory, head first (ext2fs_orphan.ts) */
+  readonly um_orphans: E2Inode[] = [];
+  /** processing a crashed system's orphan list: inodes without links load */
+  um_orphanscan = false;
+  /** ext2fs_dirblk_read's answer: the block's bytes and where its entries end */
+  um_dirdata: Uint8Array = new Uint8Array(0);
+  um_dirend = 0;
   constructor(
     readonly um_mountp: Mount,
     readonly um_kernel: Kernel,
@@ -94,6 +145,13 @@ export class Ext2Mount {
     ronly: boolean,
   ) {
     this.um_ronly = ronly;
+    this.um_dirblksiz = um_e2fs.e2fs_bsize - (um_e2fs.e2fs_metacsum ? 12 : 0);
+    this.um_bbdirty = new Uint8Array(um_e2fs.e2fs_ncg);
+    if (um_e2fs.e2fs_rev >= 1 && um_e2fs.e2fs_features_rocompat & 0x0008 /* huge_file */)
+      this.um_maxnblock = 2 ** 48 - 1;
+    this.um_ibdirty = new Uint8Array(um_e2fs.e2fs_ncg);
+    this.um_bhint = new Int32Array(um_e2fs.e2fs_ncg);
+    this.um_ihint = new Int32Array(um_e2fs.e2fs_ncg);
     this.um_ftype = (um_e2fs.e2fs_features_incompat & 0x0002) !== 0 && um_e2fs.e2fs_rev >= 1;
     // revision 0 has no i_size_high: files stay below 2 GiB
     this.um_maxfilesize =
@@ -135,15 +193,17 @@ export function ext2fs_corrupt(ump: Ext2Mount, what: string): number {
  * checked again before it is walked as a directory.
  */
 
-/** bdwrite of a block changed by anything but the directory code. */
+/** bdwrite of a block changed by anything but the directory and extent code. */
 export function e2_bdwrite(bp: Buf): void {
   bp.b_private = null;
+  bp.b_wrhook = null;
   bdwrite(bp);
 }
 
-/** bwrite of a block changed by anything but the directory code. */
+/** bwrite of a block changed by anything but the directory and extent code. */
 export function e2_bwrite(bp: Buf): number {
   bp.b_private = null;
+  bp.b_wrhook = null;
   return bwrite(bp);
 }
 

@@ -1,25 +1,41 @@
 /**
  * Inodes and their blocks (ext2fs_inode.c, ext2fs_balloc.c): time stamps,
- * writing an inode back into its table block, allocating the blocks of a
- * write (direct, single, double and triple indirect; holes stay holes),
- * and truncation, which gives back data and indirect blocks past the new
- * length. i_blocks counts 512-byte units, indirect blocks included.
+ * writing an inode back into its table block (with its checksum under
+ * metadata_csum), allocating the blocks of a write (direct, single,
+ * double and triple indirect; holes stay holes; extent-mapped inodes go
+ * to ext2fs_extents.ts), and truncation, which gives back data and
+ * indirect (or extent-tree) blocks past the new length. i_blocks counts
+ * 512-byte units, tree blocks included; without huge_file it stays below
+ * 2^32. An inline-data inode leaves inline storage before it changes.
  */
 import { EFBIG, EINVAL, ENOMEM } from "../../gen/constants.js";
 import { bread, brelse, getblk } from "../../kern/vfs_bio.js";
 import { BC_INVAL, BO_DONE, type Buf } from "../../sys/buf.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
 import type { Out } from "../../sys/out.js";
+import type { Ext2Dinode } from "./ext2fs.js";
 import {
   e2_rd32,
   e2_wr32,
   e2fs_dinode_serialize,
+  e2fs_has_incompat,
+  EXT2_EXTENTS,
+  EXT2_INLINE_DATA,
   EXT2_NDADDR,
   EXT2_NIADDR,
+  EXT2F_INCOMPAT_EXTENTS,
   EXT2F_ROCOMPAT_LARGEFILE,
 } from "./ext2fs.js";
 import { ext2fs_alloc, ext2fs_blkfree, ext2fs_dataok } from "./ext2fs_alloc.js";
 import { ext2fs_bmap } from "./ext2fs_bmap.js";
+import { ext2fs_ea_csum_set, ext2fs_inode_csum_set } from "./ext2fs_csum.js";
+import {
+  ext4_balloc,
+  ext4_ext_init_root,
+  ext4_ext_truncate,
+  ext4_root_forget,
+} from "./ext2fs_extents.js";
+import { ext2fs_inline_drop } from "./ext2fs_inline.js";
 import {
   e2_fsbtodb,
   ext2fs_corrupt,
@@ -83,11 +99,95 @@ export function ext2fs_update(ip: E2Inode): number {
   const bpp = ump.um_ibpp;
   const error = bread(ump.um_devvp, e2_fsbtodb(ump, blk), fs.e2fs_bsize, bpp);
   if (error !== 0) return error;
-  e2fs_dinode_serialize(ip.i_din, bpp.v!.b_data, off.v, fs);
+  ext2fs_dinode_store(ump, ip.i_number, ip.i_din, bpp.v!.b_data, off.v);
   e2_bdwrite(bpp.v!);
   bpp.v = null;
   ip.i_flag &= ~IN_MODIFIED;
   return 0;
+}
+
+/**
+ * Inode `ino` (`din`) into its `isize` bytes at `off` of an inode-table
+ * block `b`: the fields, then the checksum (metadata_csum). Every inode
+ * write goes through here.
+ */
+export function ext2fs_dinode_store(
+  ump: Ext2Mount,
+  ino: number,
+  din: Ext2Dinode,
+  b: Uint8Array,
+  off: number,
+): void {
+  const fs = ump.um_e2fs;
+  e2fs_dinode_serialize(din, b, off, fs);
+  ext2fs_inode_csum_set(fs, b, off, ino);
+}
+
+/**
+ * New regular files, directories and slow symlinks of an extents file
+ * system are extent-mapped (as Linux makes them): the flag and an empty
+ * root in i_block.
+ */
+export function ext2fs_setextents(ip: E2Inode): void {
+  const fs = ip.i_ump.um_e2fs;
+  if (!e2fs_has_incompat(fs, EXT2F_INCOMPAT_EXTENTS)) return;
+  ip.i_din.e2di_flags |= EXT2_EXTENTS;
+  ext4_ext_init_root(ip.i_din.e2di_blocks);
+  ext4_root_forget(ip);
+  ip.i_flag |= IN_MODIFIED;
+}
+
+/**
+ * Take `ip` out of inline storage: the system.data attribute leaves the
+ * inode's tail, the flag goes, i_block becomes an empty extent root (or
+ * no block pointers). ip.i_inline (the bytes) is the caller's to put back
+ * in blocks; the size stays.
+ */
+export function ext2fs_inline_release(ip: E2Inode): number {
+  const ump = ip.i_ump;
+  const fs = ump.um_e2fs;
+  const din = ip.i_din;
+  if ((din.e2di_flags & EXT2_INLINE_DATA) === 0) return 0;
+  const off = { v: 0 };
+  const blk = ext2fs_inoblk(ump, ip.i_number, off);
+  const bpp = ump.um_ibpp;
+  const error = bread(ump.um_devvp, e2_fsbtodb(ump, blk), fs.e2fs_bsize, bpp);
+  if (error !== 0) return error;
+  ext2fs_inline_drop(fs, bpp.v!.b_data, off.v, din);
+  din.e2di_flags &= ~EXT2_INLINE_DATA;
+  din.e2di_blocks.fill(0);
+  ip.i_inline = null;
+  ext2fs_setextents(ip);
+  ext2fs_itimes(ip);
+  ext2fs_dinode_store(ump, ip.i_number, din, bpp.v!.b_data, off.v);
+  e2_bdwrite(bpp.v!);
+  bpp.v = null;
+  ip.i_flag &= ~IN_MODIFIED;
+  return 0;
+}
+
+/**
+ * An inline file about to be written or truncated: its bytes go to block
+ * 0 (if it has any), then it is an ordinary file.
+ */
+export function ext2fs_file_uninline(ip: E2Inode, cred: Kauth_cred | null): number {
+  const data = ip.i_inline;
+  if (data === null) return 0;
+  let error = ext2fs_inline_release(ip);
+  if (error !== 0 || data.length === 0) return error;
+  const bpp = { v: null as Buf | null };
+  error = ext2fs_balloc(ip, 0, false, cred, bpp);
+  if (error !== 0) return error;
+  bpp.v!.b_data.set(data.subarray(0, Math.min(data.length, ip.i_ump.um_e2fs.e2fs_bsize)));
+  e2_bdwrite(bpp.v!);
+  return 0;
+}
+
+/** The largest size `ip` may reach: what its block map addresses (2 GiB on revision 0). */
+export function ext2fs_maxsize(ip: E2Inode): number {
+  const ump = ip.i_ump;
+  if (ip.i_din.e2di_flags & EXT2_EXTENTS) return ump.um_e2fs.e2fs_maxfilesize_ext;
+  return ump.um_maxfilesize;
 }
 
 /** A file now larger than 2 GiB: the file system needs large_file. */
@@ -106,6 +206,7 @@ function newbuf(ump: Ext2Mount, bn: number, full: boolean, bpp: Out<Buf | null>)
   if (!full) bp.b_data.fill(0, 0, bsize);
   bp.b_oflags |= BO_DONE;
   bp.b_private = null; // not a checked directory block any more (e2_bdwrite)
+  bp.b_wrhook = null;
   bpp.v = bp;
   return 0;
 }
@@ -113,7 +214,8 @@ function newbuf(ump: Ext2Mount, bn: number, full: boolean, bpp: Out<Buf | null>)
 /** Allocate one block for `ip` after its last one; counted in i_blocks. */
 function allocOne(ip: E2Inode, cred: Kauth_cred | null, bnp: Out<number>): number {
   // i_blocks is 32 bits of 512-byte units without huge_file
-  if (ip.i_din.e2di_nblock + ip.i_ump.um_e2fs.e2fs_bsize / 512 > 0xffffffff) return EFBIG;
+  if (ip.i_din.e2di_nblock + ip.i_ump.um_e2fs.e2fs_bsize / 512 > ip.i_ump.um_maxnblock)
+    return EFBIG;
   const pref = ip.i_lastalloc !== 0 ? ip.i_lastalloc + 1 : 0;
   const error = ext2fs_alloc(ip, pref, cred, bnp);
   if (error !== 0) return error;
@@ -174,6 +276,7 @@ export function ext2fs_balloc(
   bpp.v = null;
   if (lbn < 0) return EINVAL;
   ip.i_runlen = 0; // the block map may change
+  if (din.e2di_flags & EXT2_EXTENTS) return ext4_balloc(ip, lbn, full, cred, bpp);
   if (lbn < EXT2_NDADDR) {
     const b = din.e2di_blocks[lbn]!;
     if (badptr(ump, b)) return ext2fs_corrupt(ump, `inode ${ip.i_number}: direct pointer ${b}`);
@@ -317,17 +420,28 @@ function indirtrunc(
 /**
  * ext2fs_truncate: set the length of `ip`. Growing leaves a hole; a fast
  * symlink may only be emptied; shrinking zeroes the rest of the last block
- * kept and frees every data and indirect block past it.
+ * kept and frees every data and indirect block past it. `force`: also
+ * when the length does not change (an orphan whose truncate a crash
+ * interrupted: blocks past its size go).
  */
-export function ext2fs_truncate(ip: E2Inode, length: number, _cred: Kauth_cred | null): number {
+export function ext2fs_truncate(
+  ip: E2Inode,
+  length: number,
+  _cred: Kauth_cred | null,
+  force = false,
+): number {
   const ump = ip.i_ump;
   const fs = ump.um_e2fs;
   const din = ip.i_din;
   const vp = ip.i_vnode;
   if (length < 0) return EINVAL;
-  if (length > ump.um_maxfilesize) return EFBIG;
+  if (length > ext2fs_maxsize(ip)) return EFBIG;
   const osize = din.e2di_size;
   ip.i_runlen = 0; // the block map changes
+  if (ip.i_inline !== null) {
+    const error = length === 0 ? ext2fs_inline_release(ip) : ext2fs_file_uninline(ip, _cred);
+    if (error !== 0) return error;
+  }
   if (ip.i_shortlink !== null) {
     if (length !== 0) return EINVAL;
     din.e2di_blocks.fill(0);
@@ -337,7 +451,7 @@ export function ext2fs_truncate(ip: E2Inode, length: number, _cred: Kauth_cred |
     ip.i_flag |= IN_CHANGE | IN_UPDATE;
     return 0;
   }
-  if (length >= osize) {
+  if (length > osize || (length === osize && !force)) {
     if (length > osize) {
       din.e2di_size = length;
       if (vp !== null) vp.v_size = length;
@@ -366,6 +480,15 @@ export function ext2fs_truncate(ip: E2Inode, length: number, _cred: Kauth_cred |
   }
   // the last block kept (−1: none)
   const lastblock = Math.ceil(length / bsize) - 1;
+  if (din.e2di_flags & EXT2_EXTENTS) {
+    const e = ext4_ext_truncate(ip, lastblock);
+    if (e !== 0 && error === 0) error = e;
+    din.e2di_size = length;
+    if (vp !== null) vp.v_size = length;
+    if (ip.i_lastalloc !== 0 && length === 0) ip.i_lastalloc = 0;
+    ip.i_flag |= IN_CHANGE | IN_UPDATE;
+    return error;
+  }
   let freed = 0;
   const blocks = din.e2di_blocks;
   for (let i = EXT2_NDADDR - 1; i > lastblock && i >= 0; i--) {
@@ -442,6 +565,7 @@ export function ext2fs_eadrop(ip: E2Inode): number {
   const refs = e2_rd32(buf, 4);
   if (refs > 1) {
     e2_wr32(buf, 4, refs - 1);
+    ext2fs_ea_csum_set(ump.um_e2fs, buf, bsize, b);
     e2_bdwrite(bpp.v!);
     return 0;
   }

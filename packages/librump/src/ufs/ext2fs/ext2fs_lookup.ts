@@ -3,11 +3,19 @@
  * checked (ext2fs_dirbadentry), finding a name, VOP_LOOKUP with the name
  * cache, VOP_READDIR, and changing directories (ext2fs_direnter,
  * ext2fs_dirremove, ext2fs_dirrewrite, ext2fs_dirempty, ext2fs_checkpath).
- * Indexed (dir_index) directories are read as the linear directories they
- * also are: the index blocks look like one empty entry spanning the block.
- * Removing or re-pointing an entry keeps an index valid; adding one drops
- * the directory's index flag (ext2 allows that). Large directories get a
- * name hash (i_dirhash) so that lookups there do not rescan them.
+ * Indexed (dir_index) directories are looked up through their hash index
+ * (ext2fs_htree.ts) and read as the linear directories they also are: the
+ * index blocks look like one empty entry spanning the block. Removing or
+ * re-pointing an entry keeps an index valid; adding one drops the
+ * directory's index flag (ext2 allows that; with metadata_csum the index
+ * blocks become empty leaf blocks with a checksum tail). Large directories
+ * get a name hash (i_dirhash) so that lookups there do not rescan them.
+ *
+ * metadata_csum: a leaf block's entries end 12 bytes early, at a tail
+ * holding the block's checksum; index blocks end in a dx tail. Both are
+ * verified when a block comes from the disk and set when it is written
+ * (the buffer's b_wrhook). Inline directories (ext2fs_inline.ts) are one
+ * synthetic block read from the inode.
  */
 import {
   EFBIG,
@@ -79,9 +87,33 @@ import {
   EXT2_IFREG,
   EXT2_IFSOCK,
   EXT2_MAXNAMLEN,
+  EXT2F_COMPAT_DIR_INDEX,
+  EXT2F_ROCOMPAT_DIR_NLINK,
 } from "./ext2fs.js";
+import {
+  E2DirCsum,
+  ext2fs_dirleaf_csum_verify,
+  ext2fs_dirtail_init,
+  ext2fs_dirtail_ok,
+  ext2fs_dx_countoff,
+  ext2fs_dx_csum_verify,
+  ext2fs_inode_seed,
+} from "./ext2fs_csum.js";
+import {
+  DX_NODE_ENTRIES,
+  DX_ROOT_ENTRIES,
+  ext2fs_dirhash,
+  ext2fs_dx_block,
+  ext2fs_dx_check_entries,
+  ext2fs_dx_check_root,
+  ext2fs_dx_hash,
+  ext2fs_dx_hashversion,
+  ext2fs_dx_node_limit,
+  ext2fs_dx_root_limit,
+  ext2fs_dx_search,
+} from "./ext2fs_htree.js";
 import { ext2fs_bmap } from "./ext2fs_bmap.js";
-import { ext2fs_balloc } from "./ext2fs_inode.js";
+import { ext2fs_balloc, ext2fs_inline_release } from "./ext2fs_inode.js";
 import {
   e2_fsbtodb,
   ext2fs_corrupt,
@@ -94,14 +126,71 @@ import {
   ext2fs_access,
 } from "./ext2fs_extern.js";
 
+/** How a directory block is laid out (ext2fs_dirblk_kind). */
+const DIRBLK_LEAF = 0;
+const DIRBLK_DXROOT = 1;
+const DIRBLK_DXNODE = 2;
+
+/** Is `ip` an indexed directory whose index we use (EXT2_INDEX on a dir_index file system)? */
+export function ext2fs_isdx(ip: E2Inode): boolean {
+  const fs = ip.i_ump.um_e2fs;
+  return (
+    (ip.i_din.e2di_flags & EXT2_INDEX) !== 0 &&
+    fs.e2fs_rev >= 1 &&
+    (fs.e2fs_features_compat & EXT2F_COMPAT_DIR_INDEX) !== 0 &&
+    ip.i_inline === null
+  );
+}
+
 /**
- * Read logical block `lbn` of directory `ip` with every entry checked. On
- * success bpp.v holds the busy buffer.
+ * Block `lbn` (bytes `b`) of directory `ip`: a leaf, or (in an indexed
+ * directory) the index root (block 0) or an interior index block (one
+ * empty entry spanning the block), as Linux tells them apart.
+ */
+function ext2fs_dirblk_kind(ip: E2Inode, lbn: number, b: Uint8Array): number {
+  if (!ext2fs_isdx(ip)) return DIRBLK_LEAF;
+  const bsize = ip.i_ump.um_e2fs.e2fs_bsize;
+  const coff = ext2fs_dx_countoff(b, bsize);
+  if (lbn === 0) return coff === DX_ROOT_ENTRIES ? DIRBLK_DXROOT : DIRBLK_LEAF;
+  return coff === DX_NODE_ENTRIES ? DIRBLK_DXNODE : DIRBLK_LEAF;
+}
+
+/** The write hook of `ip`'s directory blocks (metadata_csum), made on first use. */
+function dirhook(ip: E2Inode): E2DirCsum | null {
+  if (!ip.i_ump.um_e2fs.e2fs_metacsum) return null;
+  if (ip.i_dirhook === null) ip.i_dirhook = new E2DirCsum(ip);
+  return ip.i_dirhook as E2DirCsum;
+}
+
+/**
+ * A directory block the directory code changed: written behind, keeping
+ * its "checked" mark, its checksum set at write time.
+ */
+export function ext2fs_dirblk_dirty(ip: E2Inode, bp: Buf): void {
+  bp.b_private = ip.i_ump;
+  bp.b_wrhook = dirhook(ip);
+  bdwrite(bp);
+}
+
+/**
+ * Read logical block `lbn` of directory `ip` with every entry checked
+ * (and, from the disk, its checksum). On success bpp.v holds the busy
+ * buffer (null for an inline directory's synthetic block), and
+ * ump.um_dirdata / um_dirend the bytes and where their entries end (the
+ * block size, less a leaf's checksum tail).
  */
 export function ext2fs_dirblk_read(ip: E2Inode, lbn: number, bpp: Out<Buf | null>): number {
   const ump = ip.i_ump;
   const fs = ump.um_e2fs;
+  const bsize = fs.e2fs_bsize;
   bpp.v = null;
+  if (ip.i_inline !== null) {
+    if (lbn !== 0)
+      return ext2fs_corrupt(ump, `directory inode ${ip.i_number}: inline, no block ${lbn}`);
+    ump.um_dirdata = ip.i_inline;
+    ump.um_dirend = ip.i_inline.length;
+    return 0;
+  }
   const bn = { v: 0 };
   let error = ext2fs_bmap(ip, lbn, bn);
   if (error !== 0) return error;
@@ -111,17 +200,27 @@ export function ext2fs_dirblk_read(ip: E2Inode, lbn: number, bpp: Out<Buf | null
   // (which writes sane entries: e2_bdwrite drops the mark) is not checked again
   const blkno = e2_fsbtodb(ump, bn.v);
   const cached = incore(ump.um_devvp, blkno);
-  const checked = cached !== null && cached.b_private === ump && (cached.b_oflags & BO_DONE) !== 0;
-  error = bread(ump.um_devvp, blkno, fs.e2fs_bsize, bpp);
+  const done = cached !== null && (cached.b_oflags & BO_DONE) !== 0;
+  const checked = done && cached.b_private === ump;
+  error = bread(ump.um_devvp, blkno, bsize, bpp);
   if (error !== 0) return error;
+  const b = bpp.v!.b_data;
+  const kind = ext2fs_dirblk_kind(ip, lbn, b);
+  const end = kind === DIRBLK_LEAF ? ump.um_dirblksiz : bsize;
+  ump.um_dirdata = b;
+  ump.um_dirend = end;
   if (checked) return 0;
-  const why = e2fs_dirblk_check(
-    bpp.v!.b_data,
-    fs.e2fs_bsize,
-    ump.um_ftype,
-    fs.e2fs_icount,
-    ump.um_direct,
-  );
+  let why = e2fs_dirblk_check(b, end, ump.um_ftype, fs.e2fs_icount, ump.um_direct);
+  if (why === null && fs.e2fs_metacsum) {
+    const seed = ext2fs_inode_seed(fs, ip.i_number, ip.i_din.e2di_gen);
+    if (kind === DIRBLK_LEAF) {
+      if (!ext2fs_dirtail_ok(b, bsize)) why = "no checksum tail";
+      else if (!done && !ext2fs_dirleaf_csum_verify(seed, b, bsize)) why = "fails its checksum";
+    } else if (!done) {
+      const coff = kind === DIRBLK_DXROOT ? DX_ROOT_ENTRIES : DX_NODE_ENTRIES;
+      if (!ext2fs_dx_csum_verify(seed, b, bsize, coff)) why = "index block fails its checksum";
+    }
+  }
   if (why !== null) {
     // a corrupt block is not kept: a later read sees the disk again
     brelse(bpp.v!, BC_INVAL);
@@ -129,7 +228,160 @@ export function ext2fs_dirblk_read(ip: E2Inode, lbn: number, bpp: Out<Buf | null
     return ext2fs_corrupt(ump, `directory inode ${ip.i_number} block ${lbn}: ${why}`);
   }
   bpp.v!.b_private = ump;
+  bpp.v!.b_wrhook = dirhook(ip);
   return 0;
+}
+
+/** Blocks of directory `ip` (an inline directory is one). */
+export function ext2fs_dirnblk(ip: E2Inode): number {
+  if (ip.i_inline !== null) return 1;
+  return Math.ceil(ip.i_din.e2di_size / ip.i_ump.um_e2fs.e2fs_bsize);
+}
+
+/** The slot of an entry: its inode (0: absent), byte offset and the entry before it in its block. */
+export interface DirSlot {
+  ino: number;
+  off: number;
+  prev: number;
+}
+
+/**
+ * Search leaf block `lbn` of `ip` for `name` into `slot` (slot.ino stays
+ * 0 when it is not there).
+ */
+function ext2fs_dirblk_search(ip: E2Inode, lbn: number, name: string, slot: DirSlot): number {
+  const ump = ip.i_ump;
+  const bsize = ump.um_e2fs.e2fs_bsize;
+  const d = ump.um_direct;
+  const bpp = ump.um_bpp;
+  const error = ext2fs_dirblk_read(ip, lbn, bpp);
+  if (error !== 0) return error;
+  const bp = bpp.v;
+  bpp.v = null;
+  const buf = ump.um_dirdata;
+  const end = ump.um_dirend;
+  let off = 0;
+  let prev = -1;
+  while (off < end) {
+    e2fs_direct_parse(buf, off, ump.um_ftype, bsize, d);
+    if (d.e2d_ino !== 0 && e2fs_direct_namecmp(buf, off, d.e2d_namlen, name)) {
+      slot.ino = d.e2d_ino;
+      slot.off = lbn * bsize + off;
+      slot.prev = prev < 0 ? -1 : lbn * bsize + prev;
+      break;
+    }
+    prev = off;
+    off += d.e2d_reclen;
+  }
+  if (bp !== null) brelse(bp, 0);
+  return 0;
+}
+
+/** One level of an htree descent: the index block, where its entries are, which one was taken. */
+interface DxFrame {
+  lbn: number;
+  coff: number;
+  at: number;
+  count: number;
+  /** the block the entry taken names */
+  child: number;
+}
+
+/**
+ * Read index block `lbn` of `ip` for a descent: its entries checked
+ * (limit, count, hashes, blocks inside the directory); the frame filled.
+ */
+function dx_frame(
+  ip: E2Inode,
+  lbn: number,
+  root: boolean,
+  hash: number,
+  f: DxFrame,
+  first: boolean,
+): number {
+  const ump = ip.i_ump;
+  const fs = ump.um_e2fs;
+  const bpp = ump.um_bpp;
+  const error = ext2fs_dirblk_read(ip, lbn, bpp);
+  if (error !== 0) return error;
+  const bp = bpp.v!;
+  bpp.v = null;
+  const b = bp.b_data;
+  const want = root ? DIRBLK_DXROOT : DIRBLK_DXNODE;
+  let why: string | null = null;
+  if (ext2fs_dirblk_kind(ip, lbn, b) !== want) why = `block ${lbn} is not an index block`;
+  const coff = root ? DX_ROOT_ENTRIES : DX_NODE_ENTRIES;
+  if (why === null)
+    why = ext2fs_dx_check_entries(
+      b,
+      coff,
+      root ? ext2fs_dx_root_limit(fs) : ext2fs_dx_node_limit(fs),
+      ext2fs_dirnblk(ip),
+    );
+  if (why !== null) {
+    brelse(bp, 0);
+    return ext2fs_corrupt(ump, `directory inode ${ip.i_number}: hash index: ${why}`);
+  }
+  f.lbn = lbn;
+  f.coff = coff;
+  f.count = e2_rd16(b, coff + 2);
+  f.at = first ? 0 : ext2fs_dx_search(b, coff, hash);
+  f.child = ext2fs_dx_block(b, coff, f.at);
+  brelse(bp, 0);
+  return 0;
+}
+
+/**
+ * Look `name` up in indexed directory `ip` through its hash index:
+ * descend to the leaf whose range holds the name's hash, search it, and
+ * go on to the next leaves while their first hash says the collision
+ * continues there. slot.ino = 0 when the name is not there.
+ */
+function ext2fs_dx_lookup(ip: E2Inode, name: string, slot: DirSlot): number {
+  const ump = ip.i_ump;
+  const fs = ump.um_e2fs;
+  slot.ino = 0;
+  slot.off = 0;
+  slot.prev = -1;
+  const bpp = ump.um_bpp;
+  let error = ext2fs_dirblk_read(ip, 0, bpp);
+  if (error !== 0) return error;
+  const info = { version: 0, levels: 0 };
+  let why = ext2fs_dx_check_root(fs, bpp.v!.b_data, info);
+  brelse(bpp.v!, 0);
+  bpp.v = null;
+  if (why !== null) return ext2fs_corrupt(ump, `directory inode ${ip.i_number}: ${why}`);
+  const hash = ext2fs_dirhash(ext2fs_dx_hashversion(fs, info.version), name, fs.e2fs_hash_seed);
+  const frames: DxFrame[] = [];
+  for (let l = 0; l <= info.levels; l++)
+    frames.push({ lbn: 0, coff: 0, at: 0, count: 0, child: 0 });
+  error = dx_frame(ip, 0, true, hash, frames[0]!, false);
+  for (let l = 1; error === 0 && l <= info.levels; l++)
+    error = dx_frame(ip, frames[l - 1]!.child, false, hash, frames[l]!, false);
+  if (error !== 0) return error;
+  const nblk = ext2fs_dirnblk(ip);
+  for (let steps = 0; steps < nblk; steps++) {
+    error = ext2fs_dirblk_search(ip, frames[info.levels]!.child, name, slot);
+    if (error !== 0 || slot.ino !== 0) return error;
+    // the next leaf, if the collision goes on there
+    let l = info.levels;
+    while (l >= 0 && frames[l]!.at + 1 >= frames[l]!.count) l--;
+    if (l < 0) return 0;
+    const f = frames[l]!;
+    error = ext2fs_dirblk_read(ip, f.lbn, bpp);
+    if (error !== 0) return error;
+    const nh = ext2fs_dx_hash(bpp.v!.b_data, f.coff, f.at + 1);
+    f.child = ext2fs_dx_block(bpp.v!.b_data, f.coff, f.at + 1);
+    brelse(bpp.v!, 0);
+    bpp.v = null;
+    if ((nh & ~1) >>> 0 !== hash) return 0;
+    f.at++;
+    for (let k = l + 1; k <= info.levels && error === 0; k++)
+      error = dx_frame(ip, frames[k - 1]!.child, false, hash, frames[k]!, true);
+    if (error !== 0) return error;
+  }
+  why = "the index leads round in circles";
+  return ext2fs_corrupt(ump, `directory inode ${ip.i_number}: hash index: ${why}`);
 }
 
 /** Directories of at least this many blocks get a name hash on their first full scan. */
@@ -174,21 +426,29 @@ export function ext2fs_dirlookup(ip: E2Inode, name: string, slot: Out<number>): 
     return 0;
   }
   const ump = ip.i_ump;
+  slot.v = 0;
+  if (ext2fs_isdx(ip)) {
+    const ds = ump.um_slot;
+    const error = ext2fs_dx_lookup(ip, name, ds);
+    slot.v = ds.ino;
+    return error;
+  }
   const fs = ump.um_e2fs;
   const bsize = fs.e2fs_bsize;
   const d = ump.um_direct;
   const bpp = ump.um_bpp;
-  slot.v = 0;
-  const nblk = Math.ceil(ip.i_din.e2di_size / bsize);
+  const nblk = ext2fs_dirnblk(ip);
   // build the hash on this scan when the directory is large enough
   let build: Map<string, number> | null = nblk >= DIRHASH_MINBLOCKS ? new Map() : null;
   for (let lbn = 0; lbn < nblk; lbn++) {
     const error = ext2fs_dirblk_read(ip, lbn, bpp);
     if (error !== 0) return error;
-    const bp = bpp.v!;
-    const buf = bp.b_data;
+    const bp = bpp.v;
+    bpp.v = null;
+    const buf = ump.um_dirdata;
+    const end = ump.um_dirend;
     let off = 0;
-    while (off < bsize) {
+    while (off < end) {
       e2fs_direct_parse(buf, off, ump.um_ftype, bsize, d);
       if (d.e2d_ino !== 0) {
         if (build !== null) {
@@ -197,13 +457,13 @@ export function ext2fs_dirlookup(ip: E2Inode, name: string, slot: Out<number>): 
           if (slot.v === 0 && n === name) slot.v = d.e2d_ino;
         } else if (e2fs_direct_namecmp(buf, off, d.e2d_namlen, name)) {
           slot.v = d.e2d_ino;
-          brelse(bp, 0);
+          if (bp !== null) brelse(bp, 0);
           return 0;
         }
       }
       off += d.e2d_reclen; // checked: >= 8, inside the block
     }
-    brelse(bp, 0);
+    if (bp !== null) brelse(bp, 0);
   }
   if (build !== null) {
     if (ump.um_kernel.memReserve(build.size * DIRHASH_ENTRY_BYTES)) ip.i_dirhash = build;
@@ -382,7 +642,8 @@ export function ext2fs_readdir(
   const ump = ip.i_ump;
   const fs = ump.um_e2fs;
   const bsize = fs.e2fs_bsize;
-  const size = ip.i_din.e2di_size;
+  // an inline directory reads as one block
+  const size = ip.i_inline !== null ? bsize : ip.i_din.e2di_size;
   let pos = uio.uio_offset;
   if (pos < 0) return EINVAL;
   const cks: number[] | null = cookies !== null && ncookies !== null ? [] : null;
@@ -401,11 +662,13 @@ export function ext2fs_readdir(
     const base = lbn * bsize;
     const error = ext2fs_dirblk_read(ip, lbn, bpp);
     if (error !== 0) return error;
-    const bp = bpp.v!;
-    const buf = bp.b_data;
+    const bp = bpp.v;
+    bpp.v = null;
+    const buf = ump.um_dirdata;
+    const end = ump.um_dirend;
     inos.length = names.length = types.length = nexts.length = 0;
     let off = 0;
-    while (off < bsize) {
+    while (off < end) {
       e2fs_direct_parse(buf, off, ump.um_ftype, bsize, d);
       const next = off + d.e2d_reclen;
       if (base + next > pos) {
@@ -423,7 +686,7 @@ export function ext2fs_readdir(
       }
       off = next;
     }
-    brelse(bp, 0);
+    if (bp !== null) brelse(bp, 0);
     for (let i = 0; i < inos.length; i++) {
       const ino = inos[i]!;
       if (ino !== 0) {
@@ -459,40 +722,15 @@ export function ext2fs_readdir(
  * (byte offset in the directory) and slot.prev (offset of the entry before
  * it in the same block, -1 when it starts the block).
  */
-export function ext2fs_dirsearch(
-  ip: E2Inode,
-  name: string,
-  slot: { ino: number; off: number; prev: number },
-): number {
-  const ump = ip.i_ump;
-  const bsize = ump.um_e2fs.e2fs_bsize;
-  const d = ump.um_direct;
-  const bpp = ump.um_bpp;
+export function ext2fs_dirsearch(ip: E2Inode, name: string, slot: DirSlot): number {
   slot.ino = 0;
   slot.off = 0;
   slot.prev = -1;
-  const nblk = Math.ceil(ip.i_din.e2di_size / bsize);
+  if (ext2fs_isdx(ip)) return ext2fs_dx_lookup(ip, name, slot);
+  const nblk = ext2fs_dirnblk(ip);
   for (let lbn = 0; lbn < nblk; lbn++) {
-    const error = ext2fs_dirblk_read(ip, lbn, bpp);
-    if (error !== 0) return error;
-    const bp = bpp.v!;
-    bpp.v = null;
-    const buf = bp.b_data;
-    let off = 0;
-    let prev = -1;
-    while (off < bsize) {
-      e2fs_direct_parse(buf, off, ump.um_ftype, bsize, d);
-      if (d.e2d_ino !== 0 && e2fs_direct_namecmp(buf, off, d.e2d_namlen, name)) {
-        slot.ino = d.e2d_ino;
-        slot.off = lbn * bsize + off;
-        slot.prev = prev < 0 ? -1 : lbn * bsize + prev;
-        brelse(bp, 0);
-        return 0;
-      }
-      prev = off;
-      off += d.e2d_reclen;
-    }
-    brelse(bp, 0);
+    const error = ext2fs_dirblk_search(ip, lbn, name, slot);
+    if (error !== 0 || slot.ino !== 0) return error;
   }
   return 0;
 }
@@ -501,13 +739,61 @@ export function ext2fs_dirsearch(
  * An indexed (dir_index) directory is about to get an entry the index
  * does not know: drop the index flag, so that it is a plain linear
  * directory again (ext2 allows that; the index blocks read as empty
- * entries).
+ * entries). With metadata_csum those blocks have no room for a leaf's
+ * checksum tail: the root's ".." and each interior block's empty entry
+ * end 12 bytes early, and the tail goes there.
  */
-function ext2fs_dropindex(dp: E2Inode): void {
-  if (dp.i_din.e2di_flags & EXT2_INDEX) {
-    dp.i_din.e2di_flags &= ~EXT2_INDEX;
-    dp.i_flag |= IN_CHANGE;
+function ext2fs_dropindex(dp: E2Inode): number {
+  if ((dp.i_din.e2di_flags & EXT2_INDEX) === 0) return 0;
+  const ump = dp.i_ump;
+  const fs = ump.um_e2fs;
+  if (fs.e2fs_metacsum && ext2fs_isdx(dp)) {
+    const bsize = fs.e2fs_bsize;
+    const bpp = ump.um_bpp;
+    const nblk = ext2fs_dirnblk(dp);
+    for (let lbn = 0; lbn < nblk; lbn++) {
+      const error = ext2fs_dirblk_read(dp, lbn, bpp);
+      if (error !== 0) return error;
+      const bp = bpp.v!;
+      bpp.v = null;
+      const b = bp.b_data;
+      const kind = ext2fs_dirblk_kind(dp, lbn, b);
+      if (kind === DIRBLK_LEAF) {
+        brelse(bp, 0);
+        continue;
+      }
+      if (kind === DIRBLK_DXROOT) {
+        e2fs_direct_set_reclen(b, 12, ump.um_dirblksiz - 12);
+      } else {
+        b.fill(0, 0, ump.um_dirblksiz);
+        e2fs_direct_set_reclen(b, 0, ump.um_dirblksiz);
+      }
+      ext2fs_dirtail_init(b, bsize);
+      ext2fs_dirblk_dirty(dp, bp);
+    }
   }
+  dp.i_din.e2di_flags &= ~EXT2_INDEX;
+  dp.i_flag |= IN_CHANGE;
+  // a count of 1 was fine in an indexed directory; now it must be exact if it can
+  if (dp.i_din.e2di_nlink === 1 && has_dir_nlink(ump) && dp.i_nsubdir < 0) {
+    const n = { v: 0 };
+    const error = ext2fs_dir_countsubdirs(dp, n);
+    if (error !== 0) return error;
+    if (n.v + 2 <= EXT2FS_LINK_MAX) dp.i_din.e2di_nlink = n.v + 2;
+    else dp.i_nsubdir = n.v;
+  }
+  return 0;
+}
+
+/**
+ * A leaf block for a directory: its entries end at um_dirblksiz, where a
+ * checksum tail follows with metadata_csum. `b` holds one empty entry.
+ */
+function ext2fs_dirblk_init(ump: Ext2Mount, b: Uint8Array): void {
+  const bsize = ump.um_e2fs.e2fs_bsize;
+  b.fill(0, 0, bsize);
+  e2fs_direct_set_reclen(b, 0, ump.um_dirblksiz);
+  if (ump.um_dirblksiz < bsize) ext2fs_dirtail_init(b, bsize);
 }
 
 /**
@@ -527,23 +813,27 @@ export function ext2fs_direnter(
   const ftype = ump.um_ftype;
   const d = ump.um_direct;
   const need = EXT2_DIR_REC_LEN(name.length);
-  const size = dp.i_din.e2di_size;
   const bsize = fs.e2fs_bsize;
   const bpp = ump.um_bpp;
-  const nblk = Math.ceil(size / bsize);
   const ft = ftype ? type : 0;
-  ext2fs_dropindex(dp);
+  let error = ext2fs_dir_uninline(dp, cred);
+  if (error === 0) error = ext2fs_dropindex(dp);
+  if (error !== 0) return error;
+  const size = dp.i_din.e2di_size;
+  const nblk = Math.ceil(size / bsize);
+  // the blocks below i_diroff had no room at the last insertion (a removal
+  // there lowers it): a growing directory is not rescanned from its start
   const first = dp.i_diroff < nblk ? dp.i_diroff : 0;
-  for (let n = 0; n < nblk; n++) {
-    const lbn = (first + n) % nblk;
-    const error = ext2fs_dirblk_read(dp, lbn, bpp);
+  for (let lbn = first; lbn < nblk; lbn++) {
+    error = ext2fs_dirblk_read(dp, lbn, bpp);
     if (error !== 0) return error;
     const bp = bpp.v!;
     bpp.v = null;
     const buf = bp.b_data;
+    const end = ump.um_dirend;
     let off = 0;
     let slack = 0;
-    while (off < bsize) {
+    while (off < end) {
       e2fs_direct_parse(buf, off, ftype, bsize, d);
       const used = d.e2d_ino !== 0 ? EXT2_DIR_REC_LEN(d.e2d_namlen) : 0;
       const free = d.e2d_reclen - used;
@@ -555,7 +845,7 @@ export function ext2fs_direnter(
           e2fs_direct_write(buf, off + used, ftype, ino, free, ft, name);
           e2fs_direct_set_reclen(buf, off, used);
         }
-        bdwrite(bp);
+        ext2fs_dirblk_dirty(dp, bp);
         dp.i_diroff = lbn;
         dp.i_flag |= IN_CHANGE | IN_UPDATE;
         dirhash_set(dp, name, ino);
@@ -565,9 +855,9 @@ export function ext2fs_direnter(
     }
     if (slack >= need) {
       // the room is spread over the block: pack its entries, then append
-      const w = ext2fs_dircompact(ump, buf, bsize);
-      e2fs_direct_write(buf, w, ftype, ino, bsize - w, ft, name);
-      bdwrite(bp);
+      const w = ext2fs_dircompact(ump, buf, end);
+      e2fs_direct_write(buf, w, ftype, ino, end - w, ft, name);
+      ext2fs_dirblk_dirty(dp, bp);
       dp.i_diroff = lbn;
       dp.i_flag |= IN_CHANGE | IN_UPDATE;
       dirhash_set(dp, name, ino);
@@ -578,12 +868,12 @@ export function ext2fs_direnter(
   // grow by one block
   if (size + bsize > ump.um_maxfilesize) return EFBIG;
   const lbn = nblk;
-  const error = ext2fs_balloc(dp, lbn, true, cred, bpp);
+  error = ext2fs_balloc(dp, lbn, true, cred, bpp);
   if (error !== 0) return error;
   const buf = bpp.v!.b_data;
-  buf.fill(0, 0, bsize);
-  e2fs_direct_write(buf, 0, ftype, ino, bsize, ft, name);
-  bdwrite(bpp.v!);
+  ext2fs_dirblk_init(ump, buf);
+  e2fs_direct_write(buf, 0, ftype, ino, ump.um_dirblksiz, ft, name);
+  ext2fs_dirblk_dirty(dp, bpp.v!);
   bpp.v = null;
   dp.i_diroff = lbn;
   dp.i_din.e2di_size = (lbn + 1) * bsize;
@@ -594,15 +884,17 @@ export function ext2fs_direnter(
 }
 
 /**
- * Pack the live entries of directory block `buf` to its start, each at
- * its minimal size, in order; returns the offset where free space begins.
+ * Pack the live entries of directory block `buf` (entries up to `end`) to
+ * its start, each at its minimal size, in order; returns the offset where
+ * free space begins.
  */
-function ext2fs_dircompact(ump: Ext2Mount, buf: Uint8Array, bsize: number): number {
-  const tmp = buf.slice(0, bsize);
+function ext2fs_dircompact(ump: Ext2Mount, buf: Uint8Array, end: number): number {
+  const bsize = ump.um_e2fs.e2fs_bsize;
+  const tmp = buf.slice(0, end);
   const d = ump.um_direct;
   let r = 0;
   let w = 0;
-  while (r < bsize) {
+  while (r < end) {
     e2fs_direct_parse(tmp, r, ump.um_ftype, bsize, d);
     if (d.e2d_ino !== 0) {
       const n = EXT2_DIR_REC_LEN(d.e2d_namlen);
@@ -612,8 +904,48 @@ function ext2fs_dircompact(ump: Ext2Mount, buf: Uint8Array, bsize: number): numb
     }
     r += d.e2d_reclen;
   }
-  buf.fill(0, w, bsize);
+  buf.fill(0, w, end);
   return w;
+}
+
+/**
+ * An inline directory (ext2fs_inline.ts) about to change becomes a block
+ * directory: its entries ("." and ".." first) packed into a new block 0.
+ */
+export function ext2fs_dir_uninline(dp: E2Inode, cred: Kauth_cred | null): number {
+  const src = dp.i_inline;
+  if (src === null) return 0;
+  const ump = dp.i_ump;
+  const bsize = ump.um_e2fs.e2fs_bsize;
+  let error = ext2fs_inline_release(dp);
+  if (error !== 0) return error;
+  const bpp = ump.um_bpp;
+  error = ext2fs_balloc(dp, 0, true, cred, bpp);
+  if (error !== 0) return error;
+  const buf = bpp.v!.b_data;
+  ext2fs_dirblk_init(ump, buf);
+  const d = ump.um_direct;
+  let w = 0;
+  let last = 0;
+  for (let r = 0; r < src.length;) {
+    e2fs_direct_parse(src, r, ump.um_ftype, bsize, d);
+    if (d.e2d_ino !== 0) {
+      const n = EXT2_DIR_REC_LEN(d.e2d_namlen);
+      buf.set(src.subarray(r, r + n), w);
+      e2fs_direct_set_reclen(buf, w, n);
+      last = w;
+      w += n;
+    }
+    r += d.e2d_reclen;
+  }
+  e2fs_direct_set_reclen(buf, last, ump.um_dirblksiz - last);
+  ext2fs_dirblk_dirty(dp, bpp.v!);
+  bpp.v = null;
+  dp.i_din.e2di_size = bsize;
+  if (dp.i_vnode !== null) dp.i_vnode.v_size = bsize;
+  dp.i_diroff = 0;
+  dp.i_flag |= IN_CHANGE | IN_UPDATE;
+  return 0;
 }
 
 /**
@@ -625,7 +957,8 @@ export function ext2fs_dirremove(dp: E2Inode, name: string, ino: number): number
   const ump = dp.i_ump;
   const bsize = ump.um_e2fs.e2fs_bsize;
   const slot = ump.um_slot;
-  let error = ext2fs_dirsearch(dp, name, slot);
+  let error = ext2fs_dir_uninline(dp, null);
+  if (error === 0) error = ext2fs_dirsearch(dp, name, slot);
   if (error !== 0) return error;
   if (slot.ino === 0 || slot.ino !== ino) return ENOENT;
   const lbn = Math.floor(slot.off / bsize);
@@ -651,7 +984,7 @@ export function ext2fs_dirremove(dp: E2Inode, name: string, ino: number): number
     }
     e2fs_direct_set_reclen(buf, prev, d.e2d_reclen + rl);
   }
-  bdwrite(bp);
+  ext2fs_dirblk_dirty(dp, bp);
   dp.i_flag |= IN_CHANGE | IN_UPDATE;
   dirhash_set(dp, name, 0);
   return 0;
@@ -662,7 +995,8 @@ export function ext2fs_dirrewrite(dp: E2Inode, name: string, ino: number, type: 
   const ump = dp.i_ump;
   const bsize = ump.um_e2fs.e2fs_bsize;
   const slot = ump.um_slot;
-  let error = ext2fs_dirsearch(dp, name, slot);
+  let error = ext2fs_dir_uninline(dp, null);
+  if (error === 0) error = ext2fs_dirsearch(dp, name, slot);
   if (error !== 0) return error;
   if (slot.ino === 0) return ENOENT;
   const lbn = Math.floor(slot.off / bsize);
@@ -670,11 +1004,114 @@ export function ext2fs_dirrewrite(dp: E2Inode, name: string, ino: number, type: 
   error = ext2fs_dirblk_read(dp, lbn, bpp);
   if (error !== 0) return error;
   e2fs_direct_set_ino(bpp.v!.b_data, slot.off - lbn * bsize, ump.um_ftype, ino, type);
-  bdwrite(bpp.v!);
+  ext2fs_dirblk_dirty(dp, bpp.v!);
   bpp.v = null;
   dp.i_flag |= IN_CHANGE | IN_UPDATE;
   dirhash_set(dp, name, ino);
   return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* directory link counts (dir_nlink)                                        */
+
+/** EXT2FS_LINK_MAX: the most links an inode (and a directory's count of subdirectories + 2) may have */
+export const EXT2FS_LINK_MAX = 65000;
+
+function has_dir_nlink(ump: Ext2Mount): boolean {
+  const fs = ump.um_e2fs;
+  return fs.e2fs_rev >= 1 && (fs.e2fs_features_rocompat & EXT2F_ROCOMPAT_DIR_NLINK) !== 0;
+}
+
+/** Count the subdirectories of `dp` (every entry but "." and ".." that is a directory). */
+function ext2fs_dir_countsubdirs(dp: E2Inode, n: Out<number>): number {
+  const ump = dp.i_ump;
+  const bsize = ump.um_e2fs.e2fs_bsize;
+  const d = ump.um_direct;
+  const bpp = ump.um_bpp;
+  const inos: number[] = [];
+  n.v = 0;
+  const nblk = ext2fs_dirnblk(dp);
+  for (let lbn = 0; lbn < nblk; lbn++) {
+    const error = ext2fs_dirblk_read(dp, lbn, bpp);
+    if (error !== 0) return error;
+    const bp = bpp.v;
+    bpp.v = null;
+    const buf = ump.um_dirdata;
+    const end = ump.um_dirend;
+    for (let off = 0; off < end; off += d.e2d_reclen) {
+      e2fs_direct_parse(buf, off, ump.um_ftype, bsize, d);
+      if (d.e2d_ino === 0) continue;
+      const nl = d.e2d_namlen;
+      if (buf[off + 8] === 0x2e && (nl === 1 || (nl === 2 && buf[off + 9] === 0x2e))) continue;
+      if (ump.um_ftype) {
+        if (d.e2d_type === EXT2_FT_DIR) n.v++;
+      } else inos.push(d.e2d_ino);
+    }
+    if (bp !== null) brelse(bp, 0);
+  }
+  for (const ino of inos) if (ext2fs_ino_dtype(ump, ino) === DT_DIR) n.v++;
+  return 0;
+}
+
+/**
+ * May `dp` get another subdirectory? Without dir_nlink not past
+ * EXT2FS_LINK_MAX links; with it always (its count then stays 1, "many").
+ */
+export function ext2fs_dirnlink_full(dp: E2Inode): boolean {
+  return !has_dir_nlink(dp.i_ump) && dp.i_din.e2di_nlink >= EXT2FS_LINK_MAX;
+}
+
+/**
+ * `dp` gets a subdirectory: one more link, or with dir_nlink past
+ * EXT2FS_LINK_MAX the count 1 ("too many to count", as Linux sets it);
+ * the exact number is kept in memory while known.
+ */
+export function ext2fs_dirnlink_inc(dp: E2Inode): void {
+  const din = dp.i_din;
+  const n = din.e2di_nlink;
+  if (n === 1 && has_dir_nlink(dp.i_ump)) {
+    if (dp.i_nsubdir >= 0) dp.i_nsubdir++;
+  } else if (n + 1 > EXT2FS_LINK_MAX && has_dir_nlink(dp.i_ump)) {
+    dp.i_nsubdir = n - 1;
+    din.e2di_nlink = 1;
+  } else {
+    din.e2di_nlink = n + 1;
+  }
+  dp.i_flag |= IN_CHANGE;
+}
+
+/**
+ * Before an operation that may take a subdirectory from `dp`: a count of
+ * 1 under dir_nlink ("many") gets its exact number of subdirectories
+ * counted once (then kept in memory), so that ext2fs_dirnlink_dec can
+ * make the count exact again when they fit.
+ */
+export function ext2fs_dirnlink_prepare(dp: E2Inode): number {
+  if (dp.i_din.e2di_nlink !== 1 || !has_dir_nlink(dp.i_ump) || dp.i_nsubdir >= 0) return 0;
+  const n = { v: 0 };
+  const error = ext2fs_dir_countsubdirs(dp, n);
+  if (error === 0) dp.i_nsubdir = n.v;
+  return error;
+}
+
+/**
+ * `dp` loses a subdirectory. A count of 1 under dir_nlink is made exact
+ * again once the subdirectories fit (e2fsck accepts 1 for fewer than
+ * EXT2FS_LINK_MAX only in an indexed directory, and our insertions drop
+ * the index); ext2fs_dirnlink_prepare counted them first.
+ */
+export function ext2fs_dirnlink_dec(dp: E2Inode): void {
+  const din = dp.i_din;
+  if (din.e2di_nlink === 1 && has_dir_nlink(dp.i_ump)) {
+    if (dp.i_nsubdir > 0) dp.i_nsubdir--;
+    if (dp.i_nsubdir >= 0 && dp.i_nsubdir + 2 <= EXT2FS_LINK_MAX) {
+      din.e2di_nlink = dp.i_nsubdir + 2;
+      dp.i_nsubdir = -1;
+    }
+  } else if (din.e2di_nlink > 0) {
+    din.e2di_nlink--;
+  }
+  dp.i_flag |= IN_CHANGE;
 }
 
 /** ext2fs_dirempty: does directory `ip` hold nothing but "." and ".."? */
@@ -684,15 +1121,16 @@ export function ext2fs_dirempty(ip: E2Inode, empty: Out<boolean>): number {
   const d = ump.um_direct;
   const bpp = ump.um_bpp;
   empty.v = true;
-  const nblk = Math.ceil(ip.i_din.e2di_size / bsize);
+  const nblk = ext2fs_dirnblk(ip);
   for (let lbn = 0; lbn < nblk && empty.v; lbn++) {
     const error = ext2fs_dirblk_read(ip, lbn, bpp);
     if (error !== 0) return error;
-    const bp = bpp.v!;
+    const bp = bpp.v;
     bpp.v = null;
-    const buf = bp.b_data;
+    const buf = ump.um_dirdata;
+    const end = ump.um_dirend;
     let off = 0;
-    while (off < bsize) {
+    while (off < end) {
       e2fs_direct_parse(buf, off, ump.um_ftype, bsize, d);
       if (d.e2d_ino !== 0) {
         const n = d.e2d_namlen;
@@ -705,7 +1143,7 @@ export function ext2fs_dirempty(ip: E2Inode, empty: Out<boolean>): number {
       }
       off += d.e2d_reclen;
     }
-    brelse(bp, 0);
+    if (bp !== null) brelse(bp, 0);
   }
   return 0;
 }

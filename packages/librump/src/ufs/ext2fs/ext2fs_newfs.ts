@@ -1,5 +1,6 @@
 /**
- * newfs for ext2 (sbin/newfs_ext2fs/mke2fs.c): lay out an empty ext2 file
+ * newfs for ext2 (sbin/newfs_ext2fs/mke2fs.c), and with `type: "ext4"` for
+ * ext4 (ext2fs_newfs_ext4.ts): lay out an empty ext2 file
  * system, revision 0 or 1, on a BlockDev. Block groups of 8 × block-size
  * blocks; each starts with a superblock copy and the descriptor table when
  * it keeps one (all groups, or with sparse_super 0, 1 and the powers of
@@ -17,6 +18,7 @@
  * generation numbers come from a generator seeded by the time and size.
  */
 import { EINVAL } from "../../gen/constants.js";
+import { newfs_ext4, prng } from "./ext2fs_newfs_ext4.js";
 import { writeFully, type BlockDev } from "../../dev/blockdev.js";
 import type { Out } from "../../sys/out.js";
 import {
@@ -48,11 +50,27 @@ import {
 } from "./ext2fs.js";
 
 export interface NewfsExt2Options {
-  /** revision 0 or 1 (default 1) */
+  /**
+   * "ext2" (default), or "ext4": what Debian's mkfs.ext4 makes (extents,
+   * 64bit, flex_bg, metadata_csum, huge_file, dir_nlink, extra_isize,
+   * resize_inode, an empty journal of mke2fs's default size;
+   * ext2fs_newfs_ext4.ts)
+   */
+  type?: "ext2" | "ext4";
+  /**
+   * The seed of the UUID, the directory hash seed and the inode
+   * generations (32 bits). Default: derived from `time` and the size, so
+   * the same options give the same image; callers wanting a random UUID
+   * pass one from the host's random source (fsu mkfs does).
+   */
+  seed?: number;
+  /** ext4: an empty journal (default true; none on file systems under 2048 blocks) */
+  journal?: boolean;
+  /** revision 0 or 1 (default 1; ext4 is revision 1) */
   rev?: 0 | 1;
   /** block size: 1024, 2048 or 4096; default 1024 below 512 MiB, else 4096 (as mke2fs) */
   bsize?: number;
-  /** bytes of an inode on revision 1: 128 or 256 (default 256) */
+  /** bytes of an inode on revision 1: 128 or 256 (ext4 also 512 or 1024; default 256) */
   isize?: number;
   /** number of inodes (rounded up to fill whole inode-table blocks in every group) */
   inodes?: number;
@@ -79,19 +97,6 @@ const MiB = 1024 * 1024;
 
 function isInt(v: unknown, lo: number, hi: number): v is number {
   return typeof v === "number" && Number.isInteger(v) && v >= lo && v <= hi;
-}
-
-/** xorshift32 seeded by `seed` (never 0). */
-function prng(seed: number): () => number {
-  let x = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
 }
 
 /**
@@ -252,12 +257,60 @@ export function newfs_ext2fs(
     why.v = `time ${String(o.time)}`;
     return EINVAL;
   }
+  if (o.seed !== undefined && !isInt(o.seed, 0, 0xffffffff)) {
+    why.v = `seed ${String(o.seed)}`;
+    return EINVAL;
+  }
+  const time = o.time ?? 0;
+  const seed = o.seed ?? (time ^ Math.floor(bytes / 512) ^ 0x5bd1e995) >>> 0;
+  if (o.type !== undefined && o.type !== "ext2" && o.type !== "ext4") {
+    why.v = `type ${String(o.type)} (ext2 or ext4)`;
+    return EINVAL;
+  }
+  if (o.type === "ext4") {
+    if (o.rev === 0 || o.sparse === false || o.filetype === false) {
+      why.v = "ext4 is revision 1 with sparse_super and filetype";
+      return EINVAL;
+    }
+    const minfree = o.minfree ?? 5;
+    if (!isInt(minfree, 0, 50)) {
+      why.v = `minfree ${String(minfree)}`;
+      return EINVAL;
+    }
+    const volname = o.volname ?? "";
+    if (volname.length > 16) {
+      why.v = "volume label longer than 16 bytes";
+      return EINVAL;
+    }
+    if (o.inodes !== undefined && !isInt(o.inodes, EXT2_FIRSTINO + 1, 0xffffffff)) {
+      why.v = `inode count ${String(o.inodes)}`;
+      return EINVAL;
+    }
+    return newfs_ext4(
+      dev,
+      {
+        bytes,
+        bsize: o.bsize,
+        isize: o.isize,
+        inodes: o.inodes,
+        density: o.density,
+        volname,
+        minfree,
+        time,
+        seed,
+        journal: o.journal ?? true,
+        rootUid: o.rootUid ?? 0,
+        rootGid: o.rootGid ?? 0,
+      },
+      why,
+      fsp,
+    );
+  }
   const r = newfs_ext2fs_geometry(bytes, o, why);
   if (typeof r === "number") return r;
   const fs = r;
   const bsize = fs.e2fs_bsize;
-  const time = o.time ?? 0;
-  const rnd = prng((time ^ Math.floor(bytes / 512) ^ 0x5bd1e995) >>> 0);
+  const rnd = prng(seed);
   let error = 0;
   const wr = (blk: number, data: Uint8Array): boolean => {
     error = writeFully(dev, blk * bsize, data);

@@ -82,19 +82,31 @@ import {
   SBOFF,
   SBSIZE,
   E2FS_ERRORS,
-  E2FS_GD_SIZE,
   E2FS_ISCLEAN,
   e2_wr16,
   e2fs_cg_has_sb,
   e2fs_dinode_blank,
-  e2fs_dinode_serialize,
   e2fs_gd_serialize,
   EXT2F_INCOMPAT_RECOVER,
   ext2fs_rw_check,
   ext2fs_sbserialize,
+  EXT2_BG_INODE_UNINIT,
+  EXT2_EXTENTS,
+  EXT2_INLINE_DATA,
   type Ext2Fs,
   type Ext2Gd,
 } from "./ext2fs.js";
+import {
+  ext2fs_csum_seed,
+  ext2fs_gd_csum_set,
+  ext2fs_gd_csum_verify,
+  ext2fs_inode_csum_verify,
+  ext2fs_sb_csum_set,
+  ext2fs_sb_csum_verify,
+} from "./ext2fs_csum.js";
+import { ext4_ext_check_root } from "./ext2fs_extents.js";
+import { ext2fs_orphan_cleanup } from "./ext2fs_orphan.js";
+import { ext2fs_inline_load } from "./ext2fs_inline.js";
 import {
   E2Inode,
   Ext2Mount,
@@ -104,8 +116,18 @@ import {
   e2_fsbtodb,
   ext2fs_corrupt,
 } from "./ext2fs_extern.js";
-import { ext2fs_valloc, ext2fs_vfree } from "./ext2fs_alloc.js";
-import { ext2fs_inoblk, ext2fs_update } from "./ext2fs_inode.js";
+import {
+  ext2fs_bitmap_csums,
+  ext2fs_meta_build,
+  ext2fs_valloc,
+  ext2fs_vfree,
+} from "./ext2fs_alloc.js";
+import {
+  ext2fs_dinode_store,
+  ext2fs_inoblk,
+  ext2fs_setextents,
+  ext2fs_update,
+} from "./ext2fs_inode.js";
 import {
   ext2fs_journal_commit,
   ext2fs_journal_drop,
@@ -157,6 +179,7 @@ export function ext2fs_mount(mp: Mount, _path: string, data: unknown, _dataLen: 
       if (error !== 0) return error;
       ump.um_ronly = false;
       error = ext2fs_markdirty(ump);
+      if (error === 0) error = ext2fs_orphan_cleanup(ump);
       if (error !== 0) return error;
     }
     return 0;
@@ -234,6 +257,11 @@ function ext2fs_mountfs(
     k.printf(`ext2fs ${fspec}: bad superblock: ${why}\n`);
     return EFTYPE;
   }
+  if (!ext2fs_sb_csum_verify(fs, sbraw, 0)) {
+    k.printf(`ext2fs ${fspec}: corrupt file system: the superblock fails its checksum\n`);
+    return EIO;
+  }
+  fs.e2fs_csum_seed = ext2fs_csum_seed(fs);
   const notes: string[] = [];
   const refuse = ext2fs_features_check(fs, true, notes);
   if (refuse !== null) {
@@ -258,23 +286,32 @@ function ext2fs_mountfs(
   // the group descriptors follow the superblock's block
   const gds: Ext2Gd[] = [];
   const bsize = fs.e2fs_bsize;
-  const perblk = bsize / 32;
+  const gdsize = fs.e2fs_gdsize;
+  const perblk = bsize / gdsize;
+  const gdraw = new Uint8Array(fs.e2fs_ngdb * bsize);
   for (let i = 0; i < fs.e2fs_ngdb; i++) {
     const blk = fs.e2fs_first_dblock + 1 + i;
     error = bread(devvp, blk * fs.e2fs_fsbtodb, bsize, bpp);
     if (error !== 0) return error;
     const b = bpp.v!.b_data;
+    gdraw.set(b.subarray(0, bsize), i * bsize);
+    brelse(bpp.v!, 0);
     for (let j = 0; j < perblk && gds.length < fs.e2fs_ncg; j++) {
-      const g = e2fs_gd_parse(b, j);
-      const bad = e2fs_gd_check(fs, g, gds.length);
+      const c = gds.length;
+      const g = e2fs_gd_parse(gdraw, c, gdsize);
+      const bad = e2fs_gd_check(fs, g, c);
       if (bad !== null) {
-        brelse(bpp.v!, BC_INVAL);
         k.printf(`ext2fs ${fspec}: bad group descriptor: ${bad}\n`);
         return EFTYPE;
       }
+      if (!ext2fs_gd_csum_verify(fs, gdraw, c * gdsize, c)) {
+        k.printf(
+          `ext2fs ${fspec}: corrupt file system: group descriptor ${c} fails its checksum\n`,
+        );
+        return EIO;
+      }
       gds.push(g);
     }
-    brelse(bpp.v!, 0);
   }
   // the superblock's free counts are a summary Linux lets go stale: the
   // descriptors' counts are the truth (as e2fsck and Linux take them)
@@ -294,6 +331,8 @@ function ext2fs_mountfs(
   const [vnodeop, specop, fifoop] = vfs_opv_vectors(mp.mnt_op);
   const ump = new Ext2Mount(mp, k, devvp, fs, gds, vnodeop, specop, fifoop, fspec, ronly);
   ump.um_sbraw = sbraw;
+  ump.um_gdraw = gdraw;
+  ext2fs_meta_build(ump);
   if (recovering) {
     error = ext2fs_journal_recover(ump, ronly);
     vinvalbuf(devvp);
@@ -328,6 +367,7 @@ function ext2fs_mountfs(
   }
   if (!ronly) {
     error = ext2fs_markdirty(ump);
+    if (error === 0) error = ext2fs_orphan_cleanup(ump);
     if (error !== 0) {
       vflush(mp, null, true);
       mp.mnt_data = null;
@@ -392,20 +432,26 @@ export function ext2fs_sbupdate(ump: Ext2Mount): number {
   const fs = ump.um_e2fs;
   const devvp = ump.um_devvp;
   const bsize = fs.e2fs_bsize;
+  let error = ext2fs_bitmap_csums(ump);
+  if (error !== 0) return error;
   fs.e2fs_wtime = ump.um_kernel.time_second() >>> 0;
   const raw = ump.um_sbraw;
   fs.e2fs_block_group_nr = 0;
   ext2fs_sbserialize(fs, raw, 0);
+  ext2fs_sb_csum_set(fs, raw, 0);
   const bpp = ump.um_ibpp;
   // the primary: its own 1024-byte buffer at byte 1024
   const bp = getblk(devvp, SBOFF / DEV_BSIZE, SBSIZE);
   if (bp === null) return ENOMEM;
   bp.b_data.set(raw);
-  let error = e2_bwrite(bp);
-  // the descriptors, block by block, in group 0 and every backup group
-  const perblk = bsize / E2FS_GD_SIZE;
-  const gdbuf = new Uint8Array(fs.e2fs_ngdb * bsize);
-  for (let i = 0; i < fs.e2fs_ncg; i++) e2fs_gd_serialize(ump.um_gd[i]!, gdbuf, i);
+  error = e2_bwrite(bp);
+  // the descriptors (with their checksums), block by block, in group 0 and every backup group
+  const gdsize = fs.e2fs_gdsize;
+  const gdbuf = ump.um_gdraw;
+  for (let i = 0; i < fs.e2fs_ncg; i++) {
+    e2fs_gd_serialize(ump.um_gd[i]!, gdbuf, i, gdsize);
+    ext2fs_gd_csum_set(fs, gdbuf, i * gdsize, i);
+  }
   const backup = new Uint8Array(SBSIZE);
   for (let g = 0; g < fs.e2fs_ncg; g++) {
     if (!e2fs_cg_has_sb(fs, g)) continue;
@@ -414,6 +460,7 @@ export function ext2fs_sbupdate(ump: Ext2Mount): number {
       // the backup superblock starts its group's first block
       backup.set(raw);
       if (fs.e2fs_rev >= 1) e2_wr16(backup, 90, g); // s_block_group_nr
+      ext2fs_sb_csum_set(fs, backup, 0);
       const e = bread(devvp, e2_fsbtodb(ump, start), bsize, bpp);
       if (e !== 0) {
         if (error === 0) error = e;
@@ -430,8 +477,7 @@ export function ext2fs_sbupdate(ump: Ext2Mount): number {
         if (error === 0) error = e;
         continue;
       }
-      const n = Math.min(perblk, fs.e2fs_ncg - i * perblk) * E2FS_GD_SIZE;
-      bpp.v!.b_data.set(gdbuf.subarray(i * bsize, i * bsize + n), 0);
+      bpp.v!.b_data.set(gdbuf.subarray(i * bsize, (i + 1) * bsize), 0);
       const e2 = g === 0 ? e2_bwrite(bpp.v!) : (e2_bdwrite(bpp.v!), 0);
       bpp.v = null;
       if (e2 !== 0 && error === 0) error = e2;
@@ -579,7 +625,14 @@ export function ext2fs_loadvnode(mp: Mount, vp: Vnode, key: number): number {
   if (key !== EXT2_ROOTINO && key < fs.e2fs_first_ino) return ENOENT;
   const cg = Math.floor((key - 1) / fs.e2fs_ipg);
   const idx = (key - 1) % fs.e2fs_ipg;
-  const blk = ump.um_gd[cg]!.ext2bgd_i_tables + Math.floor(idx / fs.e2fs_ipb);
+  const gd = ump.um_gd[cg]!;
+  // inodes a group never used may be garbage on disk: they are free
+  if (
+    fs.e2fs_gdcsum &&
+    (gd.ext2bgd_flags & EXT2_BG_INODE_UNINIT || idx >= fs.e2fs_ipg - gd.ext2bgd_itable_unused)
+  )
+    return ENOENT;
+  const blk = gd.ext2bgd_i_tables + Math.floor(idx / fs.e2fs_ipb);
   const bpp = ump.um_bpp;
   const error = bread(ump.um_devvp, e2_fsbtodb(ump, blk), fs.e2fs_bsize, bpp);
   if (error !== 0) return error;
@@ -588,11 +641,22 @@ export function ext2fs_loadvnode(mp: Mount, vp: Vnode, key: number): number {
   const ip = new E2Inode(ump, key, vp);
   const din: Ext2Dinode = ip.i_din;
   e2fs_dinode_parse(bp.b_data, off, fs, din);
-  if (din.e2di_mode === 0 || din.e2di_nlink === 0) {
+  if (din.e2di_mode === 0 || (din.e2di_nlink === 0 && !ump.um_orphanscan)) {
     brelse(bp, 0);
     return ENOENT;
   }
-  const why = e2fs_dinode_check(fs, din);
+  let why = ext2fs_inode_csum_verify(fs, bp.b_data, off, key)
+    ? e2fs_dinode_check(fs, din)
+    : "fails its checksum";
+  const t = din.e2di_mode & EXT2_IFMT;
+  const mapped = t === EXT2_IFREG || t === EXT2_IFDIR || t === EXT2_IFLNK;
+  if (why === null && mapped && din.e2di_flags & EXT2_INLINE_DATA) {
+    const w = { v: "" };
+    ip.i_inline = ext2fs_inline_load(fs, bp.b_data, off, din, key, ump.um_ftype, ump.um_direct, w);
+    if (ip.i_inline === null) why = w.v;
+  } else if (why === null && mapped && din.e2di_flags & EXT2_EXTENTS) {
+    why = ext4_ext_check_root(ip);
+  }
   if (why !== null) {
     brelse(bp, 0);
     ump.um_kernel.printf(`ext2fs ${ump.um_fspec}: corrupt file system: inode ${key}: ${why}\n`);
@@ -683,7 +747,8 @@ function ext2fs_newvnode(
   const din = ip.i_din;
   const buf = bpp.v!.b_data;
   e2fs_dinode_parse(buf, off.v, fs, din);
-  if (din.e2di_mode !== 0 && din.e2di_nlink !== 0) {
+  // an inode from the never-used end of a table may hold anything
+  if (!ump.um_ifresh && din.e2di_mode !== 0 && din.e2di_nlink !== 0) {
     brelse(bpp.v!, 0);
     bpp.v = null;
     // the map said free; the inode says otherwise: leave both alone
@@ -719,8 +784,9 @@ function ext2fs_newvnode(
     vp.v_op = ump.um_fifoop_p;
   } else {
     vp.v_op = ump.um_vnodeop_p;
+    ext2fs_setextents(ip);
   }
-  e2fs_dinode_serialize(din, buf, off.v, fs);
+  ext2fs_dinode_store(ump, ino, din, buf, off.v);
   e2_bdwrite(bpp.v!);
   bpp.v = null;
   newkey.v = ino;

@@ -157,6 +157,7 @@ import {
   e2fs_direct_write,
   e2fs_mode_to_ft,
   EXT2_APPEND,
+  EXT2_EXTENTS,
   EXT2_FT_DIR,
   EXT2_IFDIR,
   EXT2_IFMT,
@@ -167,6 +168,7 @@ import {
   EXT2_NODUMP,
 } from "./ext2fs.js";
 import { ext2fs_vfree } from "./ext2fs_alloc.js";
+import { ext2fs_orphan_add, ext2fs_orphan_del } from "./ext2fs_orphan.js";
 import { ext2fs_bmap } from "./ext2fs_bmap.js";
 import {
   e2_fsbtodb,
@@ -183,14 +185,23 @@ import {
 } from "./ext2fs_extern.js";
 import {
   ext2fs_eadrop,
+  ext2fs_file_uninline,
   ext2fs_itimes,
+  ext2fs_maxsize,
   ext2fs_setlargefile,
   ext2fs_truncate,
   ext2fs_update,
   ext2fs_balloc,
 } from "./ext2fs_inode.js";
+import { ext2fs_dirtail_init } from "./ext2fs_csum.js";
 import {
+  EXT2FS_LINK_MAX,
   ext2fs_checkpath,
+  ext2fs_dirblk_dirty,
+  ext2fs_dirnlink_dec,
+  ext2fs_dirnlink_full,
+  ext2fs_dirnlink_inc,
+  ext2fs_dirnlink_prepare,
   ext2fs_dirempty,
   ext2fs_direnter,
   ext2fs_dirlookup,
@@ -203,8 +214,6 @@ import {
 
 /** The longest symlink target (MAXPATHLEN - 1) and path. */
 export const EXT2FS_MAXPATHLEN = 1024;
-/** EXT2FS_LINK_MAX */
-export const EXT2FS_LINK_MAX = 65000;
 
 /** ext2 i_flags → chflags(2) flags. */
 function e2flags_to_flags(f: number): number {
@@ -431,7 +440,14 @@ export function ext2fs_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_c
   const fs = ump.um_e2fs;
   const size = ip.i_din.e2di_size;
   if (uio.uio_offset >= size) return 0;
-  if (uio.uio_offset > fs.e2fs_maxfilesize) return EFBIG;
+  if (ip.i_inline !== null) {
+    // inline data: the bytes came with the inode
+    const n = Math.min(uio.uio_resid, size - uio.uio_offset);
+    uiomove(ip.i_inline, uio.uio_offset, n, uio);
+    if ((vp.v_mount!.mnt_flag & (MNT_NOATIME | MNT_RDONLY)) === 0) ip.i_flag |= IN_ACCESS;
+    return 0;
+  }
+  if (uio.uio_offset > ext2fs_maxsize(ip)) return EFBIG;
   const bsize = fs.e2fs_bsize;
   const maxrun = Math.max(1, Math.floor(MAXPHYS / bsize));
   const bnp = ump.um_bn;
@@ -497,9 +513,13 @@ export function ext2fs_write(vp: Vnode, uio: Uio, ioflag: number, cred: Kauth_cr
   if (uio.uio_resid === 0) return 0;
   const ump = ip.i_ump;
   const fs = ump.um_e2fs;
-  if (uio.uio_offset + uio.uio_resid > ump.um_maxfilesize) return EFBIG;
+  if (uio.uio_offset + uio.uio_resid > ext2fs_maxsize(ip)) return EFBIG;
   const bsize = fs.e2fs_bsize;
   const bpp = ump.um_wbpp;
+  if (ip.i_inline !== null) {
+    const e = ext2fs_file_uninline(ip, cred);
+    if (e !== 0) return e;
+  }
   const resid = uio.uio_resid;
   const clblocks = Math.floor(MAXPHYS / bsize);
   let error = 0;
@@ -595,6 +615,10 @@ export function ext2fs_readlink(vp: Vnode, uio: Uio, _cred: Kauth_cred): number 
     uiomove(ip.i_shortlink, 0, ip.i_shortlink.length, uio);
     return 0;
   }
+  if (ip.i_inline !== null) {
+    uiomove(ip.i_inline, 0, ip.i_inline.length, uio);
+    return 0;
+  }
   if (size >= EXT2FS_MAXPATHLEN || size > fs.e2fs_bsize)
     return ext2fs_corrupt(ump, `symlink inode ${ip.i_number}: length ${size}`);
   const bn = { v: 0 };
@@ -672,13 +696,17 @@ export function ext2fs_inactive(vp: Vnode, recycle: Out<boolean>): number {
 function ext2fs_freeinode(vp: Vnode, ip: E2Inode): void {
   const din = ip.i_din;
   const ump = ip.i_ump;
-  if (din.e2di_mode === 0 || din.e2di_dtime !== 0 || ump.um_ronly) return;
+  if (ump.um_ronly) return;
+  ext2fs_orphan_del(ip);
+  if (din.e2di_mode === 0 || din.e2di_dtime !== 0) return;
   const t = vp.v_type;
   ext2fs_dirhash_free(ip);
   if (t === VREG || t === VDIR || (t === VLNK && ip.i_shortlink === null))
     ext2fs_truncate(ip, 0, null);
-  din.e2di_blocks.fill(0);
+  // an extent-mapped inode keeps its (now empty) root, as Linux leaves it
+  if ((din.e2di_flags & EXT2_EXTENTS) === 0) din.e2di_blocks.fill(0);
   ip.i_shortlink = null;
+  ip.i_inline = null;
   ext2fs_eadrop(ip);
   const isdir = (din.e2di_mode & EXT2_IFMT) === EXT2_IFDIR;
   din.e2di_size = 0;
@@ -736,7 +764,7 @@ function ext2fs_makeinode(
   const dp = VTOE2I(dvp);
   if (dp.i_din.e2di_nlink <= 0) return ENOENT;
   const isdir = vap.va_type === VDIR;
-  if (isdir && dp.i_din.e2di_nlink >= EXT2FS_LINK_MAX) return EMLINK;
+  if (isdir && ext2fs_dirnlink_full(dp)) return EMLINK;
   if (target !== null && target.length >= EXT2FS_MAXPATHLEN) return ENAMETOOLONG;
   const cred = cnp.cn_cred;
   let error = vcache_new(mp, dvp, vap, cred, vpp);
@@ -752,10 +780,12 @@ function ext2fs_makeinode(
     if (error === 0) {
       const buf = bpp.v!.b_data;
       const bsize = fs.e2fs_bsize;
+      const end = ump.um_dirblksiz;
       buf.fill(0, 0, bsize);
       e2fs_direct_write(buf, 0, ump.um_ftype, ip.i_number, 12, EXT2_FT_DIR, ".");
-      e2fs_direct_write(buf, 12, ump.um_ftype, dp.i_number, bsize - 12, EXT2_FT_DIR, "..");
-      e2_bdwrite(bpp.v!);
+      e2fs_direct_write(buf, 12, ump.um_ftype, dp.i_number, end - 12, EXT2_FT_DIR, "..");
+      if (end < bsize) ext2fs_dirtail_init(buf, bsize);
+      ext2fs_dirblk_dirty(ip, bpp.v!);
       bpp.v = null;
       din.e2di_size = bsize;
       vp.v_size = bsize;
@@ -766,6 +796,9 @@ function ext2fs_makeinode(
     else if (n < EXT2_MAXSYMLINKLEN) {
       const area = new Uint8Array(EXT2_MAXSYMLINKLEN);
       for (let i = 0; i < n; i++) area[i] = target.charCodeAt(i) & 0xff;
+      // a fast symlink's target is its i_block: not an extent root
+      din.e2di_flags &= ~EXT2_EXTENTS;
+      ip.i_ext = null;
       for (let i = 0; i < EXT2_N_BLOCKS; i++) din.e2di_blocks[i] = e2_rd32(area, i * 4);
       ip.i_shortlink = area.slice(0, n);
       din.e2di_size = n;
@@ -792,10 +825,7 @@ function ext2fs_makeinode(
     vpp.vp = null;
     return error;
   }
-  if (isdir) {
-    dp.i_din.e2di_nlink++;
-    dp.i_flag |= IN_CHANGE;
-  }
+  if (isdir) ext2fs_dirnlink_inc(dp);
   ip.i_flag |= IN_CHANGE | IN_UPDATE;
   ext2fs_update(ip);
   ext2fs_update(dp);
@@ -866,6 +896,7 @@ function ext2fs_remove1(dvp: Vnode, vp: Vnode, cnp: ComponentName): number {
   if (error !== 0) return error;
   ip.i_din.e2di_nlink--;
   ip.i_flag |= IN_CHANGE;
+  if (ip.i_din.e2di_nlink <= 0) ext2fs_orphan_add(ip);
   cache_purge1(dvp, name);
   ext2fs_update(dp);
   return 0;
@@ -897,12 +928,13 @@ function ext2fs_rmdir1(dvp: Vnode, vp: Vnode, cnp: ComponentName): number {
   if (error !== 0) return error;
   if (!empty.v || ip.i_din.e2di_nlink !== 2) return ENOTEMPTY;
   const name = cnp.cn_nameptr;
-  error = ext2fs_dirremove(dp, name, ip.i_number);
+  error = ext2fs_dirnlink_prepare(dp);
+  if (error === 0) error = ext2fs_dirremove(dp, name, ip.i_number);
   if (error !== 0) return error;
-  dp.i_din.e2di_nlink--;
-  dp.i_flag |= IN_CHANGE;
+  ext2fs_dirnlink_dec(dp);
   ip.i_din.e2di_nlink = 0;
   ip.i_flag |= IN_CHANGE;
+  ext2fs_orphan_add(ip);
   cache_purge1(dvp, name);
   cache_purge(vp);
   ext2fs_update(dp);
@@ -1031,8 +1063,7 @@ function ext2fs_do_rename(
   if ((fdp.i_din.e2di_flags | fip.i_din.e2di_flags) & E2_IMMUTABLE_APPEND) return EPERM;
   if (tdp.i_din.e2di_flags & (EXT2_IMMUTABLE | (tip !== null ? EXT2_APPEND : 0))) return EPERM;
   if (tip !== null && tip.i_din.e2di_flags & E2_IMMUTABLE_APPEND) return EPERM;
-  if (isdir && fdp !== tdp && tip === null && tdp.i_din.e2di_nlink >= EXT2FS_LINK_MAX)
-    return EMLINK;
+  if (isdir && fdp !== tdp && tip === null && ext2fs_dirnlink_full(tdp)) return EMLINK;
 
   // permitted
   const cred = fcnp.cn_cred;
@@ -1053,6 +1084,10 @@ function ext2fs_do_rename(
     if (error !== 0) return error;
   }
 
+  // counts of 1 ("many subdirectories") made countable before they change
+  error = ext2fs_dirnlink_prepare(fdp);
+  if (error === 0 && tdp !== fdp) error = ext2fs_dirnlink_prepare(tdp);
+  if (error !== 0) return error;
   // 1. the target entry names the source inode
   const ftype = e2fs_mode_to_ft(fip.i_din.e2di_mode);
   if (tip !== null) {
@@ -1061,21 +1096,18 @@ function ext2fs_do_rename(
     if (tvp!.v_type === VDIR) {
       // its "." and the entry; its ".." no longer counts in tdp
       tip.i_din.e2di_nlink = 0;
-      tdp.i_din.e2di_nlink--;
-      tdp.i_flag |= IN_CHANGE;
+      ext2fs_dirnlink_dec(tdp);
       cache_purge(tvp!);
     } else {
       tip.i_din.e2di_nlink--;
     }
     tip.i_flag |= IN_CHANGE;
+    if (tip.i_din.e2di_nlink <= 0) ext2fs_orphan_add(tip);
   } else {
     error = ext2fs_direnter(tdp, tname, fip.i_number, ftype, tcnp.cn_cred);
     if (error !== 0) return error;
   }
-  if (isdir && fdp !== tdp) {
-    tdp.i_din.e2di_nlink++;
-    tdp.i_flag |= IN_CHANGE;
-  }
+  if (isdir && fdp !== tdp) ext2fs_dirnlink_inc(tdp);
   // 2. the source entry goes (looked up again: the directory may have changed)
   error = ext2fs_dirremove(fdp, fname, fip.i_number);
   if (error !== 0) return error;
@@ -1083,8 +1115,7 @@ function ext2fs_do_rename(
   if (isdir && fdp !== tdp) {
     error = ext2fs_dirrewrite(fip, "..", tdp.i_number, EXT2_FT_DIR);
     if (error !== 0) return error;
-    fdp.i_din.e2di_nlink--;
-    fdp.i_flag |= IN_CHANGE;
+    ext2fs_dirnlink_dec(fdp);
   }
   fip.i_flag |= IN_CHANGE;
   cache_purge1(fdvp, fname);

@@ -39,8 +39,10 @@ function fromRecord(ctx: Ctx, r: Record<string, unknown>, base: string): DiskPar
   if (size !== undefined) p.size = size === "auto" ? "auto" : parseSize("mkdisk", size);
   const fs = str("fs");
   if (fs !== undefined) {
-    if (fs !== "ffs" && fs !== "ext2" && fs !== "msdos" && fs !== "none")
-      throw ctx.usage(`partition "${name}": fs must be ffs, ext2, msdos or none, not "${fs}"`);
+    if (fs !== "ffs" && fs !== "ext2" && fs !== "ext4" && fs !== "msdos" && fs !== "none")
+      throw ctx.usage(
+        `partition "${name}": fs must be ffs, ext2, ext4, msdos or none, not "${fs}"`,
+      );
     p.fs = fs;
   }
   const dir = str("dir");
@@ -71,7 +73,7 @@ export const mkdisk: Command = {
       name: "part",
       value: true,
       arg: "SPEC",
-      help: "a partition: name=N[,type=efi|linux|netbsd-ffs|fat|GUID|0xNN][,size=SIZE|auto][,fs=ffs|ext2|msdos|none][,dir=DIR][,label=L][,bootable]; repeat for each, in order; one may leave out size to take the rest",
+      help: "a partition: name=N[,type=efi|linux|netbsd-ffs|fat|GUID|0xNN][,size=SIZE|auto][,fs=ffs|ext2|ext4|msdos|none][,dir=DIR][,label=L][,bootable]; repeat for each, in order; one may leave out size to take the rest",
     },
     {
       name: "layout",

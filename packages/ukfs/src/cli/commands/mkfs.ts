@@ -28,7 +28,7 @@ export const mkfs: Command = {
   name: "mkfs",
   summary: "make a file system (newfs), optionally filled from a host directory (-d)",
   usage:
-    "[-F] [-t ffs|ext2|msdos] [-s SIZE|auto] [-d DIR [--owner UID:GID] [--margin PCT]] [--timestamp SECS] [-O N] [-b BSIZE] [-f FSIZE] [-i BYTES] [-m PCT] [-L LABEL] [-B be|le] [-F 12|16|32] [-S SECSIZE] [-c SPC] [-I VOLID] IMAGE",
+    "[-F] [-t ffs|ext2|ext4|msdos] [-s SIZE|auto] [-d DIR [--owner UID:GID] [--margin PCT]] [--timestamp SECS] [-O N] [-b BSIZE] [-f FSIZE] [-i BYTES] [-m PCT] [-L LABEL] [-B be|le] [-F 12|16|32] [-S SECSIZE] [-c SPC] [-I VOLID] IMAGE",
   options: [
     {
       name: "F",
@@ -40,7 +40,12 @@ export const mkfs: Command = {
       name: "force",
       help: "format even over a file system or partition table (-F's first meaning)",
     },
-    { name: "t", value: true, arg: "TYPE", help: "ffs (default), ext2 or msdos (FAT)" },
+    {
+      name: "t",
+      value: true,
+      arg: "TYPE",
+      help: "ffs (default), ext2, ext4 (what Debian's mkfs.ext4 makes, with a journal) or msdos (FAT)",
+    },
     {
       name: "s",
       value: true,
@@ -70,7 +75,7 @@ export const mkfs: Command = {
       name: "O",
       value: true,
       arg: "N",
-      help: "FFS: UFS1 or UFS2 (1|2, default 2); ext2: revision (0|1, default 1)",
+      help: "FFS: UFS1 or UFS2 (1|2, default 2); ext2: revision (0|1, default 1); not ext4",
     },
     { name: "b", value: true, arg: "BSIZE", help: "block size" },
     { name: "f", value: true, arg: "FSIZE", help: "FFS: fragment size" },
@@ -101,6 +106,7 @@ export const mkfs: Command = {
   examples: [
     ["fsu mkfs -s 64m disk.img", "create a 64 MiB image file with an FFS (UFS2) on it"],
     ["fsu mkfs -O 1 -b 8192 -f 1024 -L boot disk.img%a%", "UFS1 in partition a"],
+    ["fsu mkfs -t ext4 -s 1g -L data linux.img", "a 1 GiB ext4 image, as mkfs.ext4 makes it"],
     [
       "SOURCE_DATE_EPOCH=1700000000 fsu mkfs -t ext2 -d ./rootfs --owner 0:0 root.img",
       "an ext2 image of ./rootfs, sized to fit, byte-identical on every run",
@@ -115,7 +121,8 @@ export const mkfs: Command = {
     "there -F followed by 12, 16 or 32 is the FAT width, --force the overwrite; -d copies files, directories, " +
     "times and the write bit (FAT has no owners, links or devices: hard links become copies, the rest is skipped). " +
     "With SOURCE_DATE_EPOCH (or --timestamp) the image is reproducible: file times later than it are clamped to it, " +
-    "every time the file system stamps and every id (UUID, generation numbers) derive from it, entries go in name order.",
+    "every time the file system stamps and every id (UUID, generation numbers) derive from it, entries go in name order; " +
+    "without it ext4 takes its UUID and hash seed from the host's random source.",
   async run(ctx) {
     const spec = ctx.operands[0]!;
     const t = ctx.value("t") ?? "ffs";
@@ -123,13 +130,20 @@ export const mkfs: Command = {
       t !== "ffs" &&
       t !== "ext2" &&
       t !== "ext2fs" &&
+      t !== "ext4" &&
       t !== "msdos" &&
       t !== "fat" &&
       t !== "vfat"
     )
-      throw ctx.usage(`-t must be ffs, ext2 or msdos, not "${t}"`);
+      throw ctx.usage(`-t must be ffs, ext2, ext4 or msdos, not "${t}"`);
     const type: MakefsType =
-      t === "ffs" ? "ffs" : t === "ext2" || t === "ext2fs" ? "ext2" : "msdos";
+      t === "ffs"
+        ? "ffs"
+        : t === "ext2" || t === "ext2fs"
+          ? "ext2"
+          : t === "ext4"
+            ? "ext4"
+            : "msdos";
     const fv = ctx.opts.get("F");
     const fatWidth = typeof fv === "string" ? (Number(fv) as 12 | 16 | 32) : undefined;
     if (fatWidth !== undefined && type !== "msdos")
@@ -195,6 +209,8 @@ export const mkfs: Command = {
       throw ctx.usage("-O must be 1 or 2");
     if (type === "ext2" && version !== undefined && version !== 0 && version !== 1)
       throw ctx.usage("ext2: -O must be 0 or 1");
+    if (type === "ext4" && version !== undefined)
+      throw ctx.usage("ext4: -O does not apply (ext4 is revision 1)");
     const bo = ctx.value("B");
     if (bo !== undefined && bo !== "be" && bo !== "le") throw ctx.usage("-B must be be or le");
     const params: NewfsParams = { type };
