@@ -4,16 +4,18 @@
  * and the fsu tools against e2fsprogs, measured in the same run, as tables of
  * rates and ratios with the issues' targets. See bench/README.md.
  *
- *   pnpm bench                      everything at the issue's sizes (~3 min on 2 cores)
- *   pnpm bench -- --only W1,FFS     some sections (W1…W6, MEM, BOOT, FFS, EXT2, EXT4, FSU, P2K, CD9660, MSDOS)
+ *   pnpm bench                      everything at the issue's sizes (~6 min on 2 cores)
+ *   pnpm bench -- --only W1,FFS     some sections (W1…W6, MEM, BOOT, COLD, SCALE, START, FFS, EXT2, EXT4, FSU, P2K, CD9660, MSDOS)
  *   pnpm bench -- --quick           a tenth of the sizes (smoke run)
  *   pnpm bench -- --reps 5          measured runs per workload (median; default 3, --quick 1)
  *   pnpm bench -- --json out.json   also write every measured value
  *   pnpm bench -- --param RUMP_NVNODES=20000   boot parameters of the kernels (repeatable)
+ *   pnpm bench -- --scale 1000,1000000          the file counts of the SCALE rows
  */
 import { writeFileSync } from "node:fs";
 import * as os from "node:os";
 import { TARGET_NAMES, type TargetName } from "./targets/target.js";
+import { COLD_WORKLOADS, SCALE_SIZES, runCold, runScale } from "./cold.js";
 import {
   DISK_FULL,
   DISK_QUICK,
@@ -38,13 +40,25 @@ import {
 interface Cli {
   quick: boolean;
   reps: number | undefined;
-  only: (SectionId | DiskSectionId)[] | undefined;
+  only: AnySectionId[] | undefined;
   targets: TargetName[] | undefined;
   json: string | undefined;
   params: Record<string, string> | undefined;
+  scale: number[];
 }
 
-const USAGE = `usage: pnpm bench [-- [--quick] [--only W1,W2,…,W6,MEM,BOOT,FFS,EXT2,EXT4,FSU,P2K,CD9660,MSDOS] [--targets tmpfs,memfs,node] [--reps N] [--json FILE] [--param NAME=VALUE]…]`;
+/** The sections measured in fresh child processes (cold.ts). */
+const CHILD_SECTION_IDS = ["COLD", "SCALE"] as const;
+type ChildSectionId = (typeof CHILD_SECTION_IDS)[number];
+type AnySectionId = SectionId | ChildSectionId | DiskSectionId;
+
+/** Cold W1–W5 rows: tmpfs at least this many times Node's fs (the issue's target). */
+const COLD_FACTOR = 1.5;
+/** Scale rows: ns per operation within this factor of the 10,000-file row, heap per file at most this. */
+const SCALE_FACTOR = 1.5;
+const SCALE_HEAP = 400;
+
+const USAGE = `usage: pnpm bench [-- [--quick] [--only W1,W2,…,W6,MEM,BOOT,COLD,SCALE,START,FFS,EXT2,EXT4,FSU,P2K,CD9660,MSDOS] [--targets tmpfs,memfs,node] [--reps N] [--json FILE] [--param NAME=VALUE]… [--scale N,N,…]]`;
 
 function parseArgs(argv: string[]): Cli {
   const cli: Cli = {
@@ -54,6 +68,7 @@ function parseArgs(argv: string[]): Cli {
     targets: undefined,
     json: undefined,
     params: undefined,
+    scale: SCALE_SIZES.filter((n) => n <= 100_000),
   };
   const list = <T extends string>(
     v: string | undefined,
@@ -81,7 +96,11 @@ function parseArgs(argv: string[]): Cli {
         cli.quick = true;
         break;
       case "--only":
-        cli.only = list(value(), [...SECTION_IDS, ...DISK_SECTION_IDS], "--only");
+        cli.only = list(
+          value(),
+          [...SECTION_IDS, ...CHILD_SECTION_IDS, ...DISK_SECTION_IDS],
+          "--only",
+        );
         break;
       case "--targets":
         cli.targets = list(value(), TARGET_NAMES, "--targets");
@@ -96,6 +115,13 @@ function parseArgs(argv: string[]): Cli {
         cli.json = value();
         if (cli.json === undefined) fail("--json: a file name is needed");
         break;
+      case "--scale": {
+        const ns = (value() ?? "").split(",").map(Number);
+        if (ns.some((n) => !Number.isInteger(n) || n < 1))
+          fail("--scale: a list of file counts is needed");
+        cli.scale = ns;
+        break;
+      }
       case "--param": {
         const v = value() ?? "";
         const eq = v.indexOf("=");
@@ -209,6 +235,132 @@ async function main(): Promise<void> {
     out("");
   }
 
+  // cold: each run a fresh process; scale: W1 at growing sizes, also in fresh processes
+  const wants = (sec: ChildSectionId): boolean => cli.only === undefined || cli.only.includes(sec);
+  const coldTargets = cli.targets ?? TARGET_NAMES;
+  let childSeconds = 0;
+  const childNotes: string[] = [];
+  const childJson: Record<string, unknown> = {};
+  if (wants("COLD")) {
+    const c = runCold({
+      sizes,
+      reps,
+      targets: coldTargets,
+      log: (m) => process.stderr.write(`  … ${m}\n`),
+    });
+    childSeconds += c.seconds;
+    childJson.cold = { results: Object.fromEntries(c.results), runs: Object.fromEntries(c.raw) };
+    const t: string[][] = [
+      [
+        "cold (fresh process)",
+        "unit",
+        "tmpfs",
+        "memfs",
+        "node",
+        "tmpfs/node",
+        "tmpfs/memfs",
+        "target",
+        "result",
+      ],
+    ];
+    const ids = METRICS.filter((m) => COLD_WORKLOADS.some((w) => m.id.startsWith(`${w} `)));
+    for (const m of ids) {
+      const v = c.results.get(m.id);
+      const vsNode = v?.tmpfs !== undefined && v.node !== undefined ? v.tmpfs / v.node : undefined;
+      const vsMemfs =
+        v?.tmpfs !== undefined && v.memfs !== undefined ? v.tmpfs / v.memfs : undefined;
+      const result =
+        vsNode === undefined ? (c.na ? "n/a" : "—") : vsNode >= COLD_FACTOR ? "PASS" : "MISS";
+      if (result === "MISS")
+        misses.push(`${m.id} cold: ${vsNode!.toFixed(2)}× node (want ≥ ${COLD_FACTOR}×)`);
+      t.push([
+        m.id,
+        m.unit,
+        cell(v?.tmpfs),
+        cell(v?.memfs),
+        cell(v?.node),
+        ratio(vsNode),
+        ratio(vsMemfs),
+        `≥ ${COLD_FACTOR}× node`,
+        result,
+      ]);
+    }
+    for (const w of COLD_WORKLOADS) {
+      const v = c.results.get(`${w} total`);
+      // seconds: the ratios are baseline ÷ tmpfs, so higher is better here too
+      const inv = (b: number | undefined): number | undefined =>
+        v?.tmpfs !== undefined && b !== undefined ? b / v.tmpfs : undefined;
+      t.push([
+        `${w} total`,
+        "s",
+        cell(v?.tmpfs),
+        cell(v?.memfs),
+        cell(v?.node),
+        ratio(inv(v?.node)),
+        ratio(inv(v?.memfs)),
+        "—",
+        "—",
+      ]);
+    }
+    out(table(t, (col) => col >= 2 && col <= 6));
+    if (c.na) out(`  n/a: ${c.na}`);
+    out("");
+    childNotes.push(
+      `cold: a fresh node process per run (built packages, dist/); each workload once, no warm-up; Wn total: seconds from the target's creation (tmpfs: createKernel + mount) to its last operation; median of ${reps}`,
+    );
+  }
+  if (wants("SCALE")) {
+    const s = runScale({ sizes: cli.scale, reps, log: (m) => process.stderr.write(`  … ${m}\n`) });
+    childSeconds += s.seconds;
+    childJson.scale = s.rows;
+    const ops = ["W1 create", "W1 stat", "W1 readdir", "W1 unlink"];
+    const ref = s.rows.find((r) => r.files === 10_000);
+    const t: string[][] = [
+      [
+        "scale (tmpfs W1)",
+        "create ns",
+        "stat ns",
+        "readdir ns",
+        "unlink ns",
+        "heap B/file",
+        "worst ÷ 10k",
+        "target",
+        "result",
+      ],
+    ];
+    for (const r of s.rows) {
+      const worst =
+        ref === undefined || r === ref
+          ? undefined
+          : Math.max(...ops.map((id) => r.nsPerOp[id]! / ref.nsPerOp[id]!));
+      const why: string[] = [];
+      if (worst !== undefined && r.files > 10_000 && worst > SCALE_FACTOR)
+        why.push(`${worst.toFixed(2)}× the cost at 10,000 (want ≤ ${SCALE_FACTOR}×)`);
+      if (r.files >= 10_000 && r.heapPerFile > SCALE_HEAP)
+        why.push(`${r.heapPerFile.toFixed(0)} B per file (want ≤ ${SCALE_HEAP})`);
+      const judged = r.files >= 10_000;
+      if (why.length > 0) misses.push(`SCALE ${r.files} files: ${why.join("; ")}`);
+      t.push([
+        `${r.files.toLocaleString("en-US")} files`,
+        ...ops.map((id) => cell(r.nsPerOp[id])),
+        r.heapPerFile.toFixed(0),
+        worst === undefined ? "—" : `${worst.toFixed(2)}×`,
+        r.files > 10_000
+          ? `≤ ${SCALE_FACTOR}×, ≤ ${SCALE_HEAP} B`
+          : r.files === 10_000
+            ? `≤ ${SCALE_HEAP} B`
+            : "—",
+        judged ? (why.length > 0 ? "MISS" : "PASS") : "—",
+      ]);
+    }
+    out(table(t, (col) => col >= 1 && col <= 6));
+    if (s.na) out(`  n/a: ${s.na}`);
+    out("");
+    childNotes.push(
+      "scale: W1 on tmpfs in a fresh process per run after a 1,000-file warm-up; ns per operation (readdir: per entry); heap: heapUsed growth over the creates ÷ files (full gc before and after); 1,000,000 files run once",
+    );
+  }
+
   // the disk sections: FFS, ext2fs, fsu, p2k (big files are the only 256 MiB runs: at most 3 rounds)
   const d =
     diskOnly === undefined || diskOnly.length > 0
@@ -259,7 +411,8 @@ async function main(): Promise<void> {
   out("where:");
   for (const n of r.notes) out(`  ${n}`);
   for (const n of d.notes) out(`  ${n}`);
-  out(`total ${(r.seconds + d.seconds).toFixed(1)} s`);
+  for (const n of childNotes) out(`  ${n}`);
+  out(`total ${(r.seconds + childSeconds + d.seconds).toFixed(1)} s`);
 
   if (cli.json !== undefined) {
     const obj = {
@@ -273,6 +426,7 @@ async function main(): Promise<void> {
       results: Object.fromEntries(r.results),
       runs: Object.fromEntries(r.raw),
       notes: r.notes,
+      ...childJson,
       disk: d.rows,
       diskNotes: d.notes,
     };

@@ -102,9 +102,9 @@ function workload(mnt: string, files: number, bytes: number, tree: string, out: 
   for (const p of names) fs.unlinkSync(p);
   const unlink = files / ((now() - t) / 1000);
 
-  const cpIn = timedSpawn(["cp", "-a", tree, join(mnt, "tree")], "cp -a in");
+  const cpIn = timedSpawn(["cp", "-a", tree, join(mnt, "tree")], "cp -a in").wall;
   fs.rmSync(out, { recursive: true, force: true });
-  const cpOut = timedSpawn(["cp", "-a", join(mnt, "tree"), out], "cp -a out");
+  const cpOut = timedSpawn(["cp", "-a", join(mnt, "tree"), out], "cp -a out").wall;
   const want = countTree(tree);
   const got = countTree(out);
   if (got.files !== want.files || got.bytes !== want.bytes)

@@ -175,14 +175,14 @@ export const gc: () => void = (() => {
   return vm.runInNewContext("gc") as () => void;
 })();
 
-function fullGc(): void {
+export function fullGc(): void {
   gc();
   gc();
 }
 
 const now = (): number => performance.now();
 
-function rate(s: Sample, unit: Unit): number {
+export function rate(s: Sample, unit: Unit): number {
   return unit === "MB/s" ? s.count / 1e6 / s.seconds : s.count / s.seconds;
 }
 
@@ -237,38 +237,48 @@ export interface Workload<S = unknown> {
   teardown?(t: FsTarget, z: Sizes, state: S): void;
 }
 
+/** Untimed calls around W1's creates (the scale rows measure the heap growth between them). */
+export interface W1Hooks {
+  beforeCreate?(): void;
+  afterCreate?(): void;
+}
+
+/** W1 on `n` files: create, stat, readdir, unlink of empty files in one directory. */
+export function w1Files(t: FsTarget, n: number, hooks: W1Hooks = {}): Record<string, Sample> {
+  const dir = `${t.root}/w1`;
+  const paths = Array.from({ length: n }, (_, i) => `${dir}/f${i}`);
+  t.mkdir(dir);
+  hooks.beforeCreate?.();
+  let t0 = now();
+  for (let i = 0; i < n; i++) t.close(t.openWrite(paths[i]!));
+  const create = (now() - t0) / 1000;
+  hooks.afterCreate?.();
+  let regs = 0;
+  t0 = now();
+  for (let i = 0; i < n; i++) if ((t.stat(paths[i]!) & S_IFMT) === S_IFREG) regs++;
+  const stat = (now() - t0) / 1000;
+  check(regs === n, "W1 stat: not all regular files");
+  t0 = now();
+  const names = t.readdir(dir);
+  const readdir = (now() - t0) / 1000;
+  check(names.length === n, `W1 readdir: ${names.length} names, expected ${n}`);
+  t0 = now();
+  for (let i = 0; i < n; i++) t.unlink(paths[i]!);
+  const unlink = (now() - t0) / 1000;
+  t.rmdir(dir);
+  return {
+    "W1 create": { count: n, seconds: create },
+    "W1 stat": { count: n, seconds: stat },
+    "W1 readdir": { count: n, seconds: readdir },
+    "W1 unlink": { count: n, seconds: unlink },
+  };
+}
+
 export const W1: Workload = {
   id: "W1",
   title: "10,000 empty files in one directory: create, stat, readdir, unlink",
   targets: TARGET_NAMES,
-  run(t, z) {
-    const n = z.w1Files;
-    const dir = `${t.root}/w1`;
-    const paths = Array.from({ length: n }, (_, i) => `${dir}/f${i}`);
-    t.mkdir(dir);
-    let t0 = now();
-    for (let i = 0; i < n; i++) t.close(t.openWrite(paths[i]!));
-    const create = (now() - t0) / 1000;
-    let regs = 0;
-    t0 = now();
-    for (let i = 0; i < n; i++) if ((t.stat(paths[i]!) & S_IFMT) === S_IFREG) regs++;
-    const stat = (now() - t0) / 1000;
-    check(regs === n, "W1 stat: not all regular files");
-    t0 = now();
-    const names = t.readdir(dir);
-    const readdir = (now() - t0) / 1000;
-    check(names.length === n, `W1 readdir: ${names.length} names, expected ${n}`);
-    t0 = now();
-    for (let i = 0; i < n; i++) t.unlink(paths[i]!);
-    const unlink = (now() - t0) / 1000;
-    t.rmdir(dir);
-    return {
-      "W1 create": { count: n, seconds: create },
-      "W1 stat": { count: n, seconds: stat },
-      "W1 readdir": { count: n, seconds: readdir },
-      "W1 unlink": { count: n, seconds: unlink },
-    };
-  },
+  run: (t, z) => w1Files(t, z.w1Files),
 };
 
 export const W2: Workload<Uint8Array> = {
@@ -309,7 +319,7 @@ export const W2: Workload<Uint8Array> = {
   },
 };
 
-const W3: Workload<Uint8Array> = {
+export const W3: Workload<Uint8Array> = {
   id: "W3",
   title: "one 256 MiB file in 64 KiB writes, read back",
   targets: TARGET_NAMES,
@@ -346,7 +356,7 @@ interface W4State {
   buf: Uint8Array;
 }
 
-const W4: Workload<W4State> = {
+export const W4: Workload<W4State> = {
   id: "W4",
   title: "20,000 random 4 KiB preads of a 256 MiB file",
   targets: TARGET_NAMES,
@@ -382,7 +392,7 @@ const W4: Workload<W4State> = {
   },
 };
 
-const W5: Workload = {
+export const W5: Workload = {
   id: "W5",
   title: "1,000 directories of 10 files: build, walk (readdir + stat recursion)",
   targets: TARGET_NAMES,

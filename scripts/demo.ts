@@ -4,7 +4,7 @@
  * `fsu mkfs` (our newfs), copies this repository's READMEs into it with
  * `fsu put`, lists it with `fsu ls -l`, `fsu tree` and `fsu df`, reads a file
  * back with `fsu cat`, and checks the image with `fsu fsck` (our fsck_ffs).
- * Every step runs the real, built binary (packages/ukfs/dist/cli/fsu.js;
+ * Every step runs the real, built binary (packages/ukfs/dist/cli/fsu.cjs;
  * `pnpm demo` builds first) as a child process, and prints the command line
  * before its output. The image lives in a temporary directory removed at
  * the end.
@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 
 const repo = resolve(import.meta.dirname, "..");
-const bin = join(repo, "packages/ukfs/dist/cli/fsu.js");
+const bin = join(repo, "packages/ukfs/dist/cli/fsu.cjs");
 const t0 = performance.now();
 const say = (s: string): void => {
   process.stdout.write(s + "\n");
@@ -59,7 +59,7 @@ function fsu(args: string[], maxLines = Infinity): string {
 }
 
 say("rump for TypeScript — demo: fsu, NetBSD's file systems on a disk image, no mounting");
-say("(each command below is the real packages/ukfs/dist/cli/fsu.js, run as a child process)");
+say("(each command below is the real packages/ukfs/dist/cli/fsu.cjs, run as a child process)");
 const dir = mkdtempSync(join(tmpdir(), "rump-demo-"));
 const image = "demo.img";
 try {

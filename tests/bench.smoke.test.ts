@@ -8,6 +8,7 @@
 import { expect, it } from "vitest";
 import { METRICS, QUICK_SIZES, judge, runBench, type Sizes } from "../bench/workloads.js";
 import { judgeRow, runDisk, type DiskSizes } from "../bench/disk.js";
+import { runCold, runScale } from "../bench/cold.js";
 
 const TINY: Sizes = {
   ...QUICK_SIZES,
@@ -52,6 +53,7 @@ const DISK_TINY: DiskSizes = {
   fsuBytes: 64 * 1024,
   fsuFiles: 8,
   fsuLsEntries: 20,
+  startRuns: 1,
   p2kFiles: 20,
   p2kBytes: 1024 * 1024,
   p2kTreeFiles: 8,
@@ -61,7 +63,15 @@ const DISK_TINY: DiskSizes = {
 it("runs the FFS, ext2, fsu, msdos and cd9660 sections at tiny sizes: every row measured or n/a with a reason", async () => {
   const { rows } = await runDisk({ sizes: DISK_TINY, reps: 1, warmup: false });
   const ids = rows.map((r) => r.id);
-  for (const id of ["FFS write", "FFS read warm", "FFS read cold", "FFS pread", "FFS W1 create"])
+  for (const id of [
+    "START fsu ls -l",
+    "START librump",
+    "FFS write",
+    "FFS read warm",
+    "FFS read cold",
+    "FFS pread",
+    "FFS W1 create",
+  ])
     expect(ids, id).toContain(id);
   expect(
     ids.some((id) => id.startsWith("EXT2")),
@@ -89,4 +99,20 @@ it("runs the FFS, ext2, fsu, msdos and cd9660 sections at tiny sizes: every row 
     }
     expect(["PASS", "MISS", "n/a", ""]).toContain(judgeRow(r).result);
   }
+}, 60_000);
+
+it("runs the cold rows (a fresh process per run) and a scale row at tiny sizes", () => {
+  const cold = runCold({ sizes: TINY, reps: 1, workloads: ["W1"], targets: ["tmpfs", "node"] });
+  if (cold.na !== undefined) {
+    // the children import the built packages
+    expect(cold.na).toMatch(/not built/);
+    return;
+  }
+  for (const id of ["W1 create", "W1 readdir", "W1 unlink", "W1 total"])
+    for (const t of ["tmpfs", "node"] as const)
+      expect(cold.results.get(id)?.[t], `${id} ${t}`).toBeGreaterThan(0);
+  const scale = runScale({ sizes: [200], reps: 1 });
+  expect(scale.rows).toHaveLength(1);
+  expect(scale.rows[0]!.nsPerOp["W1 stat"]).toBeGreaterThan(0);
+  expect(Number.isFinite(scale.rows[0]!.heapPerFile)).toBe(true);
 }, 60_000);

@@ -1,15 +1,11 @@
 import { defineConfig } from "tsup";
+import { LIBRARY } from "../../scripts/tsup-library.js";
 
+// the library, and the CLI as an ES module on it (cli/fsu.js: what the bin runs
+// for fsu mount/umount, sharing its modules with @rump/p2k); the bin itself
+// is built after it (tsup.cli.config.ts)
 export default defineConfig({
+  ...LIBRARY,
   entry: { index: "src/index.ts", "cli/fsu": "src/cli/fsu.ts" },
-  format: ["esm"],
   dts: { entry: { index: "src/index.ts" } },
-  sourcemap: true,
-  clean: true,
-  target: "node20",
-  define: { DIAGNOSTIC: "false" },
-  // the maps point at src/, which the package ships, instead of carrying a second copy of it
-  esbuildOptions(o) {
-    o.sourcesContent = false;
-  },
 });

@@ -24,7 +24,7 @@ import { p2kStatus } from "../src/native.js";
 
 export const PKG = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const REPO = join(PKG, "..", "..");
-export const FSU = join(REPO, "packages", "ukfs", "dist", "cli", "fsu.js");
+export const FSU = join(REPO, "packages", "ukfs", "dist", "cli", "fsu.cjs");
 export const RUMP = (fs: "ffs" | "ext2fs" | "tmpfs"): string =>
   join(PKG, "dist", "cli", `rump_${fs}.js`);
 

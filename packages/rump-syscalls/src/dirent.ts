@@ -116,13 +116,51 @@ export function parseDirents(buf: Uint8Array, n: number): Dirent[] {
   return out;
 }
 
-/** The name at buf[start…start+len): ASCII directly, anything else through UTF-8. */
+/**
+ * The name at buf[start…start+len). Short ASCII names (most of them) are
+ * built with one or two String.fromCharCode calls: a character at a time
+ * makes a string per character, TextDecoder costs a call into the host.
+ * Longer or non-ASCII names go through UTF-8 decoding.
+ */
 function nameAt(buf: Uint8Array, start: number, len: number): string {
-  let s = "";
-  for (let i = start; i < start + len; i++) {
-    const c = buf[i]!;
-    if (c > 0x7f) return decodeUtf8(buf.subarray(start, start + len));
-    s += String.fromCharCode(c);
+  const end = start + len;
+  if (len > 16) return decodeUtf8(buf.subarray(start, end));
+  for (let i = start; i < end; i++) if (buf[i]! > 0x7f) return decodeUtf8(buf.subarray(start, end));
+  if (len <= 8) return ascii8(buf, start, len);
+  return ascii8(buf, start, 8) + ascii8(buf, start + 8, len - 8);
+}
+
+const fcc = String.fromCharCode;
+
+/** Up to 8 ASCII bytes at buf[s…s+n) as a string. */
+function ascii8(b: Uint8Array, s: number, n: number): string {
+  switch (n) {
+    case 0:
+      return "";
+    case 1:
+      return fcc(b[s]!);
+    case 2:
+      return fcc(b[s]!, b[s + 1]!);
+    case 3:
+      return fcc(b[s]!, b[s + 1]!, b[s + 2]!);
+    case 4:
+      return fcc(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!);
+    case 5:
+      return fcc(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!);
+    case 6:
+      return fcc(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!);
+    case 7:
+      return fcc(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!, b[s + 4]!, b[s + 5]!, b[s + 6]!);
+    default:
+      return fcc(
+        b[s]!,
+        b[s + 1]!,
+        b[s + 2]!,
+        b[s + 3]!,
+        b[s + 4]!,
+        b[s + 5]!,
+        b[s + 6]!,
+        b[s + 7]!,
+      );
   }
-  return s;
 }

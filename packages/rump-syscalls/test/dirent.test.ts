@@ -33,6 +33,17 @@ describe("parseDirents", () => {
     ]);
   });
 
+  it("decodes names of every length, ASCII or not, as UTF-8 would", () => {
+    const names: string[] = [];
+    for (let len = 1; len <= 40; len++) {
+      names.push("abcdefghijklmnopqrstuvwxyz0123456789-._~".slice(0, len));
+      names.push("\u00e9".repeat(Math.ceil(len / 2)).slice(0, len));
+      names.push("x".repeat(len - 1) + "\u00ff");
+    }
+    const buf = records(names.map((n, i) => [i + 3, DT_REG, enc.encode(n)]));
+    expect(parseDirents(buf, buf.length).map((d) => d.d_name)).toEqual(names);
+  });
+
   it("gives the raw name bytes", () => {
     const buf = records([[7, DT_REG, new Uint8Array([0xff, 0x41])]]);
     const [d] = parseDirentsRaw(buf, buf.length);

@@ -1,11 +1,13 @@
 /**
  * Clocks (rumpuser_clock_gettime, rumpuser_clock_sleep).
  *
- * RealClock reads the host's monotonic clock (`performance.now()`: in Node
- * the same nanosecond source as process.hrtime, without allocating) and
- * derives wall time from it plus the wall-clock origin, re-basing when the
- * host's wall clock is stepped by more than a second. Sleeps are real and
- * idle: `Atomics.wait` on a private SharedArrayBuffer cell nobody notifies.
+ * RealClock reads the host's monotonic clock (in Node `process.uptime()`,
+ * the nanosecond source of process.hrtime without allocating and without
+ * loading perf_hooks, which `performance` does at a cost of a millisecond of
+ * start-up; elsewhere `performance.now()`) and derives wall time from it plus
+ * the wall-clock origin, re-basing when the host's wall clock is stepped by
+ * more than a second. Sleeps are real and idle: `Atomics.wait` on a private
+ * SharedArrayBuffer cell nobody notifies.
  *
  * VirtualClock (host option `clock`, DESIGN.md answer 13) starts at a given
  * wall time and moves only when read (by `stepNs`) or slept on, so the same
@@ -36,6 +38,12 @@ export interface HostClock {
 
 const NS = 1e9;
 
+/** The host's monotonic clock, in milliseconds. */
+const monotonicMs: () => number =
+  typeof process === "object" && typeof process.uptime === "function"
+    ? () => process.uptime() * 1000
+    : () => performance.now();
+
 function validTime(sec: number, nsec: number): boolean {
   return Number.isSafeInteger(sec) && sec >= 0 && Number.isInteger(nsec) && nsec >= 0 && nsec < NS;
 }
@@ -48,7 +56,7 @@ export class RealClock implements HostClock {
   private cell: Int32Array | null = null;
 
   constructor() {
-    this.rebase(performance.timeOrigin);
+    this.rebase(Date.now() - monotonicMs());
   }
 
   private rebase(originMs: number): void {
@@ -58,7 +66,7 @@ export class RealClock implements HostClock {
   }
 
   gettime(clk: number, sec: Out<number>, nsec: Out<number>): number {
-    const ms = performance.now();
+    const ms = monotonicMs();
     const s = Math.floor(ms / 1000);
     const ns = Math.floor((ms - s * 1000) * 1e6);
     if (clk === RUMPUSER_CLOCK_ABSMONO) {
@@ -92,13 +100,13 @@ export class RealClock implements HostClock {
   sleep(clk: number, sec: number, nsec: number): number {
     if (!validTime(sec, nsec)) return EINVAL;
     let target: number;
-    if (clk === RUMPUSER_CLOCK_RELWALL) target = performance.now() + sec * 1000 + nsec / 1e6;
+    if (clk === RUMPUSER_CLOCK_RELWALL) target = monotonicMs() + sec * 1000 + nsec / 1e6;
     else if (clk === RUMPUSER_CLOCK_ABSMONO) target = sec * 1000 + nsec / 1e6;
     else return EINVAL;
     return this.sleepUntil(target);
   }
 
-  /** Block until performance.now() ≥ targetMs, idle. */
+  /** Block until the monotonic clock reaches targetMs, idle. */
   sleepUntil(targetMs: number): number {
     let cell = this.cell;
     if (cell === null) {
@@ -106,7 +114,7 @@ export class RealClock implements HostClock {
       cell = this.cell = new Int32Array(new SharedArrayBuffer(4));
     }
     for (;;) {
-      const rem = targetMs - performance.now();
+      const rem = targetMs - monotonicMs();
       if (rem <= 0) return 0;
       try {
         Atomics.wait(cell, 0, 0, rem);

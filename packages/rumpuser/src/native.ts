@@ -20,7 +20,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export interface NativeBinding {
@@ -86,12 +86,18 @@ interface RawBinding extends NativeBinding {
   readonly abi: number;
 }
 
-/** The package root: the nearest folder above this module with our package.json (src/ in tests, dist/ when built). */
+/**
+ * The package root: the nearest folder above this module with our
+ * package.json (src/ in tests, dist/ when built); or, when this module is
+ * bundled into another package's file (the fsu bin), the
+ * node_modules/@rump/rumpuser that file would resolve (looked up by hand:
+ * require.resolve through "exports" costs milliseconds of start-up).
+ */
 function packageRoot(): string | undefined {
   let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < 8; i++) {
     const pj = join(dir, "package.json");
-    if (existsSync(pj)) {
+    if (i < 4 && existsSync(pj)) {
       try {
         if ((JSON.parse(readFileSync(pj, "utf8")) as { name?: unknown }).name === "@rump/rumpuser")
           return dir;
@@ -99,6 +105,14 @@ function packageRoot(): string | undefined {
         // not ours; keep looking
       }
     }
+    // as Node looks: <dir>/node_modules/@rump/rumpuser, or <dir>/@rump/rumpuser in a node_modules (pnpm's layout)
+    const dep = join(
+      dir,
+      ...(basename(dir) === "node_modules" ? [] : ["node_modules"]),
+      "@rump",
+      "rumpuser",
+    );
+    if (existsSync(join(dep, "package.json"))) return dep;
     const up = dirname(dir);
     if (up === dir) break;
     dir = up;

@@ -5,8 +5,10 @@
  * Paths are inside the file system: "/" is its root, relative paths start at
  * the handle's cwd (ukfs_chdir / `chdir`).
  */
+import { createRequire } from "node:module";
 import { posix } from "node:path";
-import { Readable, Writable } from "node:stream";
+import type * as Stream from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import {
   DT_BLK,
   DT_CHR,
@@ -46,6 +48,12 @@ import { UkfsCore } from "./handle.js";
 
 const ST_WAIT = 1;
 const CHUNK = 64 * 1024;
+
+/** node:stream, loaded by the first stream asked for: loading it costs milliseconds of every start. */
+let streamModule: typeof Stream | null = null;
+function streams(): typeof Stream {
+  return (streamModule ??= createRequire(import.meta.url)("node:stream") as typeof Stream);
+}
 
 /** A file's status, shaped like Node's fs.Stats (times also as NetBSD timespecs). */
 export class UkfsStats {
@@ -926,7 +934,7 @@ export class Ukfs extends UkfsCore {
       fd = -1;
       this.inFdProc("close", (sys) => sys.rump_sys_close(f));
     };
-    const stream: Readable = new Readable({
+    const stream: Readable = new (streams().Readable)({
       highWaterMark: options.highWaterMark ?? CHUNK,
       construct: (cb) => {
         try {
@@ -979,7 +987,7 @@ export class Ukfs extends UkfsCore {
       fd = -1;
       this.inFdProc("close", (sys) => sys.rump_sys_close(f));
     };
-    return new Writable({
+    return new (streams().Writable)({
       highWaterMark: options.highWaterMark ?? CHUNK,
       construct: (cb) => {
         try {

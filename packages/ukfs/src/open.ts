@@ -21,7 +21,7 @@ import {
 import { EFTYPE, EOPNOTSUPP, ENOENT, MNT_FORCE, MNT_RDONLY, RumpError } from "@rump/syscalls";
 import type { Ukfs } from "./api.js";
 import { ukfs_part_probe, type UkfsPart } from "./part.js";
-import { describeFs, fsTypeName, probeImage, type FsType } from "./probe.js";
+import { describeFs, fsTypeName, probeImage, type FsProbe, type FsType } from "./probe.js";
 import { ukfs_mount, ukfs_mount_disk, ukfs_vfstypes } from "./ukfs.js";
 
 /** A RumpError with the reason spelled out (an image ukfs cannot open). */
@@ -134,6 +134,7 @@ export function openImage(path: string, options: OpenImageOptions = {}): Ukfs {
   let part = probed.part;
   const image = hostResolve(probed.devpath);
   let type = options.type;
+  let found: FsProbe | null = null;
   if (options.partition !== undefined || type === undefined) {
     const probe = probeImage(image);
     if (typeof options.partition === "object") part = options.partition;
@@ -179,13 +180,7 @@ export function openImage(path: string, options: OpenImageOptions = {}): Ukfs {
           image,
           "no file system recognised (FFS, ext2, msdos, cd9660)",
         );
-      if (!supportedFsTypes().includes(fs.type))
-        throw new UkfsOpenError(
-          EOPNOTSUPP,
-          "openImage",
-          image,
-          `${fsTypeName(fs.type as FsType)}: not supported yet (${describeFs(fs)})`,
-        );
+      found = fs;
       type = fs.type;
     }
   }
@@ -200,6 +195,16 @@ export function openImage(path: string, options: OpenImageOptions = {}): Ukfs {
     }),
     ...(options.params ? { params: options.params } : {}),
   });
+  // a probed type this kernel lacks is named (asked of the kernel that mounts: no second boot)
+  if (found !== null && !ukfs_vfstypes(k).split(" ").includes(found.type)) {
+    k.shutdown();
+    throw new UkfsOpenError(
+      EOPNOTSUPP,
+      "openImage",
+      image,
+      `${fsTypeName(found.type as FsType)}: not supported yet (${describeFs(found)})`,
+    );
+  }
   try {
     const flags =
       (options.mntflags ?? 0) | (readonly ? MNT_RDONLY : options.force === true ? MNT_FORCE : 0);

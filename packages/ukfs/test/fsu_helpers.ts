@@ -1,12 +1,12 @@
 /**
- * Running the real fsu binary (the built dist/cli/fsu.js) in a child
+ * Running the real fsu binary (the built dist/cli/fsu.cjs) in a child
  * process, and host trees to copy. `pnpm test` builds first.
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 
-export const BIN = resolve(import.meta.dirname, "../dist/cli/fsu.js");
+export const BIN = resolve(import.meta.dirname, "../dist/cli/fsu.cjs");
 
 export interface Run {
   code: number;

@@ -511,4 +511,4 @@ describe("output errors", () => {
   });
 });
 
-const BIN_PATH = join(import.meta.dirname, "../dist/cli/fsu.js");
+const BIN_PATH = join(import.meta.dirname, "../dist/cli/fsu.cjs");

@@ -101,11 +101,21 @@ export function disklabel_find(buf: Uint8Array): Disklabel | string {
   // the reason from the most convincing refused candidate (both magics > one)
   let why = DISKLABEL_NO_MAGIC;
   let whyLevel = 0;
-  for (let at = 0; at + DISKLABEL_HDRSIZE <= buf.length; at += 4) {
+  // Every 4-byte-aligned offset, in order, little-endian before big-endian,
+  // but only where a magic can start: each holds the byte 0x57 (first in
+  // little-endian order, last in big-endian), which indexOf finds natively
+  // (a 64 KiB loop of DataView reads is milliseconds of a cold start).
+  for (let i = buf.indexOf(0x57); i >= 0; i = buf.indexOf(0x57, i + 1)) {
+    let at: number;
     let le: boolean;
-    if (dv.getUint32(at, true) === DISKMAGIC) le = true;
-    else if (dv.getUint32(at, false) === DISKMAGIC) le = false;
-    else continue;
+    if ((i & 3) === 0 && i + 4 <= buf.length && dv.getUint32(i, true) === DISKMAGIC) {
+      at = i;
+      le = true;
+    } else if ((i & 3) === 3 && dv.getUint32(i - 3, false) === DISKMAGIC) {
+      at = i - 3;
+      le = false;
+    } else continue;
+    if (at + DISKLABEL_HDRSIZE > buf.length) break;
     if (at + 136 > buf.length || dv.getUint32(at + 132, le) !== DISKMAGIC) {
       if (whyLevel === 0) {
         why = `disklabel at ${at}: d_magic2 mismatch`;

@@ -8,7 +8,7 @@
  * descriptors live in this host's table as small integers (answer 7).
  * Every host error goes through errtrans (answer 9).
  */
-import { randomFillSync } from "node:crypto";
+import type * as Crypto from "node:crypto";
 import {
   closeSync,
   constants as fsc,
@@ -24,6 +24,7 @@ import {
   writevSync,
 } from "node:fs";
 import type { Stats } from "node:fs";
+import { createRequire } from "node:module";
 import { hostname, totalmem } from "node:os";
 import { resolve } from "node:path";
 import type { ConsoleSink } from "../cons.js";
@@ -116,10 +117,14 @@ class NodeFd {
   ) {}
 }
 
+/** node:crypto is loaded at the first random bytes asked for: loading it costs milliseconds of every start. */
+let crypto: typeof Crypto | null = null;
+
 class NodeCryptoRandom implements RandomSource {
   readonly seeded = false;
   fill(buf: Uint8Array): void {
-    randomFillSync(buf);
+    crypto ??= createRequire(import.meta.url)("node:crypto") as typeof Crypto;
+    crypto.randomFillSync(buf);
   }
 }
 

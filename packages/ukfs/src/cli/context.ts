@@ -4,6 +4,7 @@ import type { Ukfs } from "../api.js";
 import type { OptSpec } from "./args.js";
 import { FsuError, UsageError } from "./errors.js";
 import { openFsuImage } from "./image.js";
+import { writeOut } from "./stdout.js";
 
 export interface Command {
   name: string;
@@ -49,7 +50,7 @@ export class Ctx {
   }
 
   out(s: string): void {
-    process.stdout.write(s);
+    writeOut(s);
   }
 
   usage(message: string): UsageError {

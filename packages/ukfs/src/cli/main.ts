@@ -13,15 +13,15 @@ import { commandHelp, mainHelp, usageLine } from "./help.js";
 
 const HELP = { name: "help", help: "" };
 
-/** The package's version, read from its package.json (dist/cli → ../../package.json). */
-const VERSION: string = (() => {
+/** The package's version, read from its package.json (dist/cli → ../../package.json) when asked for. */
+function version(): string {
   try {
     const pj = new URL("../../package.json", import.meta.url);
     return (JSON.parse(readFileSync(pj, "utf8")) as { version?: string }).version ?? "unknown";
   } catch {
     return "unknown";
   }
-})();
+}
 
 /** Edit distance (insertions, deletions, substitutions, adjacent swaps). */
 function distance(a: string, b: string): number {
@@ -89,7 +89,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (name === "--version" || name === "-V" || name === "version") {
-    process.stdout.write(`fsu (@rump/ukfs) ${VERSION}\n`);
+    process.stdout.write(`fsu (@rump/ukfs) ${version()}\n`);
     return 0;
   }
   const cmd = findCommand(name);

@@ -29,6 +29,7 @@ import {
   modeString,
   typeName,
 } from "../format.js";
+import { stdout } from "../stdout.js";
 
 const JSON_OPT = { name: "json", help: "print JSON" };
 
@@ -193,8 +194,8 @@ export async function catFile(fs: Ukfs, path: string): Promise<void> {
       if (n === 0) break;
       pos += n;
       await checkpoint("read", path);
-      if (!process.stdout.write(buf.subarray(0, n)))
-        await new Promise<void>((r) => process.stdout.once("drain", r));
+      const out = stdout();
+      if (!out.write(buf.subarray(0, n))) await new Promise<void>((r) => out.once("drain", r));
     }
   } finally {
     fs.inFdProc("close", (sys) => sys.rump_sys_close(fd));

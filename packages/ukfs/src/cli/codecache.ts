@@ -1,0 +1,145 @@
+/**
+ * Loading a CommonJS file with V8's code cache, for short processes: a
+ * compile of the kernel is tens of milliseconds, loading the compiled code
+ * from the cache a fraction of that. The fsu launcher uses it on Node < 22.1
+ * (Node ≥ 22.1 has module.enableCompileCache).
+ *
+ * The script is compiled with the cached data of an earlier run when there
+ * is some; when there was none, or V8 refused it (another Node, other V8
+ * flags, another build of the file), the data of this run is written at
+ * exit, holding every function the process compiled. One file per key in
+ * the cache folder, replaced atomically. A cache only speeds a load up:
+ * whatever goes wrong with it, the file is compiled from source.
+ *
+ * (The same route for the ESM library was measured and dropped: compiled as
+ * one CommonJS function, the kernel costs more uncached than as an ES
+ * module, and the cache only wins that back.)
+ */
+import { isAscii } from "node:buffer";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as vm from "node:vm";
+
+type CjsWrapper = (
+  exports: object,
+  require: (id: string) => unknown,
+  module: { exports: object },
+  filename: string,
+  dirname: string,
+) => void;
+
+export interface LoadCachedOptions {
+  /** the cache folder (see codeCacheDir), or null to compile without a cache */
+  dir: string | null;
+  /** the cache file's name in it: letters, digits, "-" and "." */
+  key: string;
+  /** what the script's require() answers */
+  require: (id: string) => unknown;
+  /** whether to write the cache at exit, given the exit status (default: always) */
+  writeIf?: (exitCode: number) => boolean;
+}
+
+/**
+ * The folder for code caches, or null when there is to be none: null when
+ * NODE_DISABLE_COMPILE_CACHE=1; else NODE_COMPILE_CACHE or `fallback`; and
+ * only a folder this user owns that no one else may write to (cached data
+ * is code), created (mode 0700) when missing.
+ */
+export function codeCacheDir(fallback: string | null): string | null {
+  const env = process.env;
+  if (env.NODE_DISABLE_COMPILE_CACHE === "1") return null;
+  const dir = env.NODE_COMPILE_CACHE || fallback;
+  if (!dir) return null;
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(dir);
+  } catch {
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      st = fs.lstatSync(dir);
+    } catch {
+      return null;
+    }
+  }
+  const uid = process.getuid?.() ?? -1;
+  if (!st.isDirectory() || (uid >= 0 && st.uid !== uid) || (st.mode & 0o022) !== 0) return null;
+  return dir;
+}
+
+/** Run CommonJS file `file` (ASCII or UTF-8 source) and return its module.exports. */
+export function loadCached(file: string, o: LoadCachedOptions): unknown {
+  let cachePath: string | null = null;
+  let cachedData: Buffer | undefined;
+  const raw = fs.readFileSync(file);
+  if (o.dir !== null) {
+    // the build (size, time) and the Node it was made by are in the name
+    const st = fs.statSync(file);
+    cachePath = path.join(
+      o.dir,
+      `${o.key}-${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}.v8`,
+    );
+    try {
+      cachedData = fs.readFileSync(cachePath);
+    } catch {
+      cachedData = undefined;
+    }
+  }
+  // an ASCII source (our builds) reads as latin1, a cheap one-byte string
+  const source =
+    "(function (exports, require, module, __filename, __dirname) {" +
+    raw.toString(isAscii(raw) ? "latin1" : "utf8") +
+    "\n})";
+  // an import() in the script loads as in a module of the main context (Node ≥ 20.12)
+  const loader = (vm as unknown as { constants?: { USE_MAIN_CONTEXT_DEFAULT_LOADER?: symbol } })
+    .constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
+  const script = new vm.Script(source, {
+    filename: file,
+    cachedData,
+    ...(loader !== undefined ? { importModuleDynamically: loader as never } : {}),
+  });
+  if (cachePath !== null && (cachedData === undefined || script.cachedDataRejected === true)) {
+    const target = cachePath;
+    process.once("exit", (code) => {
+      if (o.writeIf === undefined || o.writeIf(code))
+        writeCache(target, `${o.key}-v`, script.createCachedData());
+    });
+  }
+  const mod = { exports: {} };
+  (script.runInThisContext() as CjsWrapper).call(
+    mod.exports,
+    mod.exports,
+    o.require,
+    mod,
+    file,
+    path.dirname(file),
+  );
+  return mod.exports;
+}
+
+/**
+ * Write `data` to `file` atomically (a temporary file renamed over it) and
+ * remove the other files starting with `prefix` (the same key, made for
+ * other builds or Nodes); errors are ignored.
+ */
+function writeCache(file: string, prefix: string, data: Buffer): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(tmp, data, { mode: 0o600 });
+    fs.renameSync(tmp, file);
+  } catch {
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      /* nothing written */
+    }
+    return;
+  }
+  const dir = path.dirname(file);
+  const base = path.basename(file);
+  try {
+    for (const f of fs.readdirSync(dir))
+      if (f !== base && f.startsWith(prefix) && f.endsWith(".v8")) fs.unlinkSync(path.join(dir, f));
+  } catch {
+    /* stale files stay */
+  }
+}

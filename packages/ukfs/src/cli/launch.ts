@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+/**
+ * The fsu bin (dist/cli/fsu.cjs): starts the bundled CLI (fsu-main.cjs: the
+ * commands, ukfs, the kernel and the hypercall layer in one file) with V8's
+ * code cache, so that a command does not parse and compile the kernel anew
+ * every time it starts.
+ *
+ * - Node ≥ 22.1 keeps the cache itself: module.enableCompileCache(), then an
+ *   ordinary require (NODE_COMPILE_CACHE picks the folder,
+ *   NODE_DISABLE_COMPILE_CACHE=1 turns it off).
+ * - Older Node: loadCached (codecache.ts), one cache file per command (of what
+ *   that command compiled; a failed command writes none) in
+ *   $NODE_COMPILE_CACHE or <tmpdir>/rump-fsu-cache, a folder only this user
+ *   may write to (else no cache is used); NODE_DISABLE_COMPILE_CACHE=1 turns
+ *   it off here too.
+ *
+ * Whatever goes wrong with the cache, fsu runs uncached: a cache never
+ * changes what a command does. `fsu mount` and `fsu umount` run the unbundled
+ * CLI (cli/fsu.js), which shares its modules with @rump/p2k.
+ */
+import * as nodeModule from "node:module";
+import * as os from "node:os";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import { codeCacheDir, loadCached } from "./codecache.js";
+
+const MAIN = path.join(__dirname, "fsu-main.cjs");
+const requireMain = nodeModule.createRequire(MAIN);
+
+type WithCompileCache = { enableCompileCache?: (dir?: string) => unknown };
+const enable = (nodeModule as WithCompileCache).enableCompileCache;
+const command = process.argv[2] ?? "";
+if (command === "mount" || command === "umount") {
+  // These hand an opened image to @rump/p2k, which imports the packages as
+  // ES modules: the CLI runs as an ES module on those same modules
+  // (cli/fsu.js), not on the bundle's copies, whose classes p2k would not
+  // know (instanceof RumpError, the kernel's own state). A mount is long-lived;
+  // its start-up time does not matter.
+  import(pathToFileURL(path.join(__dirname, "fsu.js")).href).catch((e: unknown) => {
+    process.stderr.write(`fsu: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 70;
+  });
+} else if (typeof enable === "function") {
+  if (process.env.NODE_DISABLE_COMPILE_CACHE !== "1") enable();
+  requireMain(MAIN);
+} else {
+  loadCached(MAIN, {
+    dir: codeCacheDir(path.join(os.tmpdir(), "rump-fsu-cache")),
+    key: /^[a-z]{1,16}$/.test(command) ? command : "other",
+    require: requireMain,
+    writeIf: (code) => code === 0,
+  });
+}
