@@ -43,7 +43,6 @@ import {
   O_CREAT,
   O_RDONLY,
   O_RDWR,
-  O_TRUNC,
   O_WRONLY,
   S_IFBLK,
   S_IFCHR,
@@ -70,8 +69,9 @@ import {
 } from "../src/ufs/ext2fs/ext2fs.js";
 import { SF_APPEND, SF_IMMUTABLE, UF_NODUMP, UF_OPAQUE } from "../src/sys/consts.js";
 import { RUMP_RFCFDG } from "../src/rump/lwproc.js";
-import { errnoOf, listdir, release } from "./helpers/kernel.js";
-import { attrsOf, debugfsTree, runE2Workload, snapshot } from "./helpers/ext2fs_workload.js";
+import { errnoOf, listdir, readFile, release, writeFile } from "./helpers/kernel.js";
+import { attrsOf, debugfsTree } from "./helpers/ext2fs_debugfs.js";
+import { EXT2_CAPS, mountShadow, randomWorkload, wsnapshot } from "./helpers/fs_workload.js";
 import {
   DEBUGFS,
   E2FSCK as E2FSCK_PATH,
@@ -184,27 +184,6 @@ function sbState(image: string): { state: number; mnt: number } {
 }
 function fsClean(image: string): number {
   return sbState(image).state & 1;
-}
-
-function writeFile(sys: RumpSyscalls, path: string, data: Uint8Array, flags = O_TRUNC): void {
-  const fd = sys.rump_sys_open(path, O_WRONLY | O_CREAT | flags, 0o644);
-  let off = 0;
-  while (off < data.length) off += sys.rump_sys_write(fd, data.subarray(off));
-  sys.rump_sys_close(fd);
-}
-
-function readFile(sys: RumpSyscalls, path: string): Uint8Array {
-  const st = sys.rump_sys_stat(path);
-  const fd = sys.rump_sys_open(path, O_RDONLY);
-  const buf = new Uint8Array(st.st_size);
-  let off = 0;
-  while (off < buf.length) {
-    const n = sys.rump_sys_read(fd, buf.subarray(off));
-    if (n === 0) break;
-    off += n;
-  }
-  sys.rump_sys_close(fd);
-  return buf.subarray(0, off);
 }
 
 /** Byte-for-byte equality without a slow element-wise diff. */
@@ -554,11 +533,16 @@ d.each([...SPECS.map((s) => s.name), ...NEWFS.map((n) => n.name)])(
     it("seeded random workload matches a shadow tree on tmpfs after a remount", () => {
       const image = copyOf(name);
       const t = mountAt(image);
-      const shadow = runE2Workload(t.sys, 12345 + name.length);
+      mountShadow(t.sys);
+      const shadow = randomWorkload(t.sys, "/mnt", "/shadow", EXT2_CAPS, {
+        seed: 12345 + name.length,
+        steps: 400,
+        maxWrite: 200_000,
+      });
       unmountAndCheck(t, image);
       // a fresh kernel reads the same tree
       const t2 = mountAt(image, MNT_RDONLY);
-      expect(snapshot(t2.sys, "/mnt/w")).toEqual(shadow);
+      expect(wsnapshot(t2.sys, "/mnt/w", EXT2_CAPS)).toEqual(shadow);
       t2.sys.rump_sys_unmount("/mnt", 0);
       // and so does debugfs: names, types, modes, owners, sizes
       expect(debugfsTree(image, shadow, dir)).toEqual(attrsOf(shadow));

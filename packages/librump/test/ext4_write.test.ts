@@ -40,16 +40,10 @@ import { createKernel } from "../src/rump/rump.js";
 import type { Kernel } from "../src/rump/kernel.js";
 import { RUMP_ETFS_BLK } from "../src/rump/etfs.js";
 import { ext2fs_sbparse } from "../src/ufs/ext2fs/ext2fs.js";
-import { listdir, release } from "./helpers/kernel.js";
+import { listdir, readFile, release, writeFile } from "./helpers/kernel.js";
 import { DEBUGFS, e2fsck, e2pattern as pattern } from "./helpers/ext2fs_images.js";
-import {
-  attrsOf,
-  debugfsTree,
-  readFile,
-  runE2Workload,
-  snapshot,
-  writeFile,
-} from "./helpers/ext2fs_workload.js";
+import { attrsOf, debugfsTree } from "./helpers/ext2fs_debugfs.js";
+import { EXT4_CAPS, mountShadow, randomWorkload, wsnapshot } from "./helpers/fs_workload.js";
 import { e2fsckIndex, fileBlockDev, mkfsExt4, mkfsExt4Missing } from "./helpers/ext4_images.js";
 import { newfs_ext2fs } from "../src/ufs/ext2fs/ext2fs_newfs.js";
 
@@ -157,10 +151,15 @@ d.each([...SPECS.map((s) => s.name), ...NEWFS.map((n) => n.name)])(
     it("seeded random workload: e2fsck -fn clean, a fresh kernel and debugfs agree", () => {
       const image = copyOf(name);
       const t = mountAt(image);
-      const shadow = runE2Workload(t.sys, 4242 + name.length, 300, 2);
+      mountShadow(t.sys);
+      const shadow = randomWorkload(t.sys, "/mnt", "/shadow", EXT4_CAPS, {
+        seed: 4242 + name.length,
+        steps: 300,
+        maxWrite: 400_000,
+      });
       unmountAndCheck(t, image);
       const t2 = mountAt(image, MNT_RDONLY);
-      expect(snapshot(t2.sys, "/mnt/w")).toEqual(shadow);
+      expect(wsnapshot(t2.sys, "/mnt/w", EXT4_CAPS)).toEqual(shadow);
       t2.sys.rump_sys_unmount("/mnt", 0);
       expect(debugfsTree(image, shadow, dir)).toEqual(attrsOf(shadow));
     }, 120_000);

@@ -28,9 +28,7 @@ import {
   MNT_UPDATE,
   O_APPEND,
   O_CREAT,
-  O_RDONLY,
   O_RDWR,
-  O_TRUNC,
   O_WRONLY,
   S_IFMT,
   S_IFREG,
@@ -51,9 +49,9 @@ import {
   SBLOCKSIZE,
 } from "../src/ufs/layout.js";
 import { RUMP_RFCFDG } from "../src/rump/lwproc.js";
-import { errnoOf, listdir, release } from "./helpers/kernel.js";
+import { errnoOf, listdir, readFile, release, writeFile } from "./helpers/kernel.js";
 import { buildTree, makefs, makefsMissing, pattern, type ImageSpec } from "./helpers/ffs_images.js";
-import { FFS_CAPS, randomWorkload, wsnapshot } from "./helpers/fs_workload.js";
+import { FFS_CAPS, mountShadow, randomWorkload, wsnapshot } from "./helpers/fs_workload.js";
 
 // 40 MB images copied per test and checked by fsck: give each test room
 vi.setConfig({ testTimeout: 60_000 });
@@ -156,27 +154,6 @@ function fsClean(image: string): number {
     if (fs !== null && (!fs.ufs2 || fs.fs_sblockloc === loc)) return fs.fs_clean;
   }
   throw new Error("no superblock");
-}
-
-function writeFile(sys: RumpSyscalls, path: string, data: Uint8Array, flags = O_TRUNC): void {
-  const fd = sys.rump_sys_open(path, O_WRONLY | O_CREAT | flags, 0o644);
-  let off = 0;
-  while (off < data.length) off += sys.rump_sys_write(fd, data.subarray(off));
-  sys.rump_sys_close(fd);
-}
-
-function readFile(sys: RumpSyscalls, path: string): Uint8Array {
-  const st = sys.rump_sys_stat(path);
-  const fd = sys.rump_sys_open(path, O_RDONLY);
-  const buf = new Uint8Array(st.st_size);
-  let off = 0;
-  while (off < buf.length) {
-    const n = sys.rump_sys_read(fd, buf.subarray(off));
-    if (n === 0) break;
-    off += n;
-  }
-  sys.rump_sys_close(fd);
-  return buf.subarray(0, off);
 }
 
 function bfree(sys: RumpSyscalls): number {
@@ -494,17 +471,8 @@ d.each([...SPECS.map((s) => s.name), ...NEWFS.map((n) => n.name)])(
     it("seeded random workload matches a shadow tree on tmpfs after a remount", () => {
       const image = copyOf(name);
       const t = mountAt(image);
-      const s = t.sys;
-      s.rump_sys_mkdir("/shadow", 0o755);
-      s.rump_sys_mount("tmpfs", "/shadow", 0, {
-        ta_version: 1,
-        ta_nodes_max: 0,
-        ta_size_max: 0,
-        ta_root_uid: 0,
-        ta_root_gid: 0,
-        ta_root_mode: 0o755,
-      });
-      const shadow = randomWorkload(s, "/mnt", "/shadow", FFS_CAPS, {
+      mountShadow(t.sys);
+      const shadow = randomWorkload(t.sys, "/mnt", "/shadow", FFS_CAPS, {
         seed: 12345 + name.length,
         steps: 400,
         maxWrite: 200_000,

@@ -25,6 +25,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { pattern as isoPattern } from "./pattern.js";
 
 export const XORRISO = "/usr/bin/xorriso";
 export const MAKEFS = "/usr/sbin/makefs";
@@ -38,18 +39,8 @@ export function cd9660Missing(): string | null {
   return null;
 }
 
-/** Deterministic bytes (xorshift) for file contents. */
-export function isoPattern(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
+/** Deterministic file contents: the shared pattern (pattern.ts). */
+export { isoPattern };
 
 export type IsoType = "file" | "dir" | "link" | "chr" | "blk" | "fifo";
 

@@ -21,6 +21,7 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
+import { pattern as e2pattern } from "./pattern.js";
 
 export const MKE2FS = "/usr/sbin/mke2fs";
 export const E2FSCK = "/usr/sbin/e2fsck";
@@ -34,18 +35,8 @@ export function mke2fsMissing(): string | null {
   return null;
 }
 
-/** Deterministic bytes (xorshift) for file contents. */
-export function e2pattern(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
+/** Deterministic file contents: the shared pattern (pattern.ts). */
+export { e2pattern };
 
 export interface E2Expected {
   path: string;

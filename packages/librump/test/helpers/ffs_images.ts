@@ -18,6 +18,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { pattern } from "./pattern.js";
 
 export const MAKEFS = "/usr/sbin/makefs";
 
@@ -27,18 +28,8 @@ export function makefsMissing(): string | null {
   return null;
 }
 
-/** Deterministic bytes (xorshift) for file contents. */
-export function pattern(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
+/** Deterministic file contents: the shared pattern (pattern.ts). */
+export { pattern };
 
 export interface ExpectedFile {
   path: string;

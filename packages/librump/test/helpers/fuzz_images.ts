@@ -64,6 +64,7 @@ import {
   SBLOCKSIZE,
   type Fs,
 } from "../../src/ufs/layout.js";
+import { pattern as fuzzPattern } from "./pattern.js";
 
 /** One metadata structure in an image. */
 export interface Region {
@@ -137,18 +138,8 @@ export const FFS_VARIANTS: FfsVariant[] = [
   },
 ];
 
-/** Deterministic file contents. */
-export function fuzzPattern(n: number, seed: number): Uint8Array {
-  const b = new Uint8Array(n);
-  let x = (seed * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
+/** Deterministic file contents: the shared pattern (pattern.ts). */
+export { fuzzPattern };
 
 function writeFile(sys: RumpSyscalls, path: string, data: Uint8Array, at = 0): void {
   const fd = sys.rump_sys_open(path, O_CREAT | O_RDWR, 0o644);

@@ -4,7 +4,16 @@
  * test finishes.
  */
 import { MemoryHost, type MemoryHostOptions } from "@rump/rumpuser";
-import { createSyscalls, parseDirents, RumpError, type RumpSyscalls } from "@rump/syscalls";
+import {
+  createSyscalls,
+  O_CREAT,
+  O_RDONLY,
+  O_TRUNC,
+  O_WRONLY,
+  parseDirents,
+  RumpError,
+  type RumpSyscalls,
+} from "@rump/syscalls";
 import { onTestFinished } from "vitest";
 import type { Kernel } from "../../src/rump/kernel.js";
 import { createKernel } from "../../src/rump/rump.js";
@@ -74,6 +83,43 @@ export function listdir(sys: RumpSyscalls, path: string): string[] {
       for (const d of parseDirents(buf, n)) names.push(d.d_name);
     }
     return names;
+  } finally {
+    sys.rump_sys_close(fd);
+  }
+}
+
+/**
+ * Create (or truncate, or with O_APPEND append to) `path` and write all of
+ * `data`; the descriptor is closed also when a write fails (ENOSPC).
+ */
+export function writeFile(
+  sys: RumpSyscalls,
+  path: string,
+  data: Uint8Array,
+  flags = O_TRUNC,
+): void {
+  const fd = sys.rump_sys_open(path, O_WRONLY | O_CREAT | flags, 0o644);
+  try {
+    let off = 0;
+    while (off < data.length) off += sys.rump_sys_write(fd, data.subarray(off));
+  } finally {
+    sys.rump_sys_close(fd);
+  }
+}
+
+/** The whole contents of `path` (as far as reads go, up to its size). */
+export function readFile(sys: RumpSyscalls, path: string): Uint8Array {
+  const st = sys.rump_sys_stat(path);
+  const fd = sys.rump_sys_open(path, O_RDONLY);
+  try {
+    const buf = new Uint8Array(st.st_size);
+    let off = 0;
+    while (off < buf.length) {
+      const n = sys.rump_sys_read(fd, buf.subarray(off));
+      if (n === 0) break;
+      off += n;
+    }
+    return buf.subarray(0, off);
   } finally {
     sys.rump_sys_close(fd);
   }
