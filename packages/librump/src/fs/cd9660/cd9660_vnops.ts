@@ -62,6 +62,7 @@ import {
 import { brelse, MAXPHYS } from "../../kern/vfs_bio.js";
 import { BC_NOCACHE } from "../../sys/buf.js";
 import { vgone, vput, vrele } from "../../kern/vfs_vnode.js";
+import { genfs_rename_release } from "../../miscfs/genfs/genfs_rename.js";
 import { fifo_vnodeop_entries } from "../../miscfs/fifofs/fifo_vnops.js";
 import {
   genfs_abortop,
@@ -446,13 +447,7 @@ function cd9660_ronly_rename(
   tvp: Vnode | null,
   _tcnp: ComponentName,
 ): number {
-  if (tvp !== null) {
-    if (tvp === tdvp) vrele(tvp);
-    else vput(tvp);
-  }
-  vput(tdvp);
-  vrele(fdvp);
-  vrele(fvp);
+  genfs_rename_release(fdvp, fvp, tdvp, tvp);
   return EROFS;
 }
 function cd9660_erofs(): number {

@@ -11,8 +11,8 @@
 import { EBUSY, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY } from "../../gen/constants.js";
 import { bdwrite, brelse } from "../../kern/vfs_bio.js";
 import { cache_purge } from "../../kern/vfs_cache.js";
-import { vcache_rekey, vput, vrele } from "../../kern/vfs_vnode.js";
-import { genfs_rename_sanity } from "../../miscfs/genfs/genfs_rename.js";
+import { vcache_rekey } from "../../kern/vfs_vnode.js";
+import { genfs_rename_release, genfs_rename_sanity } from "../../miscfs/genfs/genfs_rename.js";
 import { VWRITE } from "../../miscfs/genfs/genfs_vnops.js";
 import type { ComponentName } from "../../sys/namei.js";
 import { VDIR, type Vnode } from "../../sys/vnode.js";
@@ -53,13 +53,7 @@ export function msdosfs_rename(
   tcnp: ComponentName,
 ): number {
   const error = do_rename(fdvp, fvp, fcnp, tdvp, tvp, tcnp);
-  vput(tdvp);
-  if (tvp !== null) {
-    if (tvp === tdvp) vrele(tvp);
-    else vput(tvp);
-  }
-  vrele(fdvp);
-  vrele(fvp);
+  genfs_rename_release(fdvp, fvp, tdvp, tvp);
   return error;
 }
 

@@ -19,9 +19,8 @@ import {
   ENOTEMPTY,
   EPERM,
 } from "../../gen/constants.js";
-import { genfs_rename_sanity } from "../../miscfs/genfs/genfs_rename.js";
+import { genfs_rename_release, genfs_rename_sanity } from "../../miscfs/genfs/genfs_rename.js";
 import { cache_purge, cache_purge1 } from "../../kern/vfs_cache.js";
-import { vput, vrele } from "../../kern/vfs_vnode.js";
 import { VWRITE } from "../../miscfs/genfs/genfs_vnops.js";
 import { LINK_MAX } from "../../sys/consts.js";
 import type { ComponentName } from "../../sys/namei.js";
@@ -56,14 +55,7 @@ export function tmpfs_rename(
   tcnp: ComponentName,
 ): number {
   const error = tmpfs_do_rename(fdvp, fvp, fcnp, tdvp, tvp, tcnp);
-  // locked ones first, so that a last reference dropped below finds them unlocked
-  vput(tdvp);
-  if (tvp !== null) {
-    if (tvp === tdvp) vrele(tvp);
-    else vput(tvp);
-  }
-  vrele(fdvp);
-  vrele(fvp);
+  genfs_rename_release(fdvp, fvp, tdvp, tvp);
   return error;
 }
 

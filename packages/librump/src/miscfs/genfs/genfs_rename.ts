@@ -8,6 +8,7 @@
 import { EINVAL, ENAMETOOLONG, ENOTDIR, EROFS, EXDEV, MNT_RDONLY } from "../../gen/constants.js";
 import { ISDOTDOT, type ComponentName } from "../../sys/namei.js";
 import { VDIR, type Vnode } from "../../sys/vnode.js";
+import { vput, vrele } from "../../kern/vfs_vnode.js";
 
 /** 0, or the errno rename(2) answers; `maxnamlen` is the file system's. */
 export function genfs_rename_sanity(
@@ -32,4 +33,24 @@ export function genfs_rename_sanity(
   if (mp.mnt_flag & MNT_RDONLY) return EROFS;
   if (fdvp.v_type !== VDIR || tdvp.v_type !== VDIR) return ENOTDIR;
   return 0;
+}
+
+/**
+ * What VOP_RENAME gives back whatever happened: the locked target side is
+ * put first (a last reference dropped below then finds it unlocked), the
+ * source side released. `tvp` may be `tdvp` itself (one lock, two references).
+ */
+export function genfs_rename_release(
+  fdvp: Vnode,
+  fvp: Vnode,
+  tdvp: Vnode,
+  tvp: Vnode | null,
+): void {
+  vput(tdvp);
+  if (tvp !== null) {
+    if (tvp === tdvp) vrele(tvp);
+    else vput(tvp);
+  }
+  vrele(fdvp);
+  vrele(fvp);
 }

@@ -30,7 +30,7 @@ import {
   O_APPEND,
   S_ISTXT,
 } from "../../gen/constants.js";
-import { genfs_rename_sanity } from "../../miscfs/genfs/genfs_rename.js";
+import { genfs_rename_release, genfs_rename_sanity } from "../../miscfs/genfs/genfs_rename.js";
 import { VOP_FSYNC, VOP_UNLOCK } from "../../gen/vnode_if.js";
 import { FWRITE } from "../../kern/sys_file.js";
 import {
@@ -981,13 +981,7 @@ export function ext2fs_rename(
   tcnp: ComponentName,
 ): number {
   const error = ext2fs_do_rename(fdvp, fvp, fcnp, tdvp, tvp, tcnp);
-  vput(tdvp);
-  if (tvp !== null) {
-    if (tvp === tdvp) vrele(tvp);
-    else vput(tvp);
-  }
-  vrele(fdvp);
-  vrele(fvp);
+  genfs_rename_release(fdvp, fvp, tdvp, tvp);
   return error;
 }
 

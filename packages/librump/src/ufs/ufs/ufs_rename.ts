@@ -21,9 +21,8 @@ import {
   EPERM,
   S_ISTXT,
 } from "../../gen/constants.js";
-import { genfs_rename_sanity } from "../../miscfs/genfs/genfs_rename.js";
+import { genfs_rename_release, genfs_rename_sanity } from "../../miscfs/genfs/genfs_rename.js";
 import { cache_purge, cache_purge1 } from "../../kern/vfs_cache.js";
-import { vput, vrele } from "../../kern/vfs_vnode.js";
 import { genfs_can_sticky, VWRITE } from "../../miscfs/genfs/genfs_vnops.js";
 import { LINK_MAX } from "../../sys/consts.js";
 import { DT_DIR, vtype2dt } from "../../sys/dirent.js";
@@ -52,13 +51,7 @@ export function ufs_rename(
   tcnp: ComponentName,
 ): number {
   const error = ufs_do_rename(fdvp, fvp, fcnp, tdvp, tvp, tcnp);
-  vput(tdvp);
-  if (tvp !== null) {
-    if (tvp === tdvp) vrele(tvp);
-    else vput(tvp);
-  }
-  vrele(fdvp);
-  vrele(fvp);
+  genfs_rename_release(fdvp, fvp, tdvp, tvp);
   return error;
 }
 
