@@ -842,23 +842,15 @@ async function ext4Section(c: DiskCtx): Promise<void> {
       const got1 = countTree(d1);
       check(got1.files >= want.files && got1.bytes >= want.bytes, "debugfs rdump: tree incomplete");
       fs.rmSync(d1, { recursive: true, force: true });
-      const d2 = join(c.dir, "fsuget4");
-      fs.rmSync(d2, { recursive: true, force: true });
       try {
         rows.ours(
           "EXT4 fsu get -r",
-          timedSpawn([...fsu.argv, "get", "-r", img, "/", d2], "fsu get -r").wall,
+          timedFsuGet(fsu, img, join(c.dir, "fsuget4"), want).wall,
           true,
-        );
-        const got2 = countTree(d2);
-        check(
-          got2.files >= want.files && got2.bytes >= want.bytes,
-          `fsu get -r: ${got2.files} files, ${got2.bytes} bytes`,
         );
       } catch (e) {
         rows.na("EXT4 fsu get -r", errText(e));
       }
-      fs.rmSync(d2, { recursive: true, force: true });
     }
   } finally {
     fs.rmSync(tree, { recursive: true, force: true });
@@ -882,10 +874,15 @@ export function fsuCommand(): { argv: string[] } | { missing: string } {
  * of it and its children, from the shell's `times`), in seconds. CPU time
  * moves less than wall time on a machine shared with other work.
  */
-export function timedSpawn(argv: string[], what: string): { wall: number; cpu: number } {
+export function timedSpawn(
+  argv: string[],
+  what: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { wall: number; cpu: number } {
   const t0 = now();
   const r = spawnSync("sh", ["-c", '"$@"; s=$?; times >&2; exit $s', "sh", ...argv], {
     encoding: "utf8",
+    env,
     maxBuffer: 64 * MiB,
   });
   const wall = (now() - t0) / 1000;
@@ -897,6 +894,30 @@ export function timedSpawn(argv: string[], what: string): { wall: number; cpu: n
   const last = r.stderr.trim().split("\n").pop() ?? "";
   const secs = [...last.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => Number(m[1]) * 60 + Number(m[2]));
   return { wall, cpu: secs.length === 2 ? secs[0]! + secs[1]! : NaN };
+}
+
+/**
+ * `fsu get -r IMAGE / DEST` into a fresh DEST, timed; the copy must hold at
+ * least `want` (then DEST goes again).
+ */
+function timedFsuGet(
+  fsu: { argv: string[] },
+  image: string,
+  dest: string,
+  want: { files: number; bytes: number },
+): { wall: number; cpu: number } {
+  fs.rmSync(dest, { recursive: true, force: true });
+  try {
+    const t = timedSpawn([...fsu.argv, "get", "-r", image, "/", dest], "fsu get -r");
+    const got = countTree(dest);
+    check(
+      got.files >= want.files && got.bytes >= want.bytes,
+      `fsu get -r: ${got.files} files, ${got.bytes} bytes`,
+    );
+    return t;
+  } finally {
+    fs.rmSync(dest, { recursive: true, force: true });
+  }
 }
 
 /** A tree of `files` files of `bytes` in total, 20 per directory, sizes varying around the mean. */
@@ -1025,21 +1046,13 @@ function fsuSection(c: DiskCtx): void {
       fs.rmSync(img2, { force: true });
       if ("missing" in fsu) continue;
       // fsu
-      const d2 = join(c.dir, "fsuget");
-      fs.rmSync(d2, { recursive: true, force: true });
       try {
-        const t = timedSpawn([...fsu.argv, "get", "-r", image, "/", d2], "fsu get -r");
+        const t = timedFsuGet(fsu, image, join(c.dir, "fsuget"), want);
         rows.ours("FSU get -r", t.wall, true);
         rows.ours("FSU get -r cpu", t.cpu, true);
-        const got2 = countTree(d2);
-        check(
-          got2.files >= want.files && got2.bytes >= want.bytes,
-          `fsu get -r: ${got2.files} files, ${got2.bytes} bytes`,
-        );
       } catch (e) {
         for (const id of ["FSU get -r", "FSU get -r cpu"]) rows.na(id, errText(e));
       }
-      fs.rmSync(d2, { recursive: true, force: true });
       const img3 = join(c.dir, "fsuput.img");
       try {
         mke2fs(mk, img3, imgBytes);
@@ -1100,17 +1113,6 @@ function fsuSection(c: DiskCtx): void {
 /* msdosfs: the kernel on a FAT32 image, and fsu against mtools         */
 
 const MTOOLS_ENV = { ...process.env, MTOOLS_SKIP_CHECK: "1", TZ: "UTC", LC_ALL: "C.UTF-8" };
-
-function timedSpawnEnv(argv: string[], what: string, env: NodeJS.ProcessEnv): number {
-  const t0 = now();
-  const r = spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8", env, maxBuffer: 64 * MiB });
-  const dt = (now() - t0) / 1000;
-  if (r.status !== 0)
-    throw new Error(
-      `${what} exited ${r.status}: ${(r.stderr || r.error?.message || "").trim().split("\n")[0]}`,
-    );
-  return dt;
-}
 
 /** A directory of `files` files of `size` bytes each (W1: empty, W2: 4 KiB). */
 function makeFlatTree(root: string, files: number, size: number): void {
@@ -1180,14 +1182,11 @@ function msdosSection(c: DiskCtx): void {
         fs.rmSync(mimg, { force: true });
         fs.writeFileSync(mimg, new Uint8Array(0));
         fs.truncateSync(mimg, imgBytes);
-        timedSpawnEnv([mkfs, "-F", "32", mimg], "mkfs.fat", process.env);
+        timedSpawn([mkfs, "-F", "32", mimg], "mkfs.fat");
         rows.base(
           `MSDOS ${k} put`,
-          timedSpawnEnv(
-            [mcopy, "-s", "-m", "-Q", "-i", mimg, bigsrc, "::/d"],
-            "mcopy in",
-            MTOOLS_ENV,
-          ),
+          timedSpawn([mcopy, "-s", "-m", "-Q", "-i", mimg, bigsrc, "::/d"], "mcopy in", MTOOLS_ENV)
+            .wall,
           true,
         );
         const mout = join(c.dir, "mout");
@@ -1195,11 +1194,11 @@ function msdosSection(c: DiskCtx): void {
         fs.mkdirSync(mout);
         rows.base(
           `MSDOS ${k} get`,
-          timedSpawnEnv(
+          timedSpawn(
             [mcopy, "-s", "-m", "-n", "-Q", "-i", mimg, "::/d", mout],
             "mcopy out",
             MTOOLS_ENV,
-          ),
+          ).wall,
           true,
         );
         const gotm = countTree(mout);
@@ -1215,7 +1214,7 @@ function msdosSection(c: DiskCtx): void {
         fs.rmSync(fimg, { force: true });
         fs.writeFileSync(fimg, new Uint8Array(0));
         fs.truncateSync(fimg, imgBytes);
-        timedSpawnEnv([mkfs, "-F", "32", fimg], "mkfs.fat", process.env);
+        timedSpawn([mkfs, "-F", "32", fimg], "mkfs.fat");
         try {
           rows.ours(
             `MSDOS ${k} put`,
@@ -1304,23 +1303,11 @@ function cd9660Section(c: DiskCtx): void {
       );
       fs.rmSync(d1, { recursive: true, force: true });
       if ("missing" in fsu) continue;
-      const d2 = join(c.dir, "isoget");
-      fs.rmSync(d2, { recursive: true, force: true });
       try {
-        rows.ours(
-          "CD9660 get -r",
-          timedSpawn([...fsu.argv, "get", "-r", image, "/", d2], "fsu get -r").wall,
-          true,
-        );
-        const got2 = countTree(d2);
-        check(
-          got2.files >= want.files && got2.bytes >= want.bytes,
-          `fsu get -r: ${got2.files} files, ${got2.bytes} bytes`,
-        );
+        rows.ours("CD9660 get -r", timedFsuGet(fsu, image, join(c.dir, "isoget"), want).wall, true);
       } catch (e) {
         rows.na("CD9660 get -r", errText(e));
       }
-      fs.rmSync(d2, { recursive: true, force: true });
     }
     if ("missing" in fsu) rows.na("CD9660 get -r", fsu.missing);
     c.notes.add(
