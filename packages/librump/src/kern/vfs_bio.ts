@@ -63,6 +63,14 @@ export class BufCache {
   readonly clusterRun: Buf[] = [];
   /** the run reclaimSpace writes: not clusterRun, since it may run inside breadcluster */
   readonly reclaimRun: Buf[] = [];
+  /**
+   * Slabs: one allocation holding a whole cluster read, its members' b_data
+   * views of it (a fresh Uint8Array per 4 KiB block cost more than the host
+   * read). Storage → how many of its views are still held (by a buffer or
+   * the pool); the slab's bytes stay in bufmem until the last view goes, so
+   * what is counted is what is really kept.
+   */
+  readonly slabs = new Map<ArrayBufferLike, number>();
   constructor(readonly kernel: Kernel) {
     const lim = kernel.params.memlimit;
     this.bufmax = Number.isFinite(lim)
@@ -131,15 +139,37 @@ function dataFree(bc: BufCache, data: Uint8Array): void {
     bc.poolBytes += n;
     return;
   }
+  dataDrop(bc, data);
+}
+
+/** Let storage go for good: a whole array at once, a slab with its last view. */
+function dataDrop(bc: BufCache, data: Uint8Array): void {
+  let n = data.length;
+  const ab = data.buffer;
+  if (n !== ab.byteLength) {
+    const views = bc.slabs.get(ab);
+    if (views !== undefined) {
+      if (views > 1) {
+        bc.slabs.set(ab, views - 1);
+        return;
+      }
+      bc.slabs.delete(ab);
+      n = ab.byteLength;
+    }
+  }
   bc.bufmem -= n;
   bc.kernel.memRelease(n);
 }
 
-/** Drop the pool (its bytes leave bufmem). */
+/** Drop the pool (its bytes leave bufmem, a slab's with its last view). */
 function poolDrain(bc: BufCache): void {
   if (bc.poolBytes === 0) return;
-  bc.bufmem -= bc.poolBytes;
-  bc.kernel.memRelease(bc.poolBytes);
+  if (bc.slabs.size === 0) {
+    bc.bufmem -= bc.poolBytes;
+    bc.kernel.memRelease(bc.poolBytes);
+  } else {
+    for (const list of bc.pool.values()) for (let i = 0; i < list.length; i++) dataDrop(bc, list[i]!);
+  }
   bc.poolBytes = 0;
   bc.pool.clear();
 }
@@ -235,6 +265,16 @@ function allocData(bc: BufCache, size: number, zero = true): Uint8Array | null {
   }
   bc.bufmem += size;
   return new Uint8Array(size);
+}
+
+/** Storage for `bytes` accounted against the limits, not zeroed by us (a read fills it), or null. */
+function allocSlab(bc: BufCache, bytes: number, views: number): Uint8Array | null {
+  if (bc.bufmem + bytes > bc.bufmax) reclaimSpace(bc, bytes);
+  if (bc.bufmem + bytes > bc.bufmax || !bc.kernel.memReserve(bytes)) return null;
+  bc.bufmem += bytes;
+  const data = new Uint8Array(bytes);
+  bc.slabs.set(data.buffer, views);
+  return data;
 }
 
 /** incore: the cached buffer of (vp, lblkno), busy or not, or null. */
@@ -429,8 +469,31 @@ export function breadcluster(
   n: number,
   bpp: Out<Buf | null>,
 ): number {
-  const bp = getblkRead(vp, blkno, size);
   bpp.v = null;
+  const hit = vp.v_bufs === null ? undefined : vp.v_bufs.get(blkno);
+  if (hit === undefined) {
+    if (n > 1 && vp.v_type === 3 /* VBLK */) {
+      const sbp = readSlab(bcOf(vp), vp, blkno, size, n);
+      if (sbp !== null) {
+        bpp.v = sbp;
+        return 0;
+      }
+    }
+  } else if (
+    (hit.b_cflags & BC_BUSY) === 0 &&
+    (hit.b_oflags & BO_DONE) !== 0 &&
+    hit.b_bcount === size
+  ) {
+    // cached and valid (a sequential reread): getblk's hit without its second lookup
+    const bc = bcOf(vp);
+    lruRemove(bc, hit);
+    hit.b_cflags = BC_BUSY;
+    hit.b_error = 0;
+    bc.kernel.evcnt.buf_hits++;
+    bpp.v = hit;
+    return 0;
+  }
+  const bp = getblkRead(vp, blkno, size);
   if (bp === null) return ENOMEM;
   if ((bp.b_oflags & BO_DONE) === 0) {
     const step = size >> DEV_BSHIFT;
@@ -475,6 +538,57 @@ export function breadcluster(
   }
   bpp.v = bp;
   return 0;
+}
+
+/**
+ * breadcluster's way when the pool cannot supply the cluster's buffers:
+ * blocks blkno… (none cached, up to the first cached one, `n` and MAXPHYS)
+ * read with one plain transfer into one new slab, each block a buffer over
+ * its part of it. Returns the first, busy and valid, the others released
+ * into the cache; null when there is no cluster to read this way, no
+ * memory, or the transfer failed or came short (the caller then reads the
+ * ordinary way, which reports the error of the block asked for).
+ */
+function readSlab(bc: BufCache, vp: Vnode, blkno: number, size: number, n: number): Buf | null {
+  if ((size & ((1 << DEV_BSHIFT) - 1)) !== 0) return null;
+  const step = size >> DEV_BSHIFT;
+  const max = Math.min(n, Math.floor(MAXPHYS / size));
+  let k = 1;
+  while (k < max && incore(vp, blkno + k * step) === null) k++;
+  const pooled = bc.pool.get(size);
+  if (k < 2 || (pooled !== undefined && pooled.length >= k)) return null;
+  const slab = allocSlab(bc, k * size, k);
+  if (slab === null) return null;
+  const cbp = new Buf(vp, blkno, k * size, slab);
+  cbp.b_blkno = blkno;
+  cbp.b_cflags = BC_BUSY;
+  if (strategy(cbp, true) !== 0 || cbp.b_resid !== 0) {
+    bc.slabs.set(slab.buffer, 1);
+    dataDrop(bc, slab.subarray(0, size));
+    return null;
+  }
+  let m = vp.v_bufs;
+  if (m === null) {
+    m = new Map();
+    vp.v_bufs = m;
+  }
+  // reclaimSpace may have dropped cached blocks, never added any: still none of them is cached
+  let first: Buf | null = null;
+  for (let i = 0; i < k; i++) {
+    const b = blkno + i * step;
+    const bp = new Buf(vp, b, size, slab.subarray(i * size, (i + 1) * size));
+    bp.b_blkno = b;
+    bp.b_oflags = BO_DONE;
+    m.set(b, bp);
+    if (i === 0) {
+      bp.b_cflags = BC_BUSY;
+      first = bp;
+    } else {
+      lruAppend(bc, bp);
+    }
+  }
+  bc.kernel.evcnt.buf_misses += k;
+  return first;
 }
 
 /**
