@@ -592,6 +592,39 @@ function readSlab(bc: BufCache, vp: Vnode, blkno: number, size: number, n: numbe
 }
 
 /**
+ * Direct read (IO_DIRECT) of device vnode `vp`: blocks blkno… of `size`
+ * bytes each, at most `n`, straight into `dst` at `off` with one transfer
+ * and no buffer, stopping before the first block the cache holds (its
+ * cached contents are the truth: the caller reads that one through the
+ * cache). Returns the number of blocks read (0 when the first is cached),
+ * or -errno. A transfer cut short by the end of the medium reads as zeros,
+ * as bread's does.
+ */
+export function breaddirect(
+  vp: Vnode,
+  blkno: number,
+  size: number,
+  n: number,
+  dst: Uint8Array,
+  off: number,
+): number {
+  if ((size & ((1 << DEV_BSHIFT) - 1)) !== 0) return 0;
+  const step = size >> DEV_BSHIFT;
+  const max = Math.min(n, Math.floor(MAXPHYS / size), Math.floor((dst.length - off) / size));
+  let k = 0;
+  while (k < max && incore(vp, blkno + k * step) === null) k++;
+  if (k === 0) return 0;
+  const len = k * size;
+  const bp = new Buf(vp, blkno, len, dst.subarray(off, off + len));
+  bp.b_blkno = blkno;
+  bp.b_cflags = BC_BUSY;
+  const error = strategy(bp, true);
+  if (error !== 0) return -error;
+  if (bp.b_resid > 0) bp.b_data.fill(0, len - bp.b_resid, len);
+  return k;
+}
+
+/**
  * breadn: bread plus read-ahead of the blocks in `rablks` (sizes in
  * `rasizes`) that are not cached yet; read-ahead failures are ignored.
  */

@@ -17,6 +17,7 @@ import {
   MNT_RDONLY,
   O_APPEND,
   O_CREAT,
+  O_DIRECT,
   O_DIRECTORY,
   O_EXCL,
   O_NONBLOCK,
@@ -78,6 +79,8 @@ export const IO_NODELOCKED = 0x00008;
 export const IO_DSYNC = 0x00040;
 /** FNONBLOCK for the file system (fifos, devices) */
 export const IO_NDELAY = 0x00100;
+/** O_DIRECT: a hint to move whole blocks between the medium and the caller, past the cache */
+export const IO_DIRECT = 0x02000;
 
 /** vtype → S_IF* */
 export const VTTOIF: readonly number[] = [
@@ -242,6 +245,7 @@ function ioflags(fp: File): number {
   if (fp.f_flag & O_NONBLOCK) f |= IO_NDELAY;
   if (fp.f_flag & O_SYNC) f |= IO_SYNC;
   else if (fp.f_flag & O_DSYNC) f |= IO_DSYNC;
+  if (fp.f_flag & O_DIRECT) f |= IO_DIRECT;
   return f;
 }
 

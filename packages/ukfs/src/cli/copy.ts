@@ -65,6 +65,7 @@ import {
   EOPNOTSUPP,
   EROFS,
   O_CREAT,
+  O_DIRECT,
   O_EXCL,
   O_NOFOLLOW,
   O_RDONLY,
@@ -279,7 +280,9 @@ export function imageSide(fs: Ukfs): Side {
         const buf = Buffer.allocUnsafe(4096);
         return buf.toString("utf8", 0, s.rump_sys_readlink(path, buf, buf.length));
       }),
-    openRead: (path) => p("open", (s) => s.rump_sys_open(path, O_RDONLY)),
+    // O_DIRECT: a file's whole blocks go from the image into the copy buffer without
+    // passing through the kernel's buffer cache (each is read once)
+    openRead: (path) => p("open", (s) => s.rump_sys_open(path, O_RDONLY | O_DIRECT)),
     read: (fd, buf, pos) => p("pread", (s) => s.rump_sys_pread(fd, buf, buf.length, pos)),
     openNew: (path, mode) =>
       p("open", (s) =>
@@ -483,8 +486,7 @@ class TreeCopy {
    * there (never write through it). Returns true when a real directory is
    * there instead.
    */
-  private clear(d: string): boolean {
-    const there = this.dst.lstatOrNull(d);
+  private clear(d: string, there: Meta | null = this.dst.lstatOrNull(d)): boolean {
     if (there === null) return false;
     if (isDir(there)) return true;
     this.dst.unlink(d);
@@ -533,20 +535,25 @@ class TreeCopy {
       if (top && existing !== null && !isDir(existing)) {
         ofd = dst.openTrunc(d, 0o600);
       } else {
-        if (this.clear(d)) throw new FsuError(EISDIR, "open", d, "a directory is in the way");
+        // (what is there was looked at just now: one lstat per file, not two)
+        if (this.clear(d, existing))
+          throw new FsuError(EISDIR, "open", d, "a directory is in the way");
         ofd = dst.openNew(d, this.o.preserve ? 0o600 : m.mode & 0o777);
       }
       this.writing = d;
       try {
         let pos = 0;
+        const buf = this.buf;
         for (;;) {
-          const n = this.src.read(ifd, this.buf, pos);
+          const n = this.src.read(ifd, buf, pos);
           if (n <= 0) break;
-          dst.write(ofd, this.buf, n, pos);
+          dst.write(ofd, buf, n, pos);
           pos += n;
           this.stats.bytes += n;
           this.progress.add(n);
           await checkpoint(this.o.command, d);
+          // a short read at the size the file had is its end: no read more to hear 0
+          if (n < buf.length && pos >= m.size) break;
         }
         if (this.o.preserve) {
           let perms = this.perms(m);

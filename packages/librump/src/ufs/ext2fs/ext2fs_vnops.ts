@@ -88,6 +88,7 @@ import {
 import {
   bread,
   breadcluster,
+  breaddirect,
   brelse,
   MAXPHYS,
   vflushbuf,
@@ -95,7 +96,7 @@ import {
 } from "../../kern/vfs_bio.js";
 import { cache_purge, cache_purge1 } from "../../kern/vfs_cache.js";
 import { lf_advlock } from "../../kern/vfs_lockf.js";
-import { IO_APPEND, IO_SYNC } from "../../kern/vfs_vnops.js";
+import { IO_APPEND, IO_DIRECT, IO_SYNC } from "../../kern/vfs_vnops.js";
 import { vcache_new, vgone, vn_lock, vput, vrele } from "../../kern/vfs_vnode.js";
 import { fifo_vnodeop_entries } from "../../miscfs/fifofs/fifo_vnops.js";
 import {
@@ -137,7 +138,8 @@ import type { Kauth_cred } from "../../sys/kauth.js";
 import type { VnodeOpvEntry } from "../../sys/mount.js";
 import type { ComponentName } from "../../sys/namei.js";
 import type { Out } from "../../sys/out.js";
-import { uiomove, uiozero, type Uio } from "../../sys/uio.js";
+import { BC_NOCACHE } from "../../sys/buf.js";
+import { UIO_READ, uiomove, uiozero, type Uio } from "../../sys/uio.js";
 import { VA_UTIMES_NULL, VNOVAL, type Vattr } from "../../sys/vattr.js";
 import {
   LK_EXCLUSIVE,
@@ -430,7 +432,7 @@ export function ext2fs_close(vp: Vnode, _fflag: number, _cred: Kauth_cred): numb
  * same transfer (breadcluster, up to MAXPHYS); the contiguous run is looked
  * up once per run (from one pointer block), not per block.
  */
-export function ext2fs_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_cred): number {
+export function ext2fs_read(vp: Vnode, uio: Uio, ioflag: number, _cred: Kauth_cred): number {
   const type = vp.v_type;
   if (type !== VREG && type !== VLNK) return type === VDIR ? EISDIR : EINVAL;
   if (uio.uio_offset < 0) return EINVAL;
@@ -481,16 +483,54 @@ export function ext2fs_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_c
       continue;
     }
     const ahead = ip.i_runlbn + ip.i_runlen - lbn;
+    if (ioflag & IO_DIRECT && on === 0 && n === bsize) {
+      // O_DIRECT: whole blocks the cache does not hold go straight into the caller's buffer
+      // (whole blocks of the file only: never the bytes past its end)
+      const most = Math.min(ahead, maxrun, Math.floor((size - off) / bsize));
+      const got = ext2fs_readdirect(uio, devvp, e2_fsbtodb(ump, bn), bsize, most);
+      if (got < 0) {
+        error = -got;
+        break;
+      }
+      if (got > 0) {
+        ip.i_nextr = lbn + got;
+        continue;
+      }
+    }
     if (ahead > 1 && seq) error = breadcluster(devvp, e2_fsbtodb(ump, bn), bsize, ahead, bpp);
     else error = bread(devvp, e2_fsbtodb(ump, bn), bsize, bpp);
     if (error !== 0) break;
     ip.i_nextr = lbn + 1;
     const bp = bpp.v!;
     uiomove(bp.b_data, on, n, uio);
-    brelse(bp, 0);
+    // O_DIRECT's partial blocks are not kept either once read to their end (or the
+    // file's): their storage serves the next one
+    const done = on + n === bsize || off + n === size;
+    brelse(bp, ioflag & IO_DIRECT && done ? BC_NOCACHE : 0);
   }
   if ((vp.v_mount!.mnt_flag & (MNT_NOATIME | MNT_RDONLY)) === 0) ip.i_flag |= IN_ACCESS;
   return error;
+}
+
+/**
+ * The direct part of an O_DIRECT read: up to `n` whole blocks at device
+ * block `blkno` (contiguous on disk) into the uio's current iovec, as far
+ * as it has room for whole blocks; the uio moves past them. Returns the
+ * blocks read (0: none this way, the caller goes through the cache) or -errno.
+ */
+function ext2fs_readdirect(uio: Uio, devvp: Vnode, blkno: number, bsize: number, n: number): number {
+  const iov = uio.uio_iov[uio.uio_iovidx];
+  if (iov === undefined || uio.uio_rw !== UIO_READ) return 0;
+  const whole = Math.floor(Math.min(uio.uio_resid, iov.length - uio.uio_iovoff) / bsize);
+  if (whole < 1) return 0;
+  const got = breaddirect(devvp, blkno, bsize, Math.min(n, whole), iov, uio.uio_iovoff);
+  if (got > 0) {
+    const len = got * bsize;
+    uio.uio_iovoff += len;
+    uio.uio_offset += len;
+    uio.uio_resid -= len;
+  }
+  return got;
 }
 
 /**
