@@ -57,6 +57,7 @@ import {
   AT_FDCWD,
   AT_SYMLINK_NOFOLLOW,
   EDQUOT,
+  EEXIST,
   EINTR,
   EISDIR,
   ENOENT,
@@ -141,6 +142,8 @@ export interface Side {
   lchown(p: string, uid: number, gid: number): void;
   /** set times (of the link itself for a symbolic link) */
   utimens(p: string, atime: Timespec, mtime: Timespec, isLink: boolean): void;
+  /** set times of an open file, where the side can to the nanosecond (saves a lookup) */
+  futimens?(fd: number, atime: Timespec, mtime: Timespec): void;
   join(dir: string, name: string): string;
 }
 
@@ -314,6 +317,7 @@ export function imageSide(fs: Ukfs): Side {
       p("utimensat", (s) =>
         s.rump_sys_utimensat(AT_FDCWD, path, [a, m], isLink ? AT_SYMLINK_NOFOLLOW : 0),
       ),
+    futimens: (fd, a, m) => p("futimens", (s) => s.rump_sys_futimens(fd, [a, m])),
     join: (dir, name) => posix.join(dir, name),
   };
 }
@@ -385,6 +389,12 @@ function fatal(e: unknown): boolean {
   if (e instanceof RumpError) return e.errno === ENOSPC || e.errno === EDQUOT || e.errno === EROFS;
   const code = (e as NodeJS.ErrnoException).code;
   return code === "ENOSPC" || code === "EDQUOT" || code === "EROFS" || code === "EMFILE";
+}
+
+/** Something is at the path after all (EEXIST, on either side). */
+function exists(e: unknown): boolean {
+  if (e instanceof RumpError) return e.errno === EEXIST;
+  return (e as NodeJS.ErrnoException).code === "EEXIST";
 }
 
 function describe(e: unknown): string {
@@ -512,7 +522,13 @@ class TreeCopy {
     }
   }
 
-  async file(s: string, d: string, m: Meta, top: boolean): Promise<void> {
+  /**
+   * `fresh`: `d`'s directory was made by this copy and `d` is new to it (the
+   * names of a listing are unique), so nothing is there: the checks of what
+   * is in the way are skipped, and should something have appeared anyway
+   * (EEXIST) it is done the careful way.
+   */
+  async file(s: string, d: string, m: Meta, top: boolean, fresh = false): Promise<void> {
     const dst = this.dst;
     if (m.nlink > 1) {
       const first = this.linked.get(m.id);
@@ -530,15 +546,25 @@ class TreeCopy {
     }
     const ifd = this.src.openRead(s);
     try {
-      let ofd: number;
-      const existing = dst.lstatOrNull(d);
-      if (top && existing !== null && !isDir(existing)) {
-        ofd = dst.openTrunc(d, 0o600);
-      } else {
-        // (what is there was looked at just now: one lstat per file, not two)
-        if (this.clear(d, existing))
-          throw new FsuError(EISDIR, "open", d, "a directory is in the way");
-        ofd = dst.openNew(d, this.o.preserve ? 0o600 : m.mode & 0o777);
+      let ofd = -1;
+      const mode = this.o.preserve ? 0o600 : m.mode & 0o777;
+      if (fresh) {
+        try {
+          ofd = dst.openNew(d, mode);
+        } catch (e) {
+          if (!exists(e)) throw e;
+        }
+      }
+      if (ofd < 0) {
+        const existing = dst.lstatOrNull(d);
+        if (top && existing !== null && !isDir(existing)) {
+          ofd = dst.openTrunc(d, 0o600);
+        } else {
+          // (what is there was looked at just now: one lstat per file, not two)
+          if (this.clear(d, existing))
+            throw new FsuError(EISDIR, "open", d, "a directory is in the way");
+          ofd = dst.openNew(d, mode);
+        }
       }
       this.writing = d;
       try {
@@ -567,6 +593,10 @@ class TreeCopy {
             }
           }
           dst.fchmod(ofd, perms);
+          if (dst.futimens !== undefined) {
+            const [at, mt] = this.times(m);
+            dst.futimens(ofd, at, mt);
+          }
         }
       } finally {
         dst.close(ofd);
@@ -575,7 +605,7 @@ class TreeCopy {
     } finally {
       this.src.close(ifd);
     }
-    if (this.o.preserve) {
+    if (this.o.preserve && dst.futimens === undefined) {
       const [at, mt] = this.times(m);
       dst.utimens(d, at, mt, false);
     }
@@ -583,15 +613,26 @@ class TreeCopy {
     if (m.nlink > 1) this.linked.set(m.id, d);
   }
 
-  async walk(s: string, d: string, m: Meta, top: boolean): Promise<void> {
+  /** Copy `s` to `d` (`fresh`: see file()). */
+  async walk(s: string, d: string, m: Meta, top: boolean, fresh = false): Promise<void> {
     await checkpoint(this.o.command, d);
     const type = m.mode & S_IFMT;
     if (type === S_IFDIR) {
-      if (!this.clear(d)) {
-        this.dst.mkdir(d, (m.mode & 0o777) | 0o700);
-        this.stats.dirs++;
+      let made = false;
+      if (fresh) {
+        try {
+          this.dst.mkdir(d, (m.mode & 0o777) | 0o700);
+          made = true;
+        } catch (e) {
+          if (!exists(e)) throw e;
+        }
       }
-      await this.contents(s, d);
+      if (!made && !this.clear(d)) {
+        this.dst.mkdir(d, (m.mode & 0o777) | 0o700);
+        made = true;
+      }
+      if (made) this.stats.dirs++;
+      await this.contents(s, d, made);
       this.finishMeta(d, m, false);
     } else if (type === S_IFLNK) {
       const target = this.src.readlink(s);
@@ -601,7 +642,7 @@ class TreeCopy {
       this.stats.links++;
       this.finishMeta(d, m, true);
     } else if (type === S_IFREG) {
-      await this.file(s, d, m, top);
+      await this.file(s, d, m, top, fresh);
     } else if (this.o.specials === true && type in TYPE_NAMES && this.dst.isImage) {
       if (this.clear(d)) throw new FsuError(EISDIR, "mknod", d, "a directory is in the way");
       this.dst.mknod(d, type | (m.mode & 0o777), m.rdev);
@@ -618,8 +659,8 @@ class TreeCopy {
     }
   }
 
-  /** Copy the entries of `s` into the existing directory `d`, each on its own. */
-  async contents(s: string, d: string): Promise<void> {
+  /** Copy the entries of `s` into the existing directory `d`, each on its own (`fresh`: made by this copy). */
+  async contents(s: string, d: string, fresh = false): Promise<void> {
     let list: { name: string; meta: Meta }[];
     try {
       list = this.entries(s);
@@ -632,7 +673,7 @@ class TreeCopy {
       const sp = this.src.join(s, e.name);
       const dp = this.dst.join(d, e.name);
       try {
-        await this.walk(sp, dp, e.meta, false);
+        await this.walk(sp, dp, e.meta, false, fresh);
       } catch (err) {
         if (fatal(err)) throw err;
         this.removePartial();
