@@ -294,6 +294,15 @@ export function getblk(vp: Vnode, lblkno: number, size: number): Buf | null {
 }
 
 /**
+ * getblk for a new block the caller sets all of itself (a block just
+ * allocated: written whole, or zeroed by the caller): its storage is not
+ * zeroed here as well. Only a file system's newbuf uses it.
+ */
+export function getblkfresh(vp: Vnode, lblkno: number, size: number): Buf | null {
+  return getblk1(vp, lblkno, size, false);
+}
+
+/**
  * getblk for a read (bread, breadcluster, breadn): new storage is not
  * zeroed, since a successful transfer fills all of it and a short one is
  * zero-filled after it (readOne); a failed one leaves the buffer invalid.

@@ -25,7 +25,7 @@
  * and no node is held busy while another is read.
  */
 import { EFBIG, ENOMEM } from "../../gen/constants.js";
-import { bdwrite, bread, brelse, getblk, incore } from "../../kern/vfs_bio.js";
+import { bdwrite, bread, brelse, getblk, getblkfresh, incore } from "../../kern/vfs_bio.js";
 import { BC_INVAL, BO_DONE, type Buf } from "../../sys/buf.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
 import type { Out } from "../../sys/out.js";
@@ -637,7 +637,7 @@ function ext4_ext_insert(
 /** A fresh buffer for block `bn` (zeroed unless `full`), busy in bpp.v. */
 function ext4_newbuf(ump: Ext2Mount, bn: number, full: boolean, bpp: Out<Buf | null>): number {
   const bsize = ump.um_e2fs.e2fs_bsize;
-  const bp = getblk(ump.um_devvp, e2_fsbtodb(ump, bn), bsize);
+  const bp = getblkfresh(ump.um_devvp, e2_fsbtodb(ump, bn), bsize);
   if (bp === null) return ENOMEM;
   if (!full) bp.b_data.fill(0, 0, bsize);
   bp.b_oflags |= BO_DONE;

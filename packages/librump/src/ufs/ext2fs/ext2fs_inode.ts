@@ -9,7 +9,7 @@
  * 2^32. An inline-data inode leaves inline storage before it changes.
  */
 import { EFBIG, EINVAL, ENOMEM } from "../../gen/constants.js";
-import { bread, brelse, getblk } from "../../kern/vfs_bio.js";
+import { bread, brelse, getblkfresh } from "../../kern/vfs_bio.js";
 import { BC_INVAL, BO_DONE, type Buf } from "../../sys/buf.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
 import type { Out } from "../../sys/out.js";
@@ -201,7 +201,8 @@ export function ext2fs_setlargefile(ump: Ext2Mount, size: number): void {
 /** A fresh buffer for newly allocated block `bn`, zeroed unless `full`. */
 function newbuf(ump: Ext2Mount, bn: number, full: boolean, bpp: Out<Buf | null>): number {
   const bsize = ump.um_e2fs.e2fs_bsize;
-  const bp = getblk(ump.um_devvp, e2_fsbtodb(ump, bn), bsize);
+  // (zeroed here when not full: getblk need not zero it first)
+  const bp = getblkfresh(ump.um_devvp, e2_fsbtodb(ump, bn), bsize);
   if (bp === null) return ENOMEM;
   if (!full) bp.b_data.fill(0, 0, bsize);
   bp.b_oflags |= BO_DONE;

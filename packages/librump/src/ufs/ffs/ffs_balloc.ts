@@ -5,7 +5,7 @@
  * buffer (a device buffer keyed in DEV_BSIZE units), busy and valid.
  */
 import { EFBIG } from "../../gen/constants.js";
-import { bread, bdwrite, brelse, getblk } from "../../kern/vfs_bio.js";
+import { bread, bdwrite, brelse, getblk, getblkfresh } from "../../kern/vfs_bio.js";
 import { BC_INVAL, BO_DONE, type Buf } from "../../sys/buf.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
 import type { Out } from "../../sys/out.js";
@@ -43,7 +43,8 @@ export function ffs_indir_set(ip: Inode, buf: Uint8Array, idx: number, v: number
 /** A fresh buffer for newly allocated block `bn` of `size` bytes, zeroed unless `full`. */
 function newbuf(ip: Inode, bn: number, size: number, full: boolean, bpp: Out<Buf | null>): number {
   const fs = ip.i_ump.um_fs;
-  const bp = getblk(ip.i_ump.um_devvp, fsbtodb(fs, bn), size);
+  // (zeroed here when not full: getblk need not zero it first)
+  const bp = getblkfresh(ip.i_ump.um_devvp, fsbtodb(fs, bn), size);
   if (bp === null) return ENOMEM;
   if (!full) bp.b_data.fill(0, 0, size);
   bp.b_oflags |= BO_DONE;
