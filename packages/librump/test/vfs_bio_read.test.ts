@@ -10,6 +10,9 @@
  * is what is kept — a slab's bytes stay in bufmem until its last view
  * goes, and then they leave it.
  *
+ * A reread of cached clusters (bcopyrun) copies a run of blocks that lie
+ * one after the other in a slab at once; a block written since is seen.
+ *
  * O_DIRECT (breaddirect): whole blocks go from the image into the caller's
  * buffer without a buffer, yet a block the cache holds (written and not
  * yet on the image) is read from the cache; partial blocks, holes and the
@@ -146,6 +149,48 @@ it("reads clusters into slabs within the cache's bound, and counts exactly what 
   sys.rump_sys_unmount("/mnt", 0);
   expect(bc.bufmem).toBe(accounted(bc));
   expect(bc.bufmem).toBeLessThanOrEqual(bc.bufmax);
+});
+
+it("a reread of cached clusters copies runs of a slab at once and reads nothing from the image", () => {
+  const image = join(dir, "r.img");
+  const img = new Uint8Array(32 << 20);
+  expect(newfs_ext2fs(memBlockDev(img), { bsize: 4096 })).toBe(0);
+  writeFileSync(image, img);
+  const SIZE = 5 * 1024 * 1024 + 777;
+  const want = pattern(3, 0, SIZE);
+  {
+    const { sys } = mount(image);
+    const fd = sys.rump_sys_open("/mnt/f", O_RDWR | O_CREAT, 0o644);
+    sys.rump_sys_pwrite(fd, want, SIZE, 0);
+    sys.rump_sys_close(fd);
+    sys.rump_sys_unmount("/mnt", 0);
+  }
+  const { k, sys } = mount(image);
+  const fd = sys.rump_sys_open("/mnt/f", O_RDWR);
+  const all = new Uint8Array(SIZE);
+  expect(sys.rump_sys_read(fd, all, SIZE)).toBe(SIZE);
+  expect(firstDiff(all, want)).toBe(-1);
+  // a block changed in the cache: the rereads see it
+  const patch = new Uint8Array(5000).fill(0x11);
+  sys.rump_sys_pwrite(fd, patch, patch.length, 3 * 1024 * 1024 - 1000);
+  want.set(patch, 3 * 1024 * 1024 - 1000);
+  const reads = k.evcnt.buf_reads;
+  for (const chunk of [65536, 10000, 1 << 20]) {
+    const buf = new Uint8Array(chunk);
+    let off = 0;
+    for (;;) {
+      const n = sys.rump_sys_pread(fd, buf, chunk, off);
+      if (n === 0) break;
+      expect(firstDiff(buf.subarray(0, n), want.subarray(off, off + n)), `${chunk} at ${off}`).toBe(
+        -1,
+      );
+      off += n;
+    }
+    expect(off).toBe(SIZE);
+  }
+  expect(k.evcnt.buf_reads - reads, "all from the cache").toBe(0);
+  sys.rump_sys_close(fd);
+  sys.rump_sys_unmount("/mnt", 0);
 });
 
 it("O_DIRECT reads whole blocks past the cache, and a cached block from the cache", () => {

@@ -24,6 +24,7 @@ import {
   DEV_BSHIFT,
 } from "../sys/buf.js";
 import type { Out } from "../sys/out.js";
+import { uiomove, type Uio } from "../sys/uio.js";
 import type { Vnode } from "../sys/vnode.js";
 import { panic } from "./subr_prf.js";
 
@@ -598,6 +599,61 @@ function readSlab(bc: BufCache, vp: Vnode, blkno: number, size: number, n: numbe
   }
   bc.kernel.evcnt.buf_misses += k;
   return first;
+}
+
+/**
+ * A cached sequential reread: up to `len` bytes from byte `on` of device
+ * block `blkno` of `vp` and the blocks after it (`size` bytes each), as far
+ * as they are cached, valid, idle and lie one after the other in one slab,
+ * moved into `uio` with one copy. Each block counts as used (LRU, hits), as
+ * a getblk and brelse of it would. Returns the bytes moved; 0 when the
+ * first two blocks are not such a run (the caller goes block by block).
+ */
+export function bcopyrun(
+  vp: Vnode,
+  blkno: number,
+  size: number,
+  on: number,
+  len: number,
+  uio: Uio,
+): number {
+  const m = vp.v_bufs;
+  if (m === null || on + len <= size) return 0;
+  const step = size >> DEV_BSHIFT;
+  const first = m.get(blkno);
+  if (first === undefined || !idleValid(first, size)) return 0;
+  const data = first.b_data;
+  const ab = data.buffer;
+  if (data.length === ab.byteLength) return 0; // not a slab
+  const base = data.byteOffset;
+  const want = Math.ceil((on + len) / size);
+  let k = 1;
+  while (k < want) {
+    const bp = m.get(blkno + k * step);
+    if (bp === undefined || !idleValid(bp, size)) break;
+    const d = bp.b_data;
+    if (d.buffer !== ab || d.byteOffset !== base + k * size) break;
+    k++;
+  }
+  if (k < 2) return 0;
+  const bc = bcOf(vp);
+  for (let i = 0; i < k; i++) {
+    const bp = m.get(blkno + i * step)!;
+    lruRemove(bc, bp);
+    lruAppend(bc, bp);
+  }
+  bc.kernel.evcnt.buf_hits += k;
+  const n = Math.min(len, k * size - on);
+  return uiomove(new Uint8Array(ab, base + on, n), 0, n, uio);
+}
+
+function idleValid(bp: Buf, size: number): boolean {
+  return (
+    (bp.b_cflags & BC_BUSY) === 0 &&
+    (bp.b_oflags & BO_DONE) !== 0 &&
+    bp.b_bcount === size &&
+    bp.b_data.length === size
+  );
 }
 
 /**

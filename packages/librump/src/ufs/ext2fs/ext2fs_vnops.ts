@@ -86,6 +86,7 @@ import {
   vop_write_desc,
 } from "../../gen/vnode_if.js";
 import {
+  bcopyrun,
   bread,
   breadcluster,
   breaddirect,
@@ -483,6 +484,15 @@ export function ext2fs_read(vp: Vnode, uio: Uio, ioflag: number, _cred: Kauth_cr
       continue;
     }
     const ahead = ip.i_runlbn + ip.i_runlen - lbn;
+    if (seq && ahead > 1 && (ioflag & IO_DIRECT) === 0) {
+      // a reread of cached blocks of one cluster read: one copy for the run of them
+      const most = Math.min(uio.uio_resid, size - off, ahead * bsize - on);
+      const got = bcopyrun(devvp, e2_fsbtodb(ump, bn), bsize, on, most, uio);
+      if (got > 0) {
+        ip.i_nextr = Math.floor((off + got - 1) / bsize) + 1;
+        continue;
+      }
+    }
     if (ioflag & IO_DIRECT && on === 0 && n === bsize) {
       // O_DIRECT: whole blocks the cache does not hold go straight into the caller's buffer
       // (whole blocks of the file only: never the bytes past its end)
