@@ -30,6 +30,13 @@ import { panic } from "./subr_prf.js";
 
 /** Largest single transfer a flush builds from adjacent dirty blocks (MAXPHYS). */
 export const MAXPHYS = 1 << 20;
+/**
+ * Bytes of one slab: a cluster read takes several. Below the host
+ * allocator's mmap threshold (glibc: 128 KiB), so slabs come from, and go
+ * back to, its heap: a slab of a whole 1 MiB cluster was a fresh mapping
+ * each time, every page of it faulted in anew (dearer than the read).
+ */
+const SLAB_BYTES = 64 * 1024;
 /** Default bound when RUMP_MEMLIMIT is not set. */
 const DEFAULT_BUFMEM = 512 * 1024 * 1024;
 /** Bytes of freed buffer storage kept for reuse (still counted in bufmem), at most a quarter of the cache. */
@@ -553,28 +560,38 @@ export function breadcluster(
 /**
  * breadcluster's way when the pool cannot supply the cluster's buffers:
  * blocks blkno… (none cached, up to the first cached one, `n` and MAXPHYS)
- * read with one plain transfer into one new slab, each block a buffer over
- * its part of it. Returns the first, busy and valid, the others released
+ * read with one scatter transfer into new slabs (SLAB_BYTES each), each
+ * block a buffer over its part of one. Returns the first, busy and valid, the others released
  * into the cache; null when there is no cluster to read this way, no
  * memory, or the transfer failed or came short (the caller then reads the
  * ordinary way, which reports the error of the block asked for).
  */
 function readSlab(bc: BufCache, vp: Vnode, blkno: number, size: number, n: number): Buf | null {
-  if ((size & ((1 << DEV_BSHIFT) - 1)) !== 0) return null;
+  const per = Math.floor(SLAB_BYTES / size);
+  if ((size & ((1 << DEV_BSHIFT) - 1)) !== 0 || per < 2) return null;
   const step = size >> DEV_BSHIFT;
   const max = Math.min(n, Math.floor(MAXPHYS / size));
   let k = 1;
   while (k < max && incore(vp, blkno + k * step) === null) k++;
   const pooled = bc.pool.get(size);
   if (k < 2 || (pooled !== undefined && pooled.length >= k)) return null;
-  const slab = allocSlab(bc, k * size, k);
-  if (slab === null) return null;
-  const cbp = new Buf(vp, blkno, k * size, slab);
+  // the slabs, `per` blocks each (the last one fewer), read with one scatter transfer
+  const slabs: Uint8Array[] = [];
+  for (let i = 0; i < k; i += per) {
+    const count = Math.min(per, k - i);
+    const slab = allocSlab(bc, count * size, count);
+    if (slab === null) {
+      dropSlabs(bc, slabs);
+      return null;
+    }
+    slabs.push(slab);
+  }
+  const cbp = new Buf(vp, blkno, k * size, slabs[0]!);
+  cbp.b_iov = slabs;
   cbp.b_blkno = blkno;
   cbp.b_cflags = BC_BUSY;
   if (strategy(cbp, true) !== 0 || cbp.b_resid !== 0) {
-    bc.slabs.set(slab.buffer, 1);
-    dataDrop(bc, slab.subarray(0, size));
+    dropSlabs(bc, slabs);
     return null;
   }
   let m = vp.v_bufs;
@@ -586,7 +603,9 @@ function readSlab(bc: BufCache, vp: Vnode, blkno: number, size: number, n: numbe
   let first: Buf | null = null;
   for (let i = 0; i < k; i++) {
     const b = blkno + i * step;
-    const bp = new Buf(vp, b, size, slab.subarray(i * size, (i + 1) * size));
+    const slab = slabs[Math.floor(i / per)]!;
+    const at = (i % per) * size;
+    const bp = new Buf(vp, b, size, slab.subarray(at, at + size));
     bp.b_blkno = b;
     bp.b_oflags = BO_DONE;
     m.set(b, bp);
@@ -599,6 +618,15 @@ function readSlab(bc: BufCache, vp: Vnode, blkno: number, size: number, n: numbe
   }
   bc.kernel.evcnt.buf_misses += k;
   return first;
+}
+
+/** Give back slabs none of whose views were handed out. */
+function dropSlabs(bc: BufCache, slabs: Uint8Array[]): void {
+  for (const slab of slabs) {
+    bc.slabs.delete(slab.buffer);
+    bc.bufmem -= slab.length;
+    bc.kernel.memRelease(slab.length);
+  }
 }
 
 /**
