@@ -37,12 +37,17 @@ import { createKernel } from "../src/rump/rump.js";
 import type { Kernel } from "../src/rump/kernel.js";
 import { RUMP_ETFS_BLK } from "../src/rump/etfs.js";
 import { newfs_ext2fs } from "../src/ufs/ext2fs/ext2fs_newfs.js";
+import { newfs_ffs } from "../src/ufs/ffs/ffs_newfs.js";
 import { release } from "./helpers/kernel.js";
 
 const dir = mkdtempSync(join(tmpdir(), "bio-slab-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function mount(image: string, memlimit?: number): { k: Kernel; sys: RumpSyscalls } {
+function mount(
+  image: string,
+  memlimit?: number,
+  fstype = "ext2fs",
+): { k: Kernel; sys: RumpSyscalls } {
   const k = createKernel({
     host: new NodeHost({ env: false, console: () => {} }),
     ...(memlimit === undefined ? {} : { params: { RUMP_MEMLIMIT: memlimit } }),
@@ -51,7 +56,7 @@ function mount(image: string, memlimit?: number): { k: Kernel; sys: RumpSyscalls
   k.rump_pub_etfs_register("/dev/slab0", image, RUMP_ETFS_BLK);
   const sys = createSyscalls(k);
   sys.rump_sys_mkdir("/mnt", 0o755);
-  sys.rump_sys_mount("ext2fs", "/mnt", 0, { fspec: "/dev/slab0" });
+  sys.rump_sys_mount(fstype, "/mnt", 0, { fspec: "/dev/slab0" });
   return { k, sys };
 }
 
@@ -193,24 +198,26 @@ it("a reread of cached clusters copies runs of a slab at once and reads nothing 
   sys.rump_sys_unmount("/mnt", 0);
 });
 
-it("O_DIRECT reads whole blocks past the cache, and a cached block from the cache", () => {
-  const image = join(dir, "d.img");
+it.each(["ext2fs", "ffs"])("O_DIRECT on %s reads whole blocks past the cache, and a cached block from the cache", (fstype) => {
+  const image = join(dir, `d-${fstype}.img`);
   const img = new Uint8Array(32 << 20);
-  expect(newfs_ext2fs(memBlockDev(img), { bsize: 4096 })).toBe(0);
+  if (fstype === "ffs")
+    expect(newfs_ffs(memBlockDev(img), { version: 2, bsize: 16384, fsize: 2048 })).toBe(0);
+  else expect(newfs_ext2fs(memBlockDev(img), { bsize: 4096 })).toBe(0);
   writeFileSync(image, img);
   const SIZE = 3 * 1024 * 1024 + 1234;
-  const HOLE = [1024 * 1024, 1024 * 1024 + 5 * 4096];
+  const HOLE = [1024 * 1024, 1024 * 1024 + 5 * 16384];
   const want = pattern(7, 0, SIZE);
   want.fill(0, HOLE[0], HOLE[1]);
   {
-    const { sys } = mount(image);
+    const { sys } = mount(image, undefined, fstype);
     const fd = sys.rump_sys_open("/mnt/f", O_RDWR | O_CREAT, 0o644);
     sys.rump_sys_pwrite(fd, want.subarray(0, HOLE[0]), HOLE[0], 0);
     sys.rump_sys_pwrite(fd, want.subarray(HOLE[1]), SIZE - HOLE[1], HOLE[1]!);
     sys.rump_sys_close(fd);
     sys.rump_sys_unmount("/mnt", 0);
   }
-  const { k, sys } = mount(image);
+  const { k, sys } = mount(image, undefined, fstype);
   // a block changed in the cache only (no fsync): O_DIRECT must see it
   const w = sys.rump_sys_open("/mnt/f", O_RDWR);
   const patch = new Uint8Array(4096 + 300).fill(0xc3);

@@ -30,6 +30,7 @@ import {
   O_APPEND,
   S_ISTXT,
 } from "../../gen/constants.js";
+import { genfs_directread } from "../../miscfs/genfs/genfs_io.js";
 import { genfs_rename_release, genfs_rename_sanity } from "../../miscfs/genfs/genfs_rename.js";
 import { VOP_FSYNC, VOP_UNLOCK } from "../../gen/vnode_if.js";
 import { FWRITE } from "../../kern/sys_file.js";
@@ -89,7 +90,6 @@ import {
   bcopyrun,
   bread,
   breadcluster,
-  breaddirect,
   brelse,
   MAXPHYS,
   vflushbuf,
@@ -120,6 +120,7 @@ import {
   genfs_unlock,
 } from "../../miscfs/genfs/genfs_vnops.js";
 import { spec_vnodeop_entries } from "../../miscfs/specfs/spec_vnops.js";
+import { BC_NOCACHE } from "../../sys/buf.js";
 import {
   _PC_CHOWN_RESTRICTED,
   _PC_FILESIZEBITS,
@@ -139,8 +140,7 @@ import type { Kauth_cred } from "../../sys/kauth.js";
 import type { VnodeOpvEntry } from "../../sys/mount.js";
 import type { ComponentName } from "../../sys/namei.js";
 import type { Out } from "../../sys/out.js";
-import { BC_NOCACHE } from "../../sys/buf.js";
-import { UIO_READ, uiomove, uiozero, type Uio } from "../../sys/uio.js";
+import { uiomove, uiozero, type Uio } from "../../sys/uio.js";
 import { VA_UTIMES_NULL, VNOVAL, type Vattr } from "../../sys/vattr.js";
 import {
   LK_EXCLUSIVE,
@@ -497,7 +497,7 @@ export function ext2fs_read(vp: Vnode, uio: Uio, ioflag: number, _cred: Kauth_cr
       // O_DIRECT: whole blocks the cache does not hold go straight into the caller's buffer
       // (whole blocks of the file only: never the bytes past its end)
       const most = Math.min(ahead, maxrun, Math.floor((size - off) / bsize));
-      const got = ext2fs_readdirect(uio, devvp, e2_fsbtodb(ump, bn), bsize, most);
+      const got = genfs_directread(uio, devvp, e2_fsbtodb(ump, bn), bsize, most);
       if (got < 0) {
         error = -got;
         break;
@@ -520,27 +520,6 @@ export function ext2fs_read(vp: Vnode, uio: Uio, ioflag: number, _cred: Kauth_cr
   }
   if ((vp.v_mount!.mnt_flag & (MNT_NOATIME | MNT_RDONLY)) === 0) ip.i_flag |= IN_ACCESS;
   return error;
-}
-
-/**
- * The direct part of an O_DIRECT read: up to `n` whole blocks at device
- * block `blkno` (contiguous on disk) into the uio's current iovec, as far
- * as it has room for whole blocks; the uio moves past them. Returns the
- * blocks read (0: none this way, the caller goes through the cache) or -errno.
- */
-function ext2fs_readdirect(uio: Uio, devvp: Vnode, blkno: number, bsize: number, n: number): number {
-  const iov = uio.uio_iov[uio.uio_iovidx];
-  if (iov === undefined || uio.uio_rw !== UIO_READ) return 0;
-  const whole = Math.floor(Math.min(uio.uio_resid, iov.length - uio.uio_iovoff) / bsize);
-  if (whole < 1) return 0;
-  const got = breaddirect(devvp, blkno, bsize, Math.min(n, whole), iov, uio.uio_iovoff);
-  if (got > 0) {
-    const len = got * bsize;
-    uio.uio_iovoff += len;
-    uio.uio_offset += len;
-    uio.uio_resid -= len;
-  }
-  return got;
 }
 
 /**

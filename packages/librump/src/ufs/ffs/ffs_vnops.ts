@@ -13,7 +13,7 @@ import {
   MNT_RDONLY,
 } from "../../gen/constants.js";
 import { VOP_FSYNC, VOP_UNLOCK } from "../../gen/vnode_if.js";
-import { IO_APPEND, IO_SYNC } from "../../kern/vfs_vnops.js";
+import { IO_APPEND, IO_DIRECT, IO_SYNC } from "../../kern/vfs_vnops.js";
 import {
   vop_abortop_desc,
   vop_access_desc,
@@ -91,7 +91,9 @@ import {
   genfs_lock,
   genfs_unlock,
 } from "../../miscfs/genfs/genfs_vnops.js";
+import { genfs_directread } from "../../miscfs/genfs/genfs_io.js";
 import { spec_vnodeop_entries } from "../../miscfs/specfs/spec_vnops.js";
+import { BC_NOCACHE } from "../../sys/buf.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
 import type { VnodeOpvEntry } from "../../sys/mount.js";
 import { uiomove, uiozero, type Uio } from "../../sys/uio.js";
@@ -146,7 +148,7 @@ const MAXRUN = 64;
  * too (the kernel does for long symlinks); directories answer EISDIR to
  * callers other than the kernel itself only through vn_read.
  */
-export function ffs_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_cred): number {
+export function ffs_read(vp: Vnode, uio: Uio, ioflag: number, _cred: Kauth_cred): number {
   const type = vp.v_type;
   if (type !== VREG && type !== VLNK) return type === VDIR ? EISDIR : EINVAL;
   if (uio.uio_offset < 0) return EINVAL;
@@ -201,13 +203,29 @@ export function ffs_read(vp: Vnode, uio: Uio, _ioflag: number, _cred: Kauth_cred
       continue;
     }
     const ahead = ip.i_runlbn + ip.i_runlen - lbn;
+    if (ioflag & IO_DIRECT && on === 0 && n === bsize) {
+      // O_DIRECT: whole blocks the cache does not hold go straight into the caller's
+      // buffer (the run holds full-size blocks only; none past the file's end)
+      const most = Math.min(ahead, Math.floor((size - off) / bsize));
+      const got = genfs_directread(uio, devvp, fsbtodb(fs, bn), bsize, most);
+      if (got < 0) {
+        error = -got;
+        break;
+      }
+      if (got > 0) {
+        ip.i_nextr = lbn + got;
+        continue;
+      }
+    }
     if (ahead > 1 && seq) error = breadcluster(devvp, fsbtodb(fs, bn), bsz, ahead, bpp);
     else error = bread(devvp, fsbtodb(fs, bn), bsz, bpp);
     if (error !== 0) break;
     ip.i_nextr = lbn + 1;
     const bp = bpp.v!;
     uiomove(bp.b_data, on, n, uio);
-    brelse(bp, 0);
+    // O_DIRECT's partial blocks are not kept once read to their end (or the file's)
+    const done = on + n === bsz || off + n === size;
+    brelse(bp, ioflag & IO_DIRECT && done ? BC_NOCACHE : 0);
   }
   const mp = vp.v_mount!;
   if ((mp.mnt_flag & (MNT_NOATIME | MNT_RDONLY)) === 0) ip.i_flag |= IN_ACCESS;
