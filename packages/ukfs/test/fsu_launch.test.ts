@@ -101,6 +101,20 @@ describe("the fsu bin", () => {
     },
   );
 
+  it.skipIf(nodeCache)(
+    "FSU_DEBUG=1 runs the unbundled CLI (no bundle, no code cache), with the same output",
+    async () => {
+      const c = freshCache("debug");
+      const want = await ok(["ls", "-l", img, "/"], {
+        env: { NODE_COMPILE_CACHE: freshCache("x") },
+      });
+      expect(
+        await ok(["ls", "-l", img, "/"], { env: { NODE_COMPILE_CACHE: c, FSU_DEBUG: "1" } }),
+      ).toBe(want);
+      expect(caches(c)).toEqual([]);
+    },
+  );
+
   it("ends quietly, status 0, when the reader of its output goes away", async () => {
     const r = await new Promise<{ code: number | null; stderr: string }>((done, fail) => {
       const child = spawn(process.execPath, [BIN, "ls", "-l", img, "/d"], {

@@ -16,8 +16,18 @@
  * module, and the cache only wins that back.)
  */
 import { isAscii } from "node:buffer";
-import * as fs from "node:fs";
-import * as path from "node:path";
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  type Stats,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
 import * as vm from "node:vm";
 
 type CjsWrapper = (
@@ -50,13 +60,13 @@ export function codeCacheDir(fallback: string | null): string | null {
   if (env.NODE_DISABLE_COMPILE_CACHE === "1") return null;
   const dir = env.NODE_COMPILE_CACHE || fallback;
   if (!dir) return null;
-  let st: fs.Stats;
+  let st: Stats;
   try {
-    st = fs.lstatSync(dir);
+    st = lstatSync(dir);
   } catch {
     try {
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      st = fs.lstatSync(dir);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      st = lstatSync(dir);
     } catch {
       return null;
     }
@@ -70,16 +80,16 @@ export function codeCacheDir(fallback: string | null): string | null {
 export function loadCached(file: string, o: LoadCachedOptions): unknown {
   let cachePath: string | null = null;
   let cachedData: Buffer | undefined;
-  const raw = fs.readFileSync(file);
+  const raw = readFileSync(file);
   if (o.dir !== null) {
     // the build (size, time) and the Node it was made by are in the name
-    const st = fs.statSync(file);
-    cachePath = path.join(
+    const st = statSync(file);
+    cachePath = join(
       o.dir,
       `${o.key}-${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}.v8`,
     );
     try {
-      cachedData = fs.readFileSync(cachePath);
+      cachedData = readFileSync(cachePath);
     } catch {
       cachedData = undefined;
     }
@@ -111,7 +121,7 @@ export function loadCached(file: string, o: LoadCachedOptions): unknown {
     o.require,
     mod,
     file,
-    path.dirname(file),
+    dirname(file),
   );
   return mod.exports;
 }
@@ -124,21 +134,21 @@ export function loadCached(file: string, o: LoadCachedOptions): unknown {
 function writeCache(file: string, prefix: string, data: Buffer): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(tmp, data, { mode: 0o600 });
-    fs.renameSync(tmp, file);
+    writeFileSync(tmp, data, { mode: 0o600 });
+    renameSync(tmp, file);
   } catch {
     try {
-      fs.unlinkSync(tmp);
+      unlinkSync(tmp);
     } catch {
       /* nothing written */
     }
     return;
   }
-  const dir = path.dirname(file);
-  const base = path.basename(file);
+  const dir = dirname(file);
+  const base = basename(file);
   try {
-    for (const f of fs.readdirSync(dir))
-      if (f !== base && f.startsWith(prefix) && f.endsWith(".v8")) fs.unlinkSync(path.join(dir, f));
+    for (const f of readdirSync(dir))
+      if (f !== base && f.startsWith(prefix) && f.endsWith(".v8")) unlinkSync(join(dir, f));
   } catch {
     /* stale files stay */
   }
