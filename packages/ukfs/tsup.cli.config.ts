@@ -9,10 +9,10 @@
  * - cli/fsu.cjs: the launcher that loads it with the code cache.
  * Both from the packages' sources (the @rump/source condition).
  */
-import { defineConfig } from "tsup";
+import { defineConfig, type Options } from "tsup";
+import { WRAP_HEAD, WRAP_TAIL } from "./src/cli/wrapper.js";
 
-export default defineConfig({
-  entry: { "cli/fsu": "src/cli/launch.ts", "cli/fsu-main": "src/cli/fsu.ts" },
+const BIN: Options = {
   format: ["cjs"],
   platform: "node",
   target: "node20",
@@ -31,4 +31,15 @@ export default defineConfig({
     o.charset = "ascii";
     o.conditions = ["@rump/source"];
   },
-});
+};
+
+export default defineConfig([
+  { ...BIN, entry: { "cli/fsu": "src/cli/launch.ts" } },
+  // in the CommonJS wrapper the launcher compiles (src/cli/wrapper.ts)
+  {
+    ...BIN,
+    entry: { "cli/fsu-main": "src/cli/fsu.ts" },
+    banner: { js: WRAP_HEAD },
+    footer: { js: `\n})${WRAP_TAIL}` },
+  },
+]);

@@ -29,6 +29,7 @@ import {
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import * as vm from "node:vm";
+import { WRAP_HEAD, WRAP_TAIL } from "./wrapper.js";
 
 type CjsWrapper = (
   exports: object,
@@ -76,6 +77,25 @@ export function codeCacheDir(fallback: string | null): string | null {
   return dir;
 }
 
+/**
+ * The source of `raw` as the CommonJS function V8 is to compile: a bundle
+ * built in the wrapper (wrapper.ts, ASCII by its build) is that function
+ * once its TAIL is cut off; any other file is put in one. An ASCII source
+ * reads as latin1, a cheap one-byte string.
+ */
+function wrapped(raw: Buffer): string {
+  let end = raw.length;
+  while (end > 0 && raw[end - 1] === 0x0a) end--;
+  const n = end - WRAP_TAIL.length;
+  if (
+    n > WRAP_HEAD.length &&
+    raw.toString("latin1", 0, WRAP_HEAD.length) === WRAP_HEAD &&
+    raw.toString("latin1", n, end) === WRAP_TAIL
+  )
+    return raw.toString("latin1", 0, n);
+  return `${WRAP_HEAD}${raw.toString(isAscii(raw) ? "latin1" : "utf8")}\n})`;
+}
+
 /** Run CommonJS file `file` (ASCII or UTF-8 source) and return its module.exports. */
 export function loadCached(file: string, o: LoadCachedOptions): unknown {
   let cachePath: string | null = null;
@@ -94,11 +114,7 @@ export function loadCached(file: string, o: LoadCachedOptions): unknown {
       cachedData = undefined;
     }
   }
-  // an ASCII source (our builds) reads as latin1, a cheap one-byte string
-  const source =
-    "(function (exports, require, module, __filename, __dirname) {" +
-    raw.toString(isAscii(raw) ? "latin1" : "utf8") +
-    "\n})";
+  const source = wrapped(raw);
   // an import() in the script loads as in a module of the main context (Node ≥ 20.12)
   const loader = (vm as unknown as { constants?: { USE_MAIN_CONTEXT_DEFAULT_LOADER?: symbol } })
     .constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
