@@ -15,12 +15,14 @@ type VopFn = (...args: never[]) => number;
 
 /** vfs_opv_init for one table: entries → dense vector. */
 export function vfs_opv_build(entries: readonly VnodeOpvEntry[]): VnodeOpVector {
+  // indexed loops: this runs at a process's first mounts, in the
+  // interpreter, where destructuring iteration allocates at every step
   let dflt: VopFn | null = null;
-  for (const [desc, fn] of entries)
-    if (desc.vdesc_offset === vop_default_desc.vdesc_offset) dflt = fn;
+  for (let i = 0; i < entries.length; i++)
+    if (entries[i]![0].vdesc_offset === vop_default_desc.vdesc_offset) dflt = entries[i]![1];
   if (dflt === null) panic("vfs_opv_build: vector without a default entry");
   const vec = new Array<VopFn>(VNODE_OPS_COUNT).fill(dflt);
-  for (const [desc, fn] of entries) vec[desc.vdesc_offset] = fn;
+  for (let i = 0; i < entries.length; i++) vec[entries[i]![0].vdesc_offset] = entries[i]![1];
   return vec;
 }
 
