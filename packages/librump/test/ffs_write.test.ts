@@ -473,7 +473,8 @@ d.each([...SPECS.map((s) => s.name), ...NEWFS.map((n) => n.name)])(
       const t = mountAt(image);
       mountShadow(t.sys);
       const shadow = randomWorkload(t.sys, "/mnt", "/shadow", FFS_CAPS, {
-        seed: 12345 + name.length,
+        // one seed per image: every image runs a workload of its own
+        seed: [...name].reduce((h, c) => (Math.imul(h, 31) + c.charCodeAt(0)) >>> 0, 12345),
         steps: 400,
         maxWrite: 200_000,
       });

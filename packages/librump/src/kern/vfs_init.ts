@@ -15,18 +15,21 @@ type VopFn = (...args: never[]) => number;
 
 /** vfs_opv_init for one table: entries → dense vector. */
 export function vfs_opv_build(entries: readonly VnodeOpvEntry[]): VnodeOpVector {
+  // indexed loops: this runs at a process's first mounts, in the
+  // interpreter, where destructuring iteration allocates at every step
   let dflt: VopFn | null = null;
-  for (const [desc, fn] of entries)
-    if (desc.vdesc_offset === vop_default_desc.vdesc_offset) dflt = fn;
+  for (let i = 0; i < entries.length; i++)
+    if (entries[i]![0].vdesc_offset === vop_default_desc.vdesc_offset) dflt = entries[i]![1];
   if (dflt === null) panic("vfs_opv_build: vector without a default entry");
   const vec = new Array<VopFn>(VNODE_OPS_COUNT).fill(dflt);
-  for (const [desc, fn] of entries) vec[desc.vdesc_offset] = fn;
+  for (let i = 0; i < entries.length; i++) vec[entries[i]![0].vdesc_offset] = entries[i]![1];
   return vec;
 }
 
 /**
  * The vnode, specfs and fifofs vectors of a file-system type (its first
- * three opv descriptors), built on first use if vfs_attach did not.
+ * three opv descriptors), built at its first mount: a kernel attaches every
+ * type it has at boot, and most processes mount one or two.
  */
 export function vfs_opv_vectors(ops: Vfsops): [VnodeOpVector, VnodeOpVector, VnodeOpVector] {
   const d = ops.vfs_opv_descs as VnodeOpvDesc[];
@@ -37,9 +40,6 @@ export function vfs_opv_vectors(ops: Vfsops): [VnodeOpVector, VnodeOpVector, Vno
 /** vfs_attach: register a file-system type with this kernel. */
 export function vfs_attach(vfs: VfsState, ops: Vfsops): number {
   if (vfs.vfslist.has(ops.vfs_name)) return EEXIST;
-  for (const opv of ops.vfs_opv_descs as VnodeOpvDesc[]) {
-    if (opv.vector.length === 0) opv.vector = vfs_opv_build(opv.entries);
-  }
   vfs.vfslist.set(ops.vfs_name, ops);
   return 0;
 }
