@@ -83,7 +83,10 @@ function accounted(bc: BufCache): number {
     else slabs.add(d.buffer);
   };
   for (const list of bc.pool.values()) for (const d of list) add(d);
-  expect([...slabs].every((s) => bc.slabs.has(s)), "every live view's slab is known").toBe(true);
+  expect(
+    [...slabs].every((s) => bc.slabs.has(s)),
+    "every live view's slab is known",
+  ).toBe(true);
   expect(bc.slabs.size, "no slab outlives its views").toBe(slabs.size);
   for (const s of slabs) bytes += s.byteLength;
   return bytes;
@@ -198,53 +201,57 @@ it("a reread of cached clusters copies runs of a slab at once and reads nothing 
   sys.rump_sys_unmount("/mnt", 0);
 });
 
-it.each(["ext2fs", "ffs"])("O_DIRECT on %s reads whole blocks past the cache, and a cached block from the cache", (fstype) => {
-  const image = join(dir, `d-${fstype}.img`);
-  const img = new Uint8Array(32 << 20);
-  if (fstype === "ffs")
-    expect(newfs_ffs(memBlockDev(img), { version: 2, bsize: 16384, fsize: 2048 })).toBe(0);
-  else expect(newfs_ext2fs(memBlockDev(img), { bsize: 4096 })).toBe(0);
-  writeFileSync(image, img);
-  const SIZE = 3 * 1024 * 1024 + 1234;
-  const HOLE = [1024 * 1024, 1024 * 1024 + 5 * 16384];
-  const want = pattern(7, 0, SIZE);
-  want.fill(0, HOLE[0], HOLE[1]);
-  {
-    const { sys } = mount(image, undefined, fstype);
-    const fd = sys.rump_sys_open("/mnt/f", O_RDWR | O_CREAT, 0o644);
-    sys.rump_sys_pwrite(fd, want.subarray(0, HOLE[0]), HOLE[0], 0);
-    sys.rump_sys_pwrite(fd, want.subarray(HOLE[1]), SIZE - HOLE[1], HOLE[1]!);
-    sys.rump_sys_close(fd);
-    sys.rump_sys_unmount("/mnt", 0);
-  }
-  const { k, sys } = mount(image, undefined, fstype);
-  // a block changed in the cache only (no fsync): O_DIRECT must see it
-  const w = sys.rump_sys_open("/mnt/f", O_RDWR);
-  const patch = new Uint8Array(4096 + 300).fill(0xc3);
-  sys.rump_sys_pwrite(w, patch, patch.length, 2 * 1024 * 1024 - 100);
-  want.set(patch, 2 * 1024 * 1024 - 100);
-  const fd = sys.rump_sys_open("/mnt/f", O_RDONLY | O_DIRECT);
-  const misses = k.evcnt.buf_misses;
-  for (const chunk of [1 << 20, 65536, 10000]) {
-    const buf = new Uint8Array(chunk);
-    let off = 0;
-    for (;;) {
-      const n = sys.rump_sys_pread(fd, buf, chunk, off);
-      if (n === 0) break;
-      expect(firstDiff(buf.subarray(0, n), want.subarray(off, off + n)), `${chunk} at ${off}`).toBe(
-        -1,
-      );
-      off += n;
+it.each(["ext2fs", "ffs"])(
+  "O_DIRECT on %s reads whole blocks past the cache, and a cached block from the cache",
+  (fstype) => {
+    const image = join(dir, `d-${fstype}.img`);
+    const img = new Uint8Array(32 << 20);
+    if (fstype === "ffs")
+      expect(newfs_ffs(memBlockDev(img), { version: 2, bsize: 16384, fsize: 2048 })).toBe(0);
+    else expect(newfs_ext2fs(memBlockDev(img), { bsize: 4096 })).toBe(0);
+    writeFileSync(image, img);
+    const SIZE = 3 * 1024 * 1024 + 1234;
+    const HOLE: [number, number] = [1024 * 1024, 1024 * 1024 + 5 * 16384];
+    const want = pattern(7, 0, SIZE);
+    want.fill(0, HOLE[0], HOLE[1]);
+    {
+      const { sys } = mount(image, undefined, fstype);
+      const fd = sys.rump_sys_open("/mnt/f", O_RDWR | O_CREAT, 0o644);
+      sys.rump_sys_pwrite(fd, want.subarray(0, HOLE[0]), HOLE[0], 0);
+      sys.rump_sys_pwrite(fd, want.subarray(HOLE[1]), SIZE - HOLE[1], HOLE[1]);
+      sys.rump_sys_close(fd);
+      sys.rump_sys_unmount("/mnt", 0);
     }
-    expect(off).toBe(SIZE);
-    // aligned reads: whole blocks past the cache (a buffer for the last partial block, the indirect ones)
-    if (chunk === 65536) expect(k.evcnt.buf_misses - misses).toBeLessThan(10);
-  }
-  // an unaligned read: partial blocks through the cache, whole ones direct
-  const odd = new Uint8Array(300000);
-  expect(sys.rump_sys_pread(fd, odd, odd.length, 777)).toBe(odd.length);
-  expect(firstDiff(odd, want.subarray(777, 777 + odd.length))).toBe(-1);
-  sys.rump_sys_close(fd);
-  sys.rump_sys_close(w);
-  sys.rump_sys_unmount("/mnt", 0);
-});
+    const { k, sys } = mount(image, undefined, fstype);
+    // a block changed in the cache only (no fsync): O_DIRECT must see it
+    const w = sys.rump_sys_open("/mnt/f", O_RDWR);
+    const patch = new Uint8Array(4096 + 300).fill(0xc3);
+    sys.rump_sys_pwrite(w, patch, patch.length, 2 * 1024 * 1024 - 100);
+    want.set(patch, 2 * 1024 * 1024 - 100);
+    const fd = sys.rump_sys_open("/mnt/f", O_RDONLY | O_DIRECT);
+    const misses = k.evcnt.buf_misses;
+    for (const chunk of [1 << 20, 65536, 10000]) {
+      const buf = new Uint8Array(chunk);
+      let off = 0;
+      for (;;) {
+        const n = sys.rump_sys_pread(fd, buf, chunk, off);
+        if (n === 0) break;
+        expect(
+          firstDiff(buf.subarray(0, n), want.subarray(off, off + n)),
+          `${chunk} at ${off}`,
+        ).toBe(-1);
+        off += n;
+      }
+      expect(off).toBe(SIZE);
+      // aligned reads: whole blocks past the cache (a buffer for the last partial block, the indirect ones)
+      if (chunk === 65536) expect(k.evcnt.buf_misses - misses).toBeLessThan(10);
+    }
+    // an unaligned read: partial blocks through the cache, whole ones direct
+    const odd = new Uint8Array(300000);
+    expect(sys.rump_sys_pread(fd, odd, odd.length, 777)).toBe(odd.length);
+    expect(firstDiff(odd, want.subarray(777, 777 + odd.length))).toBe(-1);
+    sys.rump_sys_close(fd);
+    sys.rump_sys_close(w);
+    sys.rump_sys_unmount("/mnt", 0);
+  },
+);

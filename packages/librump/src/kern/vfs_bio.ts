@@ -176,7 +176,8 @@ function poolDrain(bc: BufCache): void {
     bc.bufmem -= bc.poolBytes;
     bc.kernel.memRelease(bc.poolBytes);
   } else {
-    for (const list of bc.pool.values()) for (let i = 0; i < list.length; i++) dataDrop(bc, list[i]!);
+    for (const list of bc.pool.values())
+      for (let i = 0; i < list.length; i++) dataDrop(bc, list[i]!);
   }
   bc.poolBytes = 0;
   bc.pool.clear();
