@@ -134,6 +134,8 @@ export class TmpfsNode {
   tn_pages: TmpfsPageTable | null = null;
   /** VLNK: the target, a byte string */
   tn_link: string | null = null;
+  /** the node's vnode while it has one (set by tmpfs_vnode_init, cleared by VOP_RECLAIM) */
+  tn_vnode: Vnode | null = null;
 
   constructor(
     /** inode number = vnode cache key */

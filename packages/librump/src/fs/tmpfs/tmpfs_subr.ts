@@ -25,9 +25,13 @@ import {
   VLNK,
   VREG,
   VSOCK,
+  VS_ACTIVE,
   VV_ROOT,
   type Vnode,
+  type VnodeOut,
 } from "../../sys/vnode.js";
+import type { Mount } from "../../sys/mount.js";
+import { vcache_get, vref } from "../../kern/vfs_vnode.js";
 import {
   genfs_can_access,
   genfs_can_chmod,
@@ -147,6 +151,23 @@ export function tmpfs_vnode_init(tm: TmpfsMount, vp: Vnode, node: TmpfsNode): vo
     vp.v_op = tm.tm_vnodeop_p;
   }
   if (node === tm.tm_root) vp.v_vflag |= VV_ROOT;
+  node.tn_vnode = vp;
+}
+
+/**
+ * vcache_get for a node in hand: its vnode referenced and unlocked. A node
+ * remembers its vnode (NetBSD's tn_vnode), which saves the vnode cache's
+ * hash lookup on every lookup that ends at a known node; one that has none,
+ * or whose vnode is loading or going away, goes through vcache_get.
+ */
+export function tmpfs_vnode_get(mp: Mount, node: TmpfsNode, vpp: VnodeOut): number {
+  const vp = node.tn_vnode;
+  if (vp !== null && vp.v_state === VS_ACTIVE) {
+    vref(vp);
+    vpp.vp = vp;
+    return 0;
+  }
+  return vcache_get(mp, node.tn_id, vpp);
 }
 
 /* ------------------------------------------------------------------------ */

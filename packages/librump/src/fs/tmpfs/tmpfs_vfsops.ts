@@ -54,6 +54,7 @@ import {
   tmpfs_alloc_node,
   tmpfs_mem_decr,
   tmpfs_pages_avail,
+  tmpfs_vnode_get,
   tmpfs_vnode_init,
 } from "./tmpfs_subr.js";
 import {
@@ -185,7 +186,7 @@ function lockIfAsked(vpp: VnodeOut, lktype: number): number {
 /** VFS_ROOT */
 export function tmpfs_root(mp: Mount, lktype: number, vpp: VnodeOut): number {
   const tm = VFS_TO_TMPFS(mp);
-  const error = vcache_get(mp, tm.tm_root!.tn_id, vpp);
+  const error = tmpfs_vnode_get(mp, tm.tm_root!, vpp);
   if (error !== 0) return error;
   return lockIfAsked(vpp, lktype);
 }
