@@ -116,7 +116,6 @@ export function tmpfs_alloc_node(
     node.tn_dir = new TmpfsDir(null);
     node.tn_links = 1; // "."
   }
-  tm.tm_nodes.set(node.tn_id, node);
   tm.tm_nodes_cnt++;
   return node;
 }
@@ -130,7 +129,29 @@ export function tmpfs_free_node(tm: TmpfsMount, node: TmpfsNode): void {
   }
   node.tn_dir = null;
   node.tn_link = null;
-  if (tm.tm_nodes.delete(node.tn_id)) tm.tm_nodes_cnt--;
+  // a node is freed once: its last vnode's reclaim, when it had no name left
+  tm.tm_nodes_cnt--;
+}
+
+/**
+ * The linked node with inode number `id`, or null: a walk of the tree from
+ * the root (file handles and loads by number alone; a node with no name is
+ * not found, which is what they want).
+ */
+export function tmpfs_node_find(tm: TmpfsMount, id: number): TmpfsNode | null {
+  const root = tm.tm_root;
+  if (root === null) return null;
+  if (root.tn_id === id) return root;
+  const stack: TmpfsNode[] = [root];
+  while (stack.length > 0) {
+    const dir = stack.pop()!.tn_dir!;
+    for (const de of dir.entries.values()) {
+      const n = de.td_node;
+      if (n.tn_id === id) return n;
+      if (n.tn_type === VDIR) stack.push(n);
+    }
+  }
+  return null;
 }
 
 /**
@@ -167,7 +188,12 @@ export function tmpfs_vnode_get(mp: Mount, node: TmpfsNode, vpp: VnodeOut): numb
     vpp.vp = vp;
     return 0;
   }
-  return vcache_get(mp, node.tn_id, vpp);
+  const tm = VFS_TO_TMPFS(mp);
+  const outer = tm.tm_loading;
+  tm.tm_loading = node;
+  const error = vcache_get(mp, node.tn_id, vpp);
+  tm.tm_loading = outer;
+  return error;
 }
 
 /* ------------------------------------------------------------------------ */
