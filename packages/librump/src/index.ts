@@ -39,6 +39,7 @@ export * from "./rump/pub_default.js";
 export * from "./dev/blockdev.js";
 export * from "./dev/disk_partitions.js";
 export { crc32, crc32c } from "./libkern/crc.js";
+export { dirent_badname } from "./sys/dirent.js";
 export { newfs_ffs, newfs_geometry, type NewfsOptions } from "./ufs/ffs/ffs_newfs.js";
 export { fsck_ffs, type FsckResult, type FsckOptions } from "./ufs/ffs/ffs_fsck.js";
 export {

@@ -33,6 +33,7 @@ import {
   EDEADLK,
   EEXIST,
   EINVAL,
+  EIO,
   EISDIR,
   EJUSTRETURN,
   ENAMETOOLONG,
@@ -73,6 +74,7 @@ import {
   VREG,
   VSOCK,
   VV_ROOT,
+  dirent_badname,
   Vattr,
   VBLK,
   VCHR,
@@ -1177,6 +1179,14 @@ export class P2kServer {
     }
     if (error !== 0) return this.fail(s, id, error);
     const produced = want - uio.uio_resid;
+    // as getdents(2): a name is one path component, or the call fails
+    const bad = dirent_badname(this.dirbuf, produced);
+    if (bad >= 0) {
+      this.kernel.printf(
+        `p2k readdir: ${vp.v_mount?.mnt_stat.f_fstypename ?? "?"}: directory entry for inode ${bad} has a name with '/' or NUL\n`,
+      );
+      return this.fail(s, id, EIO);
+    }
     const cks = cookies.v ?? [];
     const dv = this.dirview;
     const ov = this.outview;

@@ -25,8 +25,14 @@ const HOST_ALIASES: Readonly<Record<string, number>> = {
   ERR_INVALID_ARG_VALUE: EINVAL, // e.g. a name with a NUL byte
 };
 
-/** host errno number → name; the first name wins for aliased numbers */
-const hostNames: Map<number, string> = (() => {
+/**
+ * host errno number → name; the first name wins for aliased numbers. Built
+ * at the first host error, not at import: most runs meet none.
+ */
+let names: Map<number, string> | null = null;
+
+function hostNames(): Map<number, string> {
+  if (names !== null) return names;
   const m = new Map<number, string>();
   const table = constants.errno as Readonly<Record<string, number>>;
   // canonical names before their aliases (Linux: EWOULDBLOCK = EAGAIN, ENOTSUP = EOPNOTSUPP)
@@ -37,8 +43,8 @@ const hostNames: Map<number, string> = (() => {
       if (!m.has(num)) m.set(num, name);
     }
   }
-  return m;
-})();
+  return (names = m);
+}
 
 /** NetBSD number for a host errno name, or 0 when there is none. */
 function byName(name: string): number {
@@ -47,7 +53,7 @@ function byName(name: string): number {
 
 /** Name of a host errno number (sign ignored), or undefined. */
 export function hostErrnoName(n: number): string | undefined {
-  return hostNames.get(Math.abs(n));
+  return hostNames().get(Math.abs(n));
 }
 
 /**

@@ -14,7 +14,6 @@
  * time), and entries are added in name order: the same tree gives the same
  * bytes on any machine, in any time zone, under any umask.
  */
-import { createHash, randomBytes } from "node:crypto";
 import {
   closeSync,
   existsSync,
@@ -39,6 +38,7 @@ import { copyContents, emptyStats, hostSide, imageSide, type CopyStats } from ".
 import { FsuError } from "./cli/errors.js";
 import { fileDev, withImageLock } from "./hostdev.js";
 import { openImage } from "./open.js";
+import { hostCrypto } from "./crypto.js";
 
 /** File systems that can be made and filled here (msdos: FAT, by newfs_msdos). */
 export type MakefsType = "ffs" | "ext2" | "ext4" | "msdos";
@@ -113,7 +113,7 @@ export function newfsWindow(image: string, offset: number, size: number, p: Newf
           if (p.version !== undefined)
             throw new FsuError(EINVAL, "newfs", image, "ext4 has no revision to choose (it is 1)");
           o.type = "ext4";
-          if (p.time === undefined) o.seed = randomBytes(4).readUInt32LE(0);
+          if (p.time === undefined) o.seed = hostCrypto().randomBytes(4).readUInt32LE(0);
         } else if (p.version !== undefined) {
           if (p.version !== 0 && p.version !== 1)
             throw new FsuError(EINVAL, "newfs", image, "ext2 revision must be 0 or 1");
@@ -223,7 +223,7 @@ function ext4Overhead(size: number): number {
 
 /** A 32-bit seed for the kernel's random source, derived from the inputs. */
 function seedOf(parts: readonly unknown[]): number {
-  return createHash("sha256").update(JSON.stringify(parts)).digest().readUInt32LE(0);
+  return hostCrypto().createHash("sha256").update(JSON.stringify(parts)).digest().readUInt32LE(0);
 }
 
 export interface FillOptions {

@@ -6,7 +6,6 @@
  * partition GUIDs and the MBR signature derive from it too, so the whole
  * disk is reproducible.
  */
-import { createHash, randomBytes } from "node:crypto";
 import { closeSync, existsSync, ftruncateSync, openSync } from "node:fs";
 import { EINVAL } from "@rump/syscalls";
 import { emptyStats, type CopyStats } from "./cli/copy.js";
@@ -29,6 +28,7 @@ import {
   type MakefsType,
   type NewfsParams,
 } from "./makefs.js";
+import { hostCrypto } from "./crypto.js";
 
 /** One partition as asked for. */
 export interface DiskPartRequest {
@@ -82,8 +82,9 @@ const DEFAULT_TYPE: Record<string, string> = {
 
 /** 16 bytes for an id: from the inputs when reproducible, else random. */
 function idBytes(epoch: number | undefined, what: unknown[]): Buffer {
-  if (epoch === undefined) return randomBytes(16);
-  return createHash("sha256")
+  if (epoch === undefined) return hostCrypto().randomBytes(16);
+  return hostCrypto()
+    .createHash("sha256")
     .update(JSON.stringify([epoch, ...what]))
     .digest();
 }

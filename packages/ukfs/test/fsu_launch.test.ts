@@ -19,6 +19,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { BIN, ok } from "./fsu_helpers.js";
+import { WRAP_HEAD, WRAP_TAIL } from "../src/cli/wrapper.js";
 
 const dir = mkdtempSync(join(tmpdir(), "fsu-launch-"));
 const img = join(dir, "disk.img");
@@ -53,6 +54,12 @@ describe("the fsu bin", () => {
     const b = readFileSync(MAIN);
     expect(b.length).toBeGreaterThan(100_000);
     expect(b.findIndex((x) => x >= 0x80)).toBe(-1);
+  });
+
+  it("has the bundle in the CommonJS wrapper, called at its end (compiled without a copy)", () => {
+    const text = readFileSync(MAIN, "latin1").trimEnd();
+    expect(text.startsWith(WRAP_HEAD)).toBe(true);
+    expect(text.endsWith(`\n})${WRAP_TAIL}`)).toBe(true);
   });
 
   it.skipIf(nodeCache)(
@@ -97,6 +104,20 @@ describe("the fsu bin", () => {
     async () => {
       const c = freshCache("shared", 0o777);
       expect(await ok(["ls", img, "/"], { env: { NODE_COMPILE_CACHE: c } })).toContain("d");
+      expect(caches(c)).toEqual([]);
+    },
+  );
+
+  it.skipIf(nodeCache)(
+    "FSU_DEBUG=1 runs the unbundled CLI (no bundle, no code cache), with the same output",
+    async () => {
+      const c = freshCache("debug");
+      const want = await ok(["ls", "-l", img, "/"], {
+        env: { NODE_COMPILE_CACHE: freshCache("x") },
+      });
+      expect(
+        await ok(["ls", "-l", img, "/"], { env: { NODE_COMPILE_CACHE: c, FSU_DEBUG: "1" } }),
+      ).toBe(want);
       expect(caches(c)).toEqual([]);
     },
   );

@@ -26,7 +26,8 @@ export function vfs_opv_build(entries: readonly VnodeOpvEntry[]): VnodeOpVector 
 
 /**
  * The vnode, specfs and fifofs vectors of a file-system type (its first
- * three opv descriptors), built on first use if vfs_attach did not.
+ * three opv descriptors), built at its first mount: a kernel attaches every
+ * type it has at boot, and most processes mount one or two.
  */
 export function vfs_opv_vectors(ops: Vfsops): [VnodeOpVector, VnodeOpVector, VnodeOpVector] {
   const d = ops.vfs_opv_descs as VnodeOpvDesc[];
@@ -37,9 +38,6 @@ export function vfs_opv_vectors(ops: Vfsops): [VnodeOpVector, VnodeOpVector, Vno
 /** vfs_attach: register a file-system type with this kernel. */
 export function vfs_attach(vfs: VfsState, ops: Vfsops): number {
   if (vfs.vfslist.has(ops.vfs_name)) return EEXIST;
-  for (const opv of ops.vfs_opv_descs as VnodeOpvDesc[]) {
-    if (opv.vector.length === 0) opv.vector = vfs_opv_build(opv.entries);
-  }
   vfs.vfslist.set(ops.vfs_name, ops);
   return 0;
 }

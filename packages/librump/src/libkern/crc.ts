@@ -10,39 +10,35 @@
  * metadata checksums sit on every block write.
  */
 
-function reflectedTables(poly: number, slices: number): Uint32Array[] {
-  const t: Uint32Array[] = [];
-  const t0 = new Uint32Array(256);
+/**
+ * Table-driven CRC of a reflected polynomial: `slices` tables of 256 in one
+ * array, slice s at s * 256 (slicing-by-8 steps 8 bytes through all 8).
+ * Built at a checksum's first use, not at import: most runs want none.
+ */
+function reflectedTables(poly: number, slices: number): Uint32Array {
+  const t = new Uint32Array(256 * slices);
   for (let n = 0; n < 256; n++) {
     let c = n;
     for (let k = 0; k < 8; k++) c = c & 1 ? poly ^ (c >>> 1) : c >>> 1;
-    t0[n] = c >>> 0;
+    t[n] = c >>> 0;
   }
-  t.push(t0);
-  for (let s = 1; s < slices; s++) {
-    const prev = t[s - 1]!;
-    const ts = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) ts[n] = (t0[prev[n]! & 0xff]! ^ (prev[n]! >>> 8)) >>> 0;
-    t.push(ts);
-  }
+  for (let s = 256; s < t.length; s += 256)
+    for (let n = 0; n < 256; n++)
+      t[s + n] = (t[t[s - 256 + n]! & 0xff]! ^ (t[s - 256 + n]! >>> 8)) >>> 0;
   return t;
 }
 
-const IEEE = reflectedTables(0xedb88320, 1)[0]!;
-const C = reflectedTables(0x82f63b78, 8);
-const C0 = C[0]!;
-const C1 = C[1]!;
-const C2 = C[2]!;
-const C3 = C[3]!;
-const C4 = C[4]!;
-const C5 = C[5]!;
-const C6 = C[6]!;
-const C7 = C[7]!;
+let IEEE: Uint32Array | null = null;
+/** CRC-32C's 8 slices */
+let C: Uint32Array | null = null;
+let BE: Uint32Array | null = null;
+let A16: Uint16Array | null = null;
 
 /** CRC-32 register step (IEEE 802.3, reflected), no inversions. */
 export function crc32_update(crc: number, b: Uint8Array, start = 0, end = b.length): number {
+  const t = (IEEE ??= reflectedTables(0xedb88320, 1));
   let c = crc >>> 0;
-  for (let i = start; i < end; i++) c = IEEE[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
+  for (let i = start; i < end; i++) c = t[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
   return c >>> 0;
 }
 
@@ -51,15 +47,15 @@ export function crc32(b: Uint8Array, start = 0, end = b.length): number {
   return (crc32_update(0xffffffff, b, start, end) ^ 0xffffffff) >>> 0;
 }
 
-const BE = (() => {
+function msbFirstTable(poly: number): Uint32Array {
   const t = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
     let c = n << 24;
-    for (let k = 0; k < 8; k++) c = c & 0x80000000 ? (c << 1) ^ 0x04c11db7 : c << 1;
+    for (let k = 0; k < 8; k++) c = c & 0x80000000 ? (c << 1) ^ poly : c << 1;
     t[n] = c >>> 0;
   }
   return t;
-})();
+}
 
 /**
  * CRC-32 register step, most significant bit first (polynomial 0x04c11db7
@@ -67,28 +63,30 @@ const BE = (() => {
  * transaction checksum chains over a transaction's blocks from ~0.
  */
 export function crc32_be_update(crc: number, b: Uint8Array, start = 0, end = b.length): number {
+  const t = (BE ??= msbFirstTable(0x04c11db7));
   let c = crc >>> 0;
-  for (let i = start; i < end; i++) c = (BE[((c >>> 24) ^ b[i]!) & 0xff]! ^ (c << 8)) >>> 0;
+  for (let i = start; i < end; i++) c = (t[((c >>> 24) ^ b[i]!) & 0xff]! ^ (c << 8)) >>> 0;
   return c;
 }
 
 /** CRC-32C register step (Castagnoli, reflected), no inversions. */
 export function crc32c_update(crc: number, b: Uint8Array, start = 0, end = b.length): number {
+  const t = (C ??= reflectedTables(0x82f63b78, 8));
   let c = crc >>> 0;
   let i = start;
   for (; i + 8 <= end; i += 8) {
     const lo = c ^ (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24));
     c =
-      C7[lo & 0xff]! ^
-      C6[(lo >>> 8) & 0xff]! ^
-      C5[(lo >>> 16) & 0xff]! ^
-      C4[lo >>> 24]! ^
-      C3[b[i + 4]!]! ^
-      C2[b[i + 5]!]! ^
-      C1[b[i + 6]!]! ^
-      C0[b[i + 7]!]!;
+      t[1792 + (lo & 0xff)]! ^
+      t[1536 + ((lo >>> 8) & 0xff)]! ^
+      t[1280 + ((lo >>> 16) & 0xff)]! ^
+      t[1024 + (lo >>> 24)]! ^
+      t[768 + b[i + 4]!]! ^
+      t[512 + b[i + 5]!]! ^
+      t[256 + b[i + 6]!]! ^
+      t[b[i + 7]!]!;
   }
-  for (; i < end; i++) c = C0[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
+  for (; i < end; i++) c = t[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
   return c >>> 0;
 }
 
@@ -97,7 +95,7 @@ export function crc32c(b: Uint8Array, start = 0, end = b.length): number {
   return (crc32c_update(0xffffffff, b, start, end) ^ 0xffffffff) >>> 0;
 }
 
-const A16 = (() => {
+function crc16Table(): Uint16Array {
   const t = new Uint16Array(256);
   for (let n = 0; n < 256; n++) {
     let c = n;
@@ -105,11 +103,12 @@ const A16 = (() => {
     t[n] = c;
   }
   return t;
-})();
+}
 
 /** CRC-16 register step (ANSI, polynomial 0x8005 reflected), no inversions. */
 export function crc16_update(crc: number, b: Uint8Array, start = 0, end = b.length): number {
+  const t = (A16 ??= crc16Table());
   let c = crc & 0xffff;
-  for (let i = start; i < end; i++) c = A16[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
+  for (let i = start; i < end; i++) c = t[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
   return c;
 }

@@ -16,9 +16,20 @@
  * module, and the cache only wins that back.)
  */
 import { isAscii } from "node:buffer";
-import * as fs from "node:fs";
-import * as path from "node:path";
+import {
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  type Stats,
+} from "node:fs";
+import { basename, dirname, join } from "node:path";
 import * as vm from "node:vm";
+import { WRAP_HEAD, WRAP_TAIL } from "./wrapper.js";
 
 type CjsWrapper = (
   exports: object,
@@ -50,13 +61,13 @@ export function codeCacheDir(fallback: string | null): string | null {
   if (env.NODE_DISABLE_COMPILE_CACHE === "1") return null;
   const dir = env.NODE_COMPILE_CACHE || fallback;
   if (!dir) return null;
-  let st: fs.Stats;
+  let st: Stats;
   try {
-    st = fs.lstatSync(dir);
+    st = lstatSync(dir);
   } catch {
     try {
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      st = fs.lstatSync(dir);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      st = lstatSync(dir);
     } catch {
       return null;
     }
@@ -66,29 +77,44 @@ export function codeCacheDir(fallback: string | null): string | null {
   return dir;
 }
 
+/**
+ * The source of `raw` as the CommonJS function V8 is to compile: a bundle
+ * built in the wrapper (wrapper.ts, ASCII by its build) is that function
+ * once its TAIL is cut off; any other file is put in one. An ASCII source
+ * reads as latin1, a cheap one-byte string.
+ */
+function wrapped(raw: Buffer): string {
+  let end = raw.length;
+  while (end > 0 && raw[end - 1] === 0x0a) end--;
+  const n = end - WRAP_TAIL.length;
+  if (
+    n > WRAP_HEAD.length &&
+    raw.toString("latin1", 0, WRAP_HEAD.length) === WRAP_HEAD &&
+    raw.toString("latin1", n, end) === WRAP_TAIL
+  )
+    return raw.toString("latin1", 0, n);
+  return `${WRAP_HEAD}${raw.toString(isAscii(raw) ? "latin1" : "utf8")}\n})`;
+}
+
 /** Run CommonJS file `file` (ASCII or UTF-8 source) and return its module.exports. */
 export function loadCached(file: string, o: LoadCachedOptions): unknown {
   let cachePath: string | null = null;
   let cachedData: Buffer | undefined;
-  const raw = fs.readFileSync(file);
+  const raw = readFileSync(file);
   if (o.dir !== null) {
     // the build (size, time) and the Node it was made by are in the name
-    const st = fs.statSync(file);
-    cachePath = path.join(
+    const st = statSync(file);
+    cachePath = join(
       o.dir,
       `${o.key}-${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}.v8`,
     );
     try {
-      cachedData = fs.readFileSync(cachePath);
+      cachedData = readFileSync(cachePath);
     } catch {
       cachedData = undefined;
     }
   }
-  // an ASCII source (our builds) reads as latin1, a cheap one-byte string
-  const source =
-    "(function (exports, require, module, __filename, __dirname) {" +
-    raw.toString(isAscii(raw) ? "latin1" : "utf8") +
-    "\n})";
+  const source = wrapped(raw);
   // an import() in the script loads as in a module of the main context (Node ≥ 20.12)
   const loader = (vm as unknown as { constants?: { USE_MAIN_CONTEXT_DEFAULT_LOADER?: symbol } })
     .constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;
@@ -111,7 +137,7 @@ export function loadCached(file: string, o: LoadCachedOptions): unknown {
     o.require,
     mod,
     file,
-    path.dirname(file),
+    dirname(file),
   );
   return mod.exports;
 }
@@ -124,21 +150,21 @@ export function loadCached(file: string, o: LoadCachedOptions): unknown {
 function writeCache(file: string, prefix: string, data: Buffer): void {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.writeFileSync(tmp, data, { mode: 0o600 });
-    fs.renameSync(tmp, file);
+    writeFileSync(tmp, data, { mode: 0o600 });
+    renameSync(tmp, file);
   } catch {
     try {
-      fs.unlinkSync(tmp);
+      unlinkSync(tmp);
     } catch {
       /* nothing written */
     }
     return;
   }
-  const dir = path.dirname(file);
-  const base = path.basename(file);
+  const dir = dirname(file);
+  const base = basename(file);
   try {
-    for (const f of fs.readdirSync(dir))
-      if (f !== base && f.startsWith(prefix) && f.endsWith(".v8")) fs.unlinkSync(path.join(dir, f));
+    for (const f of readdirSync(dir))
+      if (f !== base && f.startsWith(prefix) && f.endsWith(".v8")) unlinkSync(join(dir, f));
   } catch {
     /* stale files stay */
   }

@@ -10,8 +10,11 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (e: unknown) => {
+    // the bin's bundle has minified names: FSU_DEBUG=1 runs the unbundled modules
+    const hint =
+      process.env.FSU_DEBUG === "1" ? "" : "\n(FSU_DEBUG=1 gives a readable stack trace)";
     process.stderr.write(
-      `fsu: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+      `fsu: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}${hint}\n`,
     );
     process.exitCode = 70;
   },

@@ -16,27 +16,31 @@
  *
  * Whatever goes wrong with the cache, fsu runs uncached: a cache never
  * changes what a command does. `fsu mount` and `fsu umount` run the unbundled
- * CLI (cli/fsu.js), which shares its modules with @rump/p2k.
+ * CLI (cli/fsu.js), which shares its modules with @rump/p2k; so does every
+ * command under FSU_DEBUG=1, for stack traces with the sources' names (the
+ * bundle's are minified).
  */
-import * as nodeModule from "node:module";
-import * as os from "node:os";
-import * as path from "node:path";
+// named imports only: a namespace import of a builtin costs a copy of all
+// its properties in the CommonJS build
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { codeCacheDir, loadCached } from "./codecache.js";
 
-const MAIN = path.join(__dirname, "fsu-main.cjs");
-const requireMain = nodeModule.createRequire(MAIN);
+const MAIN = join(__dirname, "fsu-main.cjs");
+const requireMain = createRequire(MAIN);
 
 type WithCompileCache = { enableCompileCache?: (dir?: string) => unknown };
-const enable = (nodeModule as WithCompileCache).enableCompileCache;
+const enable = (requireMain("node:module") as WithCompileCache).enableCompileCache;
 const command = process.argv[2] ?? "";
-if (command === "mount" || command === "umount") {
+if (command === "mount" || command === "umount" || process.env.FSU_DEBUG === "1") {
   // These hand an opened image to @rump/p2k, which imports the packages as
   // ES modules: the CLI runs as an ES module on those same modules
   // (cli/fsu.js), not on the bundle's copies, whose classes p2k would not
   // know (instanceof RumpError, the kernel's own state). A mount is long-lived;
   // its start-up time does not matter.
-  import(pathToFileURL(path.join(__dirname, "fsu.js")).href).catch((e: unknown) => {
+  import(pathToFileURL(join(__dirname, "fsu.js")).href).catch((e: unknown) => {
     process.stderr.write(`fsu: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exitCode = 70;
   });
@@ -45,7 +49,7 @@ if (command === "mount" || command === "umount") {
   requireMain(MAIN);
 } else {
   loadCached(MAIN, {
-    dir: codeCacheDir(path.join(os.tmpdir(), "rump-fsu-cache")),
+    dir: codeCacheDir(join(tmpdir(), "rump-fsu-cache")),
     key: /^[a-z]{1,16}$/.test(command) ? command : "other",
     require: requireMain,
     writeIf: (code) => code === 0,
