@@ -1,8 +1,8 @@
 /**
  * Loading a CommonJS file with V8's code cache, for short processes: a
  * compile of the kernel is tens of milliseconds, loading the compiled code
- * from the cache a fraction of that. The fsu launcher uses it on Node < 22.1
- * (Node ≥ 22.1 has module.enableCompileCache).
+ * from the cache a fraction of that. The fsu launcher uses it on every Node
+ * (launch.ts says why not Node ≥ 22.1's module.enableCompileCache).
  *
  * The script is compiled with the cached data of an earlier run when there
  * is some; when there was none, or V8 refused it (another Node, other V8
