@@ -3,6 +3,7 @@
  * (createSyscalls(kernel)) on a MemoryHost, so the host does no I/O.
  */
 import "./diagnostic.js";
+import { totalmem } from "node:os";
 import { createKernel, type Kernel } from "@rump/librump";
 import { MemoryHost } from "@rump/rumpuser";
 import {
@@ -26,12 +27,17 @@ export const TMPFS_ARGS = {
   ta_root_mode: 0o777,
 };
 
-/** A fresh kernel on a MemoryHost with a tmpfs mounted on /mnt. */
+/**
+ * A fresh kernel on a MemoryHost with a tmpfs mounted on /mnt. The host
+ * reports this machine's memory (as a NodeHost would), from which the kernel
+ * sizes its defaults (kern.maxvnodes).
+ */
 export function bootTmpfs(params?: Record<string, string | number>): {
   kernel: Kernel;
   sys: RumpSyscalls;
 } {
-  const kernel = createKernel({ host: new MemoryHost({ log: false }), params });
+  const host = new MemoryHost({ log: false, totalMemory: totalmem() });
+  const kernel = createKernel({ host, params });
   const sys = createSyscalls(kernel);
   sys.rump_sys_mkdir("/mnt", 0o755);
   sys.rump_sys_mount("tmpfs", "/mnt", 0, TMPFS_ARGS);

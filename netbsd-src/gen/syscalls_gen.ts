@@ -364,15 +364,17 @@ const SYSENT_INIT = `export function sysent_init(handlers: Partial<SyscallHandle
       });
       continue;
     }
-    const [sy_narg, sy_flags, sy_modname, key] = row;
+    // indexed, not destructured: this runs once per kernel in the interpreter,
+    // where destructuring goes through the iterator protocol
+    const key = row[3];
     const handler: SyCall | undefined = key === null ? undefined : handlers[key];
     table.push({
       sy_num: n,
       sy_name,
-      sy_narg,
-      sy_flags,
+      sy_narg: row[0],
+      sy_flags: row[1],
       sy_rump: key !== null,
-      sy_modname,
+      sy_modname: row[2],
       sy_call: handler ?? enosys,
     });
   }

@@ -6,7 +6,7 @@
  */
 /// <reference types="node" />
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MemoryHost, NodeHost } from "@rump/rumpuser";
@@ -42,6 +42,7 @@ import {
 import { RUMP_ETFS_REG } from "../src/rump/etfs.js";
 import { RumpPanic } from "../src/kern/subr_prf.js";
 import { SYS_getpid } from "../src/gen/syscall.js";
+import { vfs_desiredvnodes } from "../src/kern/vfs_vnode.js";
 import { boot, bytes, errnoOf, listdir, readN } from "./helpers/kernel.js";
 
 const AB_VERBOSE = 0x00020000;
@@ -158,10 +159,11 @@ describe("boot parameters", () => {
     expect(k.params.memlimit).toBe(16 * 1024 * 1024);
   });
 
-  it("defaults: 1024 vnodes, no memory limit, not verbose", () => {
+  it("defaults: vnodes sized from memory, no memory limit, not verbose", () => {
+    // a MemoryHost reports 1 GiB: 10 % of it at 2048 bytes a vnode, as NetBSD sizes desiredvnodes
     const { k, sys, host } = boot();
-    expect(k.params.nvnodes).toBe(1024);
-    expect(sysctlInt(sys, [CTL_KERN, KERN_MAXVNODES])).toBe(1024);
+    expect(k.params.nvnodes).toBe(52428);
+    expect(sysctlInt(sys, [CTL_KERN, KERN_MAXVNODES])).toBe(52428);
     expect(k.params.memlimit).toBe(Infinity);
     expect(k.params.verbose).toBe(false);
     expect(k.rump_boot_gethowto() & AB_VERBOSE).toBe(0);
@@ -175,6 +177,16 @@ describe("boot parameters", () => {
     });
     expect(k.params.nvnodes).toBe(33);
     expect(k.params.memlimit).toBe(16 * 1024 * 1024);
+  });
+
+  it("the default kern.maxvnodes follows RUMP_MEMLIMIT, then the host's memory", () => {
+    expect(boot(undefined, { totalMemory: 4 * 1024 ** 3 }).k.params.nvnodes).toBe(209715);
+    expect(boot({ RUMP_MEMLIMIT: "64m" }).k.params.nvnodes).toBe(3276);
+    // never fewer than rump's own 1024, never more than the heap can sensibly hold
+    expect(boot({ RUMP_MEMLIMIT: "4m" }).k.params.nvnodes).toBe(1024);
+    expect(boot(undefined, { totalMemory: 2 ** 50 }).k.params.nvnodes).toBe(1 << 22);
+    expect(vfs_desiredvnodes(0)).toBe(1024);
+    expect(vfs_desiredvnodes(Infinity)).toBe(1024);
   });
 
   it("params given to createKernel win over the host's", () => {
@@ -193,7 +205,7 @@ describe("boot parameters", () => {
       });
       try {
         expect(k1.params.nvnodes).toBe(42);
-        expect(k2.params.nvnodes).toBe(1024);
+        expect(k2.params.nvnodes).toBe(vfs_desiredvnodes(totalmem()));
         expect(k3.params.nvnodes).toBe(43); // options before the environment
       } finally {
         k1.shutdown();

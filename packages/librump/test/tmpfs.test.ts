@@ -28,7 +28,7 @@ import {
 } from "../src/gen/constants.js";
 import { VOP_ACCESS, VOP_PATHCONF, VOP_READDIR, VOP_UNLOCK } from "../src/gen/vnode_if.js";
 import { Uio, UIO_READ } from "../src/sys/uio.js";
-import { vn_lock, vrele } from "../src/kern/vfs_vnode.js";
+import { vgone, vn_lock, vrele } from "../src/kern/vfs_vnode.js";
 import { VREAD, VWRITE } from "../src/miscfs/genfs/genfs_vnops.js";
 import { tmpfs_set_lookup_hook } from "../src/fs/tmpfs/tmpfs_vfsops.js";
 import { VFS_TO_TMPFS, VP_TO_TMPFS_NODE, type TmpfsArgs } from "../src/fs/tmpfs/tmpfs.js";
@@ -190,6 +190,27 @@ describe("tmpfs mount", () => {
     vrele(vp!);
     expect(remove(fs.root, "f")).toBe(0);
     expect(fs.ops.vfs_fhtovp(fs.mp, fid.v!, 0, out)).toBe(ESTALE);
+  });
+
+  it("a file handle finds a node deep in the tree after its vnode was reclaimed", () => {
+    const fs = mountTmpfs();
+    const d = mkdirv(mkdirv(fs.root, "a"), "b");
+    const [, vp] = create(d, "f");
+    const fid = { v: null as Uint8Array | null };
+    expect(fs.ops.vfs_vptofh(vp!, fid)).toBe(0);
+    const ino = getattr(vp!).va_fileid;
+    vgone(vp!); // revoked: the node keeps its name, its vnode is dead
+    vrele(vp!);
+    const out = { vp: null as Vnode | null };
+    expect(fs.ops.vfs_fhtovp(fs.mp, fid.v!, 0, out)).toBe(0);
+    expect(out.vp).not.toBe(vp);
+    expect(getattr(out.vp!).va_fileid).toBe(ino);
+    // and a lookup by name finds that same new vnode
+    const [e, again] = lookup(d, "f");
+    expect(e).toBe(0);
+    expect(again).toBe(out.vp);
+    vrele(again!);
+    vrele(out.vp!);
   });
 });
 

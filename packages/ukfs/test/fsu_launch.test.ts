@@ -13,7 +13,6 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import * as nodeModule from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,9 +23,6 @@ import { WRAP_HEAD, WRAP_TAIL } from "../src/cli/wrapper.js";
 const dir = mkdtempSync(join(tmpdir(), "fsu-launch-"));
 const img = join(dir, "disk.img");
 const MAIN = resolve(import.meta.dirname, "../dist/cli/fsu-main.cjs");
-// Node ≥ 22.1 keeps the cache itself (module.enableCompileCache), in its own layout
-const nodeCache =
-  typeof (nodeModule as { enableCompileCache?: unknown }).enableCompileCache === "function";
 
 beforeAll(async () => {
   await ok(["mkfs", "-s", "8m", img]);
@@ -62,28 +58,25 @@ describe("the fsu bin", () => {
     expect(text.endsWith(`\n})${WRAP_TAIL}`)).toBe(true);
   });
 
-  it.skipIf(nodeCache)(
-    "writes the code cache of a command once, then uses it; the output is the same",
-    async () => {
-      const c = freshCache("cache");
-      const env = { NODE_COMPILE_CACHE: c };
-      const first = await ok(["ls", "-l", img, "/"], { env });
-      const files = caches(c);
-      expect(files).toHaveLength(1);
-      expect(files[0]!.startsWith(`ls-${process.version}-`)).toBe(true);
-      const data = readFileSync(join(c, files[0]!));
-      expect(await ok(["ls", "-l", img, "/"], { env })).toBe(first);
-      // accepted: not rewritten
-      expect(readFileSync(join(c, files[0]!)).equals(data)).toBe(true);
-      // another command has a cache of its own
-      await ok(["stat", img, "/d"], { env });
-      const after = caches(c);
-      expect(after).toHaveLength(2);
-      expect(after.some((f) => f.startsWith("stat-"))).toBe(true);
-    },
-  );
+  it("writes the code cache of a command once, then uses it; the output is the same", async () => {
+    const c = freshCache("cache");
+    const env = { NODE_COMPILE_CACHE: c };
+    const first = await ok(["ls", "-l", img, "/"], { env });
+    const files = caches(c);
+    expect(files).toHaveLength(1);
+    expect(files[0]!.startsWith(`ls-${process.version}-`)).toBe(true);
+    const data = readFileSync(join(c, files[0]!));
+    expect(await ok(["ls", "-l", img, "/"], { env })).toBe(first);
+    // accepted: not rewritten
+    expect(readFileSync(join(c, files[0]!)).equals(data)).toBe(true);
+    // another command has a cache of its own
+    await ok(["stat", img, "/d"], { env });
+    const after = caches(c);
+    expect(after).toHaveLength(2);
+    expect(after.some((f) => f.startsWith("stat-"))).toBe(true);
+  });
 
-  it.skipIf(nodeCache)("rewrites a cache V8 refuses, and the command still works", async () => {
+  it("rewrites a cache V8 refuses, and the command still works", async () => {
     const c = freshCache("bad");
     const env = { NODE_COMPILE_CACHE: c };
     const want = await ok(["ls", img, "/"], { env });
@@ -93,13 +86,13 @@ describe("the fsu bin", () => {
     expect(readFileSync(join(c, f!)).length).toBeGreaterThan(1000);
   });
 
-  it.skipIf(nodeCache)("writes no cache when NODE_DISABLE_COMPILE_CACHE=1", async () => {
+  it("writes no cache when NODE_DISABLE_COMPILE_CACHE=1", async () => {
     const c = freshCache("off");
     await ok(["ls", img, "/"], { env: { NODE_COMPILE_CACHE: c, NODE_DISABLE_COMPILE_CACHE: "1" } });
     expect(caches(c)).toEqual([]);
   });
 
-  it.skipIf(nodeCache || process.getuid?.() === undefined)(
+  it.skipIf(process.getuid?.() === undefined)(
     "uses no cache folder that others can write to",
     async () => {
       const c = freshCache("shared", 0o777);
@@ -108,19 +101,16 @@ describe("the fsu bin", () => {
     },
   );
 
-  it.skipIf(nodeCache)(
-    "FSU_DEBUG=1 runs the unbundled CLI (no bundle, no code cache), with the same output",
-    async () => {
-      const c = freshCache("debug");
-      const want = await ok(["ls", "-l", img, "/"], {
-        env: { NODE_COMPILE_CACHE: freshCache("x") },
-      });
-      expect(
-        await ok(["ls", "-l", img, "/"], { env: { NODE_COMPILE_CACHE: c, FSU_DEBUG: "1" } }),
-      ).toBe(want);
-      expect(caches(c)).toEqual([]);
-    },
-  );
+  it("FSU_DEBUG=1 runs the unbundled CLI (no bundle, no code cache), with the same output", async () => {
+    const c = freshCache("debug");
+    const want = await ok(["ls", "-l", img, "/"], {
+      env: { NODE_COMPILE_CACHE: freshCache("x") },
+    });
+    expect(
+      await ok(["ls", "-l", img, "/"], { env: { NODE_COMPILE_CACHE: c, FSU_DEBUG: "1" } }),
+    ).toBe(want);
+    expect(caches(c)).toEqual([]);
+  });
 
   it("ends quietly, status 0, when the reader of its output goes away", async () => {
     const r = await new Promise<{ code: number | null; stderr: string }>((done, fail) => {

@@ -25,6 +25,9 @@ export class VfsState {
   nextPipeIno = 1;
   /** re-entrancy guard of the reclaim pass (vdrain) */
   reclaiming = false;
+  /** out-slot of the outermost VOP_INACTIVE of vrele, and how deep they nest */
+  readonly scratchRecycle = { v: false };
+  inactiveDepth = 0;
 
   constructor(readonly kernel: Kernel) {}
 }

@@ -23,6 +23,26 @@ import { panic } from "./subr_prf.js";
 import { dead_vnodeop_p } from "../miscfs/deadfs/dead_vnops.js";
 import type { VfsState } from "./vfs_state.js";
 
+/** NetBSD's floor for the memory-sized vnode table, and rump's fixed size (1 << 10). */
+export const NVNODE_MIN = 1024;
+/** VNODE_COST (sys/param.h): bytes a vnode and its file system's node are assumed to cost. */
+export const VNODE_COST = 2048;
+/** Ceiling of the default: the vnodes live in the JavaScript heap, which V8 bounds (≈ 4 GiB). */
+export const NVNODE_MAX = 1 << 22;
+
+/**
+ * The default kern.maxvnodes (desiredvnodes) for `mem` bytes of memory, as
+ * a NetBSD kernel sizes it at boot (init_main.c): about 10 % of memory at
+ * VNODE_COST bytes per vnode, at least NVNODE_MIN (rump's own default of
+ * 1 << 10 cycles any working set of more than a thousand files through
+ * reclaim and reload). `mem` unknown (0, NaN, Infinity): NVNODE_MIN.
+ */
+export function vfs_desiredvnodes(mem: number): number {
+  if (!(mem > 0) || !Number.isFinite(mem)) return NVNODE_MIN;
+  const n = Math.floor(mem / 10 / VNODE_COST);
+  return n < NVNODE_MIN ? NVNODE_MIN : n > NVNODE_MAX ? NVNODE_MAX : n;
+}
+
 function cacheOf(mp: Mount): Map<number, Vnode> {
   return mp.mnt_vcache;
 }
@@ -149,17 +169,23 @@ function vrelel(vp: Vnode): void {
     return;
   }
   // inactivate with the last reference still held, as NetBSD does
-  const recycle = { v: false };
+  const vfs = vfsOf(vp.v_mount!);
   vn_lock(vp, LK_EXCLUSIVE | LK_RETRY);
+  // one out-slot for the outermost release (a fresh one per call would be
+  // garbage per stat); an inactive that releases another vnode gets its own
+  const recycle = vfs.inactiveDepth === 0 ? vfs.scratchRecycle : { v: false };
+  recycle.v = false;
+  vfs.inactiveDepth++;
   VOP_INACTIVE(vp, recycle);
+  vfs.inactiveDepth--;
+  const reclaim = recycle.v;
   if (vp.v_usecount > 1) {
     // gained a reference during inactive
     vp.v_usecount--;
     return;
   }
   vp.v_usecount = 0;
-  const vfs = vfsOf(vp.v_mount!);
-  if (recycle.v) {
+  if (reclaim) {
     vcache_reclaim(vp);
     return;
   }
@@ -188,9 +214,9 @@ export function vcache_reclaim(vp: Vnode): void {
   const wasLocked = vp.v_lock;
   // an active vnode being revoked: make the fs forget it while it is unlocked
   if (wasLocked !== 0) vp.v_lock = 0;
-  const recycle = { v: false };
   if (vp.v_usecount > 0) {
     // revoke of a vnode in use: inactivate first (its last close)
+    const recycle = { v: false };
     vp.v_lock = -1;
     VOP_INACTIVE(vp, recycle);
     vp.v_lock = 0;

@@ -21,6 +21,7 @@ import { Kernel } from "./kernel.js";
 import { RumpPanic } from "../kern/subr_prf.js";
 import { vfs_attach } from "../kern/vfs_init.js";
 import { vfs_domount } from "../kern/vfs_mount.js";
+import { vfs_desiredvnodes } from "../kern/vfs_vnode.js";
 import { consoleFile } from "./cons.js";
 import { makeTmpfsVfsops, tmpfs_set_lookup_hook } from "../fs/tmpfs/tmpfs_vfsops.js";
 import { ffs_vfsops } from "../ufs/ffs/ffs_vfsops.js";
@@ -86,6 +87,9 @@ export function boot(k: Kernel, params?: Record<string, string | number>): numbe
     const v = parseNvnodes(nv);
     if (v === null) throw new RumpPanic(`RUMP_NVNODES: invalid value "${nv}"`);
     p.nvnodes = v;
+  } else {
+    // sized from memory as a NetBSD kernel does, not rump's fixed 1024
+    p.nvnodes = vfs_desiredvnodes(Number.isFinite(p.memlimit) ? p.memlimit : hostTotalMemory(host));
   }
   const bf = getparam(host, params, "RUMP_BLKFAIL");
   if (bf !== null) p.blkfail = parseBlkfail(bf) ?? 0;
@@ -159,6 +163,16 @@ export function boot(k: Kernel, params?: Record<string, string | number>): numbe
 function hostMemory(): number {
   const g = globalThis as { navigator?: { deviceMemory?: number } };
   return (g.navigator?.deviceMemory ?? 0) * 1024 * 1024 * 1024;
+}
+
+/**
+ * The host's memory in bytes (0 if unknown): what the host reports (NodeHost
+ * and MemoryHost say how much they have), else what the browser tells.
+ */
+function hostTotalMemory(host: Rumpuser): number {
+  const h = host as { hostTotalMemory?: () => number };
+  const m = typeof h.hostTotalMemory === "function" ? h.hostTotalMemory() : 0;
+  return m > 0 ? m : hostMemory();
 }
 
 /**

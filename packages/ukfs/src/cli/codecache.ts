@@ -1,8 +1,8 @@
 /**
  * Loading a CommonJS file with V8's code cache, for short processes: a
  * compile of the kernel is tens of milliseconds, loading the compiled code
- * from the cache a fraction of that. The fsu launcher uses it on Node < 22.1
- * (Node ≥ 22.1 has module.enableCompileCache).
+ * from the cache a fraction of that. The fsu launcher uses it on every Node
+ * (launch.ts says why not Node ≥ 22.1's module.enableCompileCache).
  *
  * The script is compiled with the cached data of an earlier run when there
  * is some; when there was none, or V8 refused it (another Node, other V8
@@ -17,12 +17,14 @@
  */
 import { isAscii } from "node:buffer";
 import {
+  closeSync,
+  fstatSync,
   lstatSync,
   mkdirSync,
+  openSync,
   readdirSync,
-  readFileSync,
+  readSync,
   renameSync,
-  statSync,
   unlinkSync,
   writeFileSync,
   type Stats,
@@ -96,25 +98,75 @@ function wrapped(raw: Buffer): string {
   return `${WRAP_HEAD}${raw.toString(isAscii(raw) ? "latin1" : "utf8")}\n})`;
 }
 
+/** A code cache is about the size of the source; anything far larger is not one. */
+const MAX_CACHE_BYTES = 64 << 20;
+
+/** Bytes [0, size) of file `fd` into `buf` (which has room for them), or null when the file is shorter. */
+function readInto(fd: number, size: number, buf: Buffer): Buffer | null {
+  let got = 0;
+  while (got < size) {
+    const n = readSync(fd, buf, got, size - got, got);
+    if (n === 0) return null;
+    got += n;
+  }
+  return buf.subarray(0, size);
+}
+
+/** An open file and its size, or null when it cannot be opened. */
+function openSized(path: string): { fd: number; size: number } | null {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return null;
+  }
+  try {
+    return { fd, size: fstatSync(fd).size };
+  } catch {
+    closeSync(fd);
+    return null;
+  }
+}
+
 /** Run CommonJS file `file` (ASCII or UTF-8 source) and return its module.exports. */
 export function loadCached(file: string, o: LoadCachedOptions): unknown {
+  const fd = openSync(file, "r");
+  let source: string;
   let cachePath: string | null = null;
   let cachedData: Buffer | undefined;
-  const raw = readFileSync(file);
-  if (o.dir !== null) {
-    // the build (size, time) and the Node it was made by are in the name
-    const st = statSync(file);
-    cachePath = join(
-      o.dir,
-      `${o.key}-${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}.v8`,
-    );
-    try {
-      cachedData = readFileSync(cachePath);
-    } catch {
-      cachedData = undefined;
+  let cache: { fd: number; size: number } | null = null;
+  try {
+    const st = fstatSync(fd);
+    if (o.dir !== null) {
+      // the build (size, time) and the Node it was made by are in the name
+      cachePath = join(
+        o.dir,
+        `${o.key}-${process.version}-${process.arch}-${st.size}-${Math.floor(st.mtimeMs)}.v8`,
+      );
+      cache = openSized(cachePath);
+      if (cache !== null && cache.size > MAX_CACHE_BYTES) {
+        closeSync(cache.fd); // not one of ours
+        cache = null;
+      }
     }
+    // One buffer for the source and then the cache (the source string is a
+    // copy): on a short-lived process, memory touched for the first time is
+    // much of the cost of a start.
+    const buf = Buffer.allocUnsafeSlow(Math.max(st.size, cache?.size ?? 0));
+    const raw = readInto(fd, st.size, buf);
+    if (raw === null) throw new Error(`${file}: shorter than its size`);
+    source = wrapped(raw);
+    if (cache !== null) {
+      try {
+        cachedData = readInto(cache.fd, cache.size, buf) ?? undefined;
+      } catch {
+        cachedData = undefined;
+      }
+    }
+  } finally {
+    closeSync(fd);
+    if (cache !== null) closeSync(cache.fd);
   }
-  const source = wrapped(raw);
   // an import() in the script loads as in a module of the main context (Node ≥ 20.12)
   const loader = (vm as unknown as { constants?: { USE_MAIN_CONTEXT_DEFAULT_LOADER?: symbol } })
     .constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER;

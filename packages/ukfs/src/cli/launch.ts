@@ -5,14 +5,14 @@
  * code cache, so that a command does not parse and compile the kernel anew
  * every time it starts.
  *
- * - Node ≥ 22.1 keeps the cache itself: module.enableCompileCache(), then an
- *   ordinary require (NODE_COMPILE_CACHE picks the folder,
- *   NODE_DISABLE_COMPILE_CACHE=1 turns it off).
- * - Older Node: loadCached (codecache.ts), one cache file per command (of what
- *   that command compiled; a failed command writes none) in
- *   $NODE_COMPILE_CACHE or <tmpdir>/rump-fsu-cache, a folder only this user
- *   may write to (else no cache is used); NODE_DISABLE_COMPILE_CACHE=1 turns
- *   it off here too.
+ * loadCached (codecache.ts) keeps one cache file per command (of what that
+ * command compiled; a failed command writes none) in $NODE_COMPILE_CACHE or
+ * <tmpdir>/rump-fsu-cache, a folder only this user may write to (else no
+ * cache is used); NODE_DISABLE_COMPILE_CACHE=1 turns it off. On every Node:
+ * Node ≥ 22.1's own module.enableCompileCache() was measured on Node 22.23
+ * and is slower for fsu (1.9–2.0× the time of `node -e 0` for `fsu ls -l`,
+ * against 1.5–1.6× with this cache), since its cache holds what was
+ * compiled when the module loaded, not the functions the command then ran.
  *
  * Whatever goes wrong with the cache, fsu runs uncached: a cache never
  * changes what a command does. `fsu mount` and `fsu umount` run the unbundled
@@ -31,8 +31,6 @@ import { codeCacheDir, loadCached } from "./codecache.js";
 const MAIN = join(__dirname, "fsu-main.cjs");
 const requireMain = createRequire(MAIN);
 
-type WithCompileCache = { enableCompileCache?: (dir?: string) => unknown };
-const enable = (requireMain("node:module") as WithCompileCache).enableCompileCache;
 const command = process.argv[2] ?? "";
 if (command === "mount" || command === "umount" || process.env.FSU_DEBUG === "1") {
   // These hand an opened image to @rump/p2k, which imports the packages as
@@ -44,9 +42,6 @@ if (command === "mount" || command === "umount" || process.env.FSU_DEBUG === "1"
     process.stderr.write(`fsu: internal error: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exitCode = 70;
   });
-} else if (typeof enable === "function") {
-  if (process.env.NODE_DISABLE_COMPILE_CACHE !== "1") enable();
-  requireMain(MAIN);
 } else {
   loadCached(MAIN, {
     dir: codeCacheDir(join(tmpdir(), "rump-fsu-cache")),

@@ -134,6 +134,8 @@ export class TmpfsNode {
   tn_pages: TmpfsPageTable | null = null;
   /** VLNK: the target, a byte string */
   tn_link: string | null = null;
+  /** the node's vnode while it has one (set by tmpfs_vnode_init, cleared by VOP_RECLAIM) */
+  tn_vnode: Vnode | null = null;
 
   constructor(
     /** inode number = vnode cache key */
@@ -158,8 +160,14 @@ export type TmpfsLookupHook = (dvp: Vnode, cnp: ComponentName, vpp: VnodeOut) =>
 
 /** Per-mount state (struct tmpfs_mount), in mp.mnt_data. */
 export class TmpfsMount {
-  /** every node of the file system by inode number (vfs_loadvnode's key) */
-  readonly tm_nodes = new Map<number, TmpfsNode>();
+  /**
+   * the node whose vnode tmpfs_vnode_get is loading: VFS_LOADVNODE's key
+   * names it. There is no table of all nodes (a hash entry per file would
+   * cost memory and time on every create and remove); a key without a node
+   * in hand is found by walking the tree, as NetBSD's tmpfs_fhtovp walks
+   * its node list.
+   */
+  tm_loading: TmpfsNode | null = null;
   tm_root: TmpfsNode | null = null;
   tm_nodes_max: number;
   tm_nodes_cnt = 0;

@@ -25,9 +25,13 @@ import {
   VLNK,
   VREG,
   VSOCK,
+  VS_ACTIVE,
   VV_ROOT,
   type Vnode,
+  type VnodeOut,
 } from "../../sys/vnode.js";
+import type { Mount } from "../../sys/mount.js";
+import { vcache_get, vref } from "../../kern/vfs_vnode.js";
 import {
   genfs_can_access,
   genfs_can_chmod,
@@ -112,7 +116,6 @@ export function tmpfs_alloc_node(
     node.tn_dir = new TmpfsDir(null);
     node.tn_links = 1; // "."
   }
-  tm.tm_nodes.set(node.tn_id, node);
   tm.tm_nodes_cnt++;
   return node;
 }
@@ -126,7 +129,29 @@ export function tmpfs_free_node(tm: TmpfsMount, node: TmpfsNode): void {
   }
   node.tn_dir = null;
   node.tn_link = null;
-  if (tm.tm_nodes.delete(node.tn_id)) tm.tm_nodes_cnt--;
+  // a node is freed once: its last vnode's reclaim, when it had no name left
+  tm.tm_nodes_cnt--;
+}
+
+/**
+ * The linked node with inode number `id`, or null: a walk of the tree from
+ * the root (file handles and loads by number alone; a node with no name is
+ * not found, which is what they want).
+ */
+export function tmpfs_node_find(tm: TmpfsMount, id: number): TmpfsNode | null {
+  const root = tm.tm_root;
+  if (root === null) return null;
+  if (root.tn_id === id) return root;
+  const stack: TmpfsNode[] = [root];
+  while (stack.length > 0) {
+    const dir = stack.pop()!.tn_dir!;
+    for (const de of dir.entries.values()) {
+      const n = de.td_node;
+      if (n.tn_id === id) return n;
+      if (n.tn_type === VDIR) stack.push(n);
+    }
+  }
+  return null;
 }
 
 /**
@@ -147,6 +172,28 @@ export function tmpfs_vnode_init(tm: TmpfsMount, vp: Vnode, node: TmpfsNode): vo
     vp.v_op = tm.tm_vnodeop_p;
   }
   if (node === tm.tm_root) vp.v_vflag |= VV_ROOT;
+  node.tn_vnode = vp;
+}
+
+/**
+ * vcache_get for a node in hand: its vnode referenced and unlocked. A node
+ * remembers its vnode (NetBSD's tn_vnode), which saves the vnode cache's
+ * hash lookup on every lookup that ends at a known node; one that has none,
+ * or whose vnode is loading or going away, goes through vcache_get.
+ */
+export function tmpfs_vnode_get(mp: Mount, node: TmpfsNode, vpp: VnodeOut): number {
+  const vp = node.tn_vnode;
+  if (vp !== null && vp.v_state === VS_ACTIVE) {
+    vref(vp);
+    vpp.vp = vp;
+    return 0;
+  }
+  const tm = VFS_TO_TMPFS(mp);
+  const outer = tm.tm_loading;
+  tm.tm_loading = node;
+  const error = vcache_get(mp, node.tn_id, vpp);
+  tm.tm_loading = outer;
+  return error;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -19,7 +19,7 @@ import {
   MNT_UPDATE,
 } from "../../gen/constants.js";
 import { vfs_opv_vectors } from "../../kern/vfs_init.js";
-import { vcache_get, vflush, vn_lock, vrele } from "../../kern/vfs_vnode.js";
+import { vflush, vn_lock, vrele } from "../../kern/vfs_vnode.js";
 import type { Kernel } from "../../kern/kernel.js";
 import type { Kauth_cred } from "../../sys/kauth.js";
 import type { Mount, Vfsops } from "../../sys/mount.js";
@@ -54,6 +54,8 @@ import {
   tmpfs_alloc_node,
   tmpfs_mem_decr,
   tmpfs_pages_avail,
+  tmpfs_node_find,
+  tmpfs_vnode_get,
   tmpfs_vnode_init,
 } from "./tmpfs_subr.js";
 import {
@@ -164,7 +166,6 @@ export function tmpfs_unmount(mp: Mount, mntflags: number): number {
   if (tm === null) return 0;
   tmpfs_mem_decr(tm, tm.tm_pages.used);
   tm.tm_pages.clear();
-  tm.tm_nodes.clear();
   tm.tm_nodes_cnt = 0;
   tm.tm_root = null;
   mp.mnt_data = null;
@@ -185,7 +186,7 @@ function lockIfAsked(vpp: VnodeOut, lktype: number): number {
 /** VFS_ROOT */
 export function tmpfs_root(mp: Mount, lktype: number, vpp: VnodeOut): number {
   const tm = VFS_TO_TMPFS(mp);
-  const error = vcache_get(mp, tm.tm_root!.tn_id, vpp);
+  const error = tmpfs_vnode_get(mp, tm.tm_root!, vpp);
   if (error !== 0) return error;
   return lockIfAsked(vpp, lktype);
 }
@@ -226,8 +227,9 @@ function tmpfs_vget(_mp: Mount, _ino: number, _lktype: number, vpp: VnodeOut): n
 /** VFS_LOADVNODE: attach the node with inode number `key` to a fresh vnode. */
 export function tmpfs_loadvnode(mp: Mount, vp: Vnode, key: number): number {
   const tm = VFS_TO_TMPFS(mp);
-  const node = tm.tm_nodes.get(key);
-  if (node === undefined) return ENOENT;
+  const loading = tm.tm_loading;
+  const node = loading !== null && loading.tn_id === key ? loading : tmpfs_node_find(tm, key);
+  if (node === null) return ENOENT;
   tmpfs_vnode_init(tm, vp, node);
   return 0;
 }
@@ -279,10 +281,10 @@ export function tmpfs_fhtovp(mp: Mount, fid: Uint8Array, lktype: number, vpp: Vn
   const gen = dv.getUint32(4, true);
   const id = dv.getUint32(8, true) + dv.getUint32(12, true) * 4294967296;
   const tm = VFS_TO_TMPFS(mp);
-  const node = tm.tm_nodes.get(id);
-  if (node === undefined || node.tn_links === 0) return ESTALE;
+  const node = tmpfs_node_find(tm, id);
+  if (node === null || node.tn_links === 0) return ESTALE;
   if (node.tn_gen !== gen) return EINVAL;
-  const error = vcache_get(mp, id, vpp);
+  const error = tmpfs_vnode_get(mp, node, vpp);
   if (error !== 0) return error;
   return lockIfAsked(vpp, lktype);
 }

@@ -89,7 +89,7 @@ import {
 import { lf_advlock } from "../../kern/vfs_lockf.js";
 import { FWRITE } from "../../kern/sys_file.js";
 import { IO_APPEND } from "../../kern/vfs_vnops.js";
-import { vcache_get, vcache_new, vgone, vput, vref, vrele } from "../../kern/vfs_vnode.js";
+import { vcache_new, vgone, vput, vref, vrele } from "../../kern/vfs_vnode.js";
 import {
   genfs_abortop,
   genfs_enoioctl,
@@ -182,6 +182,7 @@ import {
   tmpfs_reg_resize,
   tmpfs_settimes,
   tmpfs_update,
+  tmpfs_vnode_get,
 } from "./tmpfs_subr.js";
 
 export { tmpfs_access, tmpfs_rename };
@@ -233,7 +234,7 @@ export function tmpfs_lookup(dvp: Vnode, vpp: VnodeOut, cnp: ComponentName): num
     if (lastcn && op === RENAME) return EINVAL;
     const parent = dnode.tn_dir!.parent;
     if (parent === null) return ENOENT;
-    return vcache_get(mp, parent.tn_id, vpp);
+    return tmpfs_vnode_get(mp, parent, vpp);
   }
   if (name === ".") {
     if (lastcn && op === RENAME) return EINVAL;
@@ -259,7 +260,7 @@ export function tmpfs_lookup(dvp: Vnode, vpp: VnodeOut, cnp: ComponentName): num
     error = tmpfs_check_sticky(cred, dnode, tnode);
     if (error !== 0) return error;
   }
-  error = vcache_get(mp, tnode.tn_id, vpp);
+  error = tmpfs_vnode_get(mp, tnode, vpp);
   if (error === 0 && !modifying) cache_enter(dvp, vpp.vp, name);
   return error;
 }
@@ -687,6 +688,7 @@ export function tmpfs_inactive(vp: Vnode, recycle: Out<boolean>): number {
 export function tmpfs_reclaim(vp: Vnode): number {
   const node = vp.v_data as TmpfsNode | null;
   vp.v_data = null;
+  if (node !== null && node.tn_vnode === vp) node.tn_vnode = null;
   if (node !== null && node.tn_links === 0) {
     const tm = vp.v_mount!.mnt_data as TmpfsMount | null;
     if (tm !== null) tmpfs_free_node(tm, node);
