@@ -184,7 +184,7 @@ describe("boot parameters", () => {
     expect(boot({ RUMP_MEMLIMIT: "64m" }).k.params.nvnodes).toBe(3276);
     // never fewer than rump's own 1024, never more than the heap can sensibly hold
     expect(boot({ RUMP_MEMLIMIT: "4m" }).k.params.nvnodes).toBe(1024);
-    expect(boot(undefined, { totalMemory: 2 ** 50 }).k.params.nvnodes).toBe(1 << 22);
+    expect(boot(undefined, { totalMemory: 2 ** 50 }).k.params.nvnodes).toBe(1 << 20);
     expect(vfs_desiredvnodes(0)).toBe(1024);
     expect(vfs_desiredvnodes(Infinity)).toBe(1024);
   });

@@ -27,8 +27,12 @@ import type { VfsState } from "./vfs_state.js";
 export const NVNODE_MIN = 1024;
 /** VNODE_COST (sys/param.h): bytes a vnode and its file system's node are assumed to cost. */
 export const VNODE_COST = 2048;
-/** Ceiling of the default: the vnodes live in the JavaScript heap, which V8 bounds (≈ 4 GiB). */
-export const NVNODE_MAX = 1 << 22;
+/**
+ * Ceiling of the default: the vnodes and their file systems' nodes live in
+ * the JavaScript heap, which V8 bounds (≈ 4 GiB by default) whatever the
+ * host's memory; a million of them at VNODE_COST is half of that.
+ */
+export const NVNODE_MAX = 1 << 20;
 
 /**
  * The default kern.maxvnodes (desiredvnodes) for `mem` bytes of memory, as
