@@ -196,6 +196,13 @@ export interface Rumpuser {
    */
   getparam(name: string, buf: Out<string>, buflen: number): number;
 
+  /**
+   * Bytes of memory the host has (0 when unknown): what RUMP_MEMLIMIT
+   * percentages are of, and what the kernel sizes kern.maxvnodes from when
+   * no limit is set. Optional: a host without it is a host that does not know.
+   */
+  hostTotalMemory?(): number;
+
   /** RELWALL: wall time; ABSMONO: monotonic time from an arbitrary origin. EINVAL for another clock. */
   clock_gettime(clk: number, sec: Out<number>, nsec: Out<number>): number;
   /**

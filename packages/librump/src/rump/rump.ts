@@ -170,8 +170,7 @@ function hostMemory(): number {
  * and MemoryHost say how much they have), else what the browser tells.
  */
 function hostTotalMemory(host: Rumpuser): number {
-  const h = host as { hostTotalMemory?: () => number };
-  const m = typeof h.hostTotalMemory === "function" ? h.hostTotalMemory() : 0;
+  const m = host.hostTotalMemory?.() ?? 0;
   return m > 0 ? m : hostMemory();
 }
 
