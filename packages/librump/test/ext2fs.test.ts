@@ -57,7 +57,7 @@ import {
   EXT2_INDEX,
   type Ext2Fs,
 } from "../src/ufs/ext2fs/ext2fs.js";
-import { errnoOf, listdir, release } from "./helpers/kernel.js";
+import { errnoOf, listdir, readUpTo, release } from "./helpers/kernel.js";
 import {
   buildE2Tree,
   buildHugeTree,
@@ -163,23 +163,6 @@ function inodeOff(fs: Ext2Fs, bytes: Uint8Array, ino: number): number {
   return gd.ext2bgd_i_tables * fs.e2fs_bsize + idx * fs.e2fs_isize;
 }
 
-function readAll(sys: RumpSyscalls, path: string, size: number): Uint8Array {
-  const fd = sys.rump_sys_open(path, O_RDONLY);
-  try {
-    const out = new Uint8Array(size + 1);
-    let got = 0;
-    for (;;) {
-      const n = sys.rump_sys_read(fd, out.subarray(got), Math.min(1 << 20, out.length - got));
-      if (n === 0) break;
-      got += n;
-      if (got === out.length) break;
-    }
-    return out.subarray(0, got);
-  } finally {
-    sys.rump_sys_close(fd);
-  }
-}
-
 function checkTree(sys: RumpSyscalls, entries: E2Expected[]): void {
   for (const e of entries) {
     const p = `/mnt/${e.path}`;
@@ -193,7 +176,7 @@ function checkTree(sys: RumpSyscalls, entries: E2Expected[]): void {
     if (e.type === "file") {
       expect(st.st_size, p).toBe(e.size);
       expect(st.st_nlink, p).toBe(e.nlink ?? 1);
-      const data = readAll(sys, p, e.size);
+      const data = readUpTo(sys, p, e.size);
       expect(data.length, p).toBe(e.size);
       expect(Buffer.compare(Buffer.from(data), Buffer.from(e.data!)), p).toBe(0);
     } else if (e.type === "link") {
@@ -498,7 +481,7 @@ function walk(sys: RumpSyscalls, path: string, depth: number, errs: number[]): v
     try {
       const st = sys.rump_sys_lstat(p);
       if ((st.st_mode & S_IFMT) === S_IFDIR) walk(sys, p, depth + 1, errs);
-      else if ((st.st_mode & S_IFMT) === S_IFREG) readAll(sys, p, Math.min(st.st_size, 1 << 20));
+      else if ((st.st_mode & S_IFMT) === S_IFREG) readUpTo(sys, p, Math.min(st.st_size, 1 << 20));
       else if ((st.st_mode & S_IFMT) === S_IFLNK)
         sys.rump_sys_readlink(p, new Uint8Array(1024), 1024);
     } catch (e) {

@@ -55,7 +55,7 @@ import {
   EXT2_INLINE_DATA,
   type Ext2Fs,
 } from "../src/ufs/ext2fs/ext2fs.js";
-import { errnoOf, listdir, release } from "./helpers/kernel.js";
+import { errnoOf, listdir, readUpTo, release } from "./helpers/kernel.js";
 import {
   buildHugeTree,
   DEBUGFS,
@@ -151,23 +151,6 @@ function mountImage(image: string, flags = MNT_RDONLY): T {
   return { k, sys, console: lines };
 }
 
-function readAll(sys: RumpSyscalls, path: string, size: number): Uint8Array {
-  const fd = sys.rump_sys_open(path, O_RDONLY);
-  try {
-    const out = new Uint8Array(size + 1);
-    let got = 0;
-    for (;;) {
-      const n = sys.rump_sys_read(fd, out.subarray(got), Math.min(1 << 20, out.length - got));
-      if (n === 0) break;
-      got += n;
-      if (got === out.length) break;
-    }
-    return out.subarray(0, got);
-  } finally {
-    sys.rump_sys_close(fd);
-  }
-}
-
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return (
     a.length === b.length &&
@@ -191,7 +174,7 @@ function checkTree(sys: RumpSyscalls, entries: E2Expected[]): void {
     if (e.type === "file") {
       expect(st.st_size, p).toBe(e.size);
       expect(st.st_nlink, p).toBe(e.nlink ?? 1);
-      expect(sameBytes(readAll(sys, p, e.size), e.data!), p).toBe(true);
+      expect(sameBytes(readUpTo(sys, p, e.size), e.data!), p).toBe(true);
     } else if (e.type === "link") {
       const buf = new Uint8Array(1024);
       const n = sys.rump_sys_readlink(p, buf, buf.length);
@@ -394,7 +377,7 @@ d("ext4 checksums: a mismatch is EIO, with a console line naming the structure",
     // a leaf of the fragmented file's tree (1 KiB blocks): its eh_generation
     const leaf = extentLeaf(img("default-1k"), "/fragmented");
     t = mountImage(damaged("default-1k", leaf * 1024 + 8));
-    expect(attempt(t, () => readAll(t.sys, "/mnt/fragmented", 1 << 20))).toBe(EIO);
+    expect(attempt(t, () => readUpTo(t.sys, "/mnt/fragmented", 1 << 20))).toBe(EIO);
     expect(t.console.join("")).toMatch(new RegExp(`extent block ${leaf}: fails its checksum`));
     // a name in the 400-entry directory
     const dblk = firstBlock(base, "/many");

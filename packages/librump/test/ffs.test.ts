@@ -59,7 +59,7 @@ import {
   SBLOCKSIZE,
   type Fs,
 } from "../src/ufs/layout.js";
-import { errnoOf, listdir, release } from "./helpers/kernel.js";
+import { errnoOf, listdir, readUpTo, release } from "./helpers/kernel.js";
 import {
   buildTree,
   BIG_SIZE,
@@ -136,23 +136,6 @@ function readSb(image: string): { fs: Fs; loc: number; bytes: Uint8Array } {
   throw new Error("no superblock");
 }
 
-function readAll(sys: RumpSyscalls, path: string, size: number): Uint8Array {
-  const fd = sys.rump_sys_open(path, O_RDONLY);
-  try {
-    const out = new Uint8Array(size + 1);
-    let got = 0;
-    for (;;) {
-      const n = sys.rump_sys_read(fd, out.subarray(got), Math.min(1 << 20, out.length - got));
-      if (n === 0) break;
-      got += n;
-      if (got === out.length) break;
-    }
-    return out.subarray(0, got);
-  } finally {
-    sys.rump_sys_close(fd);
-  }
-}
-
 describe.skipIf(missing !== null)("ffs layout modules", () => {
   it.each(SPECS.map((s) => [s.name, s] as const))("%s: superblock, cgs, root inode", (name, s) => {
     const { fs, bytes } = readSb(img(name));
@@ -216,7 +199,7 @@ function checkTree(sys: RumpSyscalls, tree: ExpectedFile[]): void {
       expect(st.st_size, p).toBe(e.size);
       expect(st.st_nlink, p).toBe(e.linkGroup !== undefined ? 3 : 1);
       if (e.size > 0) expect(st.st_blocks, p).toBeGreaterThan(0);
-      const data = readAll(sys, p, e.size);
+      const data = readUpTo(sys, p, e.size);
       expect(data.length, p).toBe(e.size);
       expect(Buffer.compare(Buffer.from(data), Buffer.from(e.data!)), p).toBe(0);
     } else if (e.type === "link") {
@@ -400,7 +383,7 @@ function walk(sys: RumpSyscalls, path: string, depth: number): void {
     try {
       const st = sys.rump_sys_lstat(p);
       if ((st.st_mode & S_IFMT) === S_IFDIR) walk(sys, p, depth + 1);
-      else if ((st.st_mode & S_IFMT) === S_IFREG) readAll(sys, p, Math.min(st.st_size, 1 << 20));
+      else if ((st.st_mode & S_IFMT) === S_IFREG) readUpTo(sys, p, Math.min(st.st_size, 1 << 20));
       else if ((st.st_mode & S_IFMT) === S_IFLNK)
         sys.rump_sys_readlink(p, new Uint8Array(1024), 1024);
     } catch (e) {

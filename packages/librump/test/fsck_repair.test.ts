@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { O_CREAT, O_RDONLY, O_RDWR, type RumpSyscalls } from "@rump/syscalls";
+import { O_CREAT, O_RDWR, type RumpSyscalls } from "@rump/syscalls";
 import { memBlockDev } from "../src/dev/blockdev.js";
 import { RUMP_ETFS_BLK } from "../src/rump/etfs.js";
 import { cg_parse, cg_serialize } from "../src/ufs/ffs/ffs_cg.js";
@@ -21,7 +21,7 @@ import { fsck_ffs_repair, type FsckRepairResult } from "../src/ufs/ffs/ffs_fsck_
 import { newfs_ffs } from "../src/ufs/ffs/ffs_newfs.js";
 import { ffs_sb_parse, FS_ISCLEAN } from "../src/ufs/ffs/fs.js";
 import { IFREG } from "../src/ufs/ufs/dinode.js";
-import { boot, listdir } from "./helpers/kernel.js";
+import { boot, listdir, readFile } from "./helpers/kernel.js";
 import { FfsImage, haveMakefs, makefs, makeTree } from "./helpers/ffs_image.js";
 import { NEWFS_DEV_VARIANTS, newfsDevImage } from "./helpers/devnode_images.js";
 
@@ -64,20 +64,6 @@ function withMount(img: Uint8Array, fn: (sys: RumpSyscalls) => void): Uint8Array
   fn(b.sys);
   b.sys.rump_sys_unmount("/mnt", 0);
   return b.host.files.readFile("/img")!;
-}
-
-function readAll(sys: RumpSyscalls, path: string): Uint8Array {
-  const st = sys.rump_sys_stat(path);
-  const buf = new Uint8Array(st.st_size);
-  const fd = sys.rump_sys_open(path, O_RDONLY);
-  let got = 0;
-  while (got < buf.length) {
-    const n = sys.rump_sys_read(fd, buf.subarray(got), buf.length - got);
-    if (n === 0) break;
-    got += n;
-  }
-  sys.rump_sys_close(fd);
-  return buf.subarray(0, got);
 }
 
 /**
@@ -141,7 +127,7 @@ describe.skipIf(!HAVE)(`what an unclean shutdown leaves: -p and -y fix it${skipN
     cgb[cg.cg_freeoff + (frag >> 3)] = cgb[cg.cg_freeoff + (frag >> 3)]! | (1 << (frag & 7));
     fi.img[fi.sblockloc + 209] = 0;
     const r = repaired(fi, "preen", (sys) => {
-      expect(readAll(sys, "/mnt/f4096").length).toBe(4096);
+      expect(readFile(sys, "/mnt/f4096").length).toBe(4096);
     });
     expect(some(r, /cg 0: fragment \d+ in use but marked free in the block map \(salvaged\)/)).toBe(
       true,
@@ -166,7 +152,7 @@ describe.skipIf(!HAVE)(`what an unclean shutdown leaves: -p and -y fix it${skipN
     const name = "#" + String(e.ino).padStart(String(fi.fs.fs_ncg * fi.fs.fs_ipg).length, "0");
     const r = repaired(fi, "preen", (sys) => {
       expect(listdir(sys, "/mnt/lost+found").sort()).toEqual([".", "..", name].sort());
-      const got = readAll(sys, `/mnt/lost+found/${name}`);
+      const got = readFile(sys, `/mnt/lost+found/${name}`);
       expect(got.length).toBe(want);
       expect(got[1000]).toBe((1000 * 131 + 7) & 0xff);
       expect(sys.rump_sys_stat("/mnt/lost+found").st_mode & 0o7777).toBe(0o1777);
@@ -242,7 +228,7 @@ describe.skipIf(!HAVE)(`damage only -y repairs (preen stops before writing)${ski
     const r = repaired(fi, "yes", (sys) => {
       expect(listdir(sys, "/mnt")).not.toContain("f511");
       // the file lost its name: reconnected
-      expect(readAll(sys, `/mnt/lost+found/${listdir(sys, "/mnt/lost+found")[2]}`).length).toBe(
+      expect(readFile(sys, `/mnt/lost+found/${listdir(sys, "/mnt/lost+found")[2]}`).length).toBe(
         511,
       );
     });
@@ -261,7 +247,7 @@ describe.skipIf(!HAVE)(`damage only -y repairs (preen stops before writing)${ski
       const names = listdir(sys, "/mnt");
       expect(names).not.toContain("f4096");
       expect(names).not.toContain("f4095");
-      expect(readAll(sys, "/mnt/f512").length).toBe(512);
+      expect(readFile(sys, "/mnt/f512").length).toBe(512);
     });
     expect(
       some(r, new RegExp(`inode ${a}: holds fragments claimed by another inode \\(cleared\\)`)),
@@ -283,7 +269,7 @@ describe.skipIf(!HAVE)(`damage only -y repairs (preen stops before writing)${ski
     f2.img[e.off + 6] = 4; // DT_DIR
     repaired(f2, "yes", (sys) => {
       expect(listdir(sys, "/mnt/sub/deeper").sort()).toEqual([".", ".."]);
-      expect(readAll(sys, `/mnt/lost+found/${listdir(sys, "/mnt/lost+found")[2]}`)).toEqual(
+      expect(readFile(sys, `/mnt/lost+found/${listdir(sys, "/mnt/lost+found")[2]}`)).toEqual(
         new TextEncoder().encode("hi\n"),
       );
     });
@@ -309,7 +295,7 @@ describe.skipIf(!HAVE)(`damage only -y repairs (preen stops before writing)${ski
     const dv = new DataView(fi.img.buffer);
     dv.setUint32(ents.find((x) => x.name === ".")!.off, 0, fi.fs.le);
     const r = repaired(fi, "yes", (sys) => {
-      expect(readAll(sys, "/mnt/sub/deeper/file")).toEqual(new TextEncoder().encode("hi\n"));
+      expect(readFile(sys, "/mnt/sub/deeper/file")).toEqual(new TextEncoder().encode("hi\n"));
     });
     expect(r.fixed).toContain(`directory ${deeper}: missing '.' (fixed)`);
   });
@@ -331,7 +317,7 @@ describe.skipIf(!HAVE)(`damage only -y repairs (preen stops before writing)${ski
     fi.img.fill(0xa5, fi.cgOff(0), fi.cgOff(0) + 64);
     preenStops(fi);
     const r = repaired(fi, "yes", (sys) => {
-      expect(readAll(sys, "/mnt/big").length).toBe(300_000);
+      expect(readFile(sys, "/mnt/big").length).toBe(300_000);
     });
     expect(some(r, /cylinder group 0: .* \(header rebuilt/)).toBe(true);
   });
@@ -360,7 +346,7 @@ describe("our newfs images with device nodes", () => {
     fi.writeInode(2, root);
     const t0 = Date.now();
     const r = repaired(fi, "yes", (sys) => {
-      expect(readAll(sys, "/mnt/file")).toEqual(new TextEncoder().encode("a regular file\n"));
+      expect(readFile(sys, "/mnt/file")).toEqual(new TextEncoder().encode("a regular file\n"));
     });
     expect(Date.now() - t0).toBeLessThan(10_000);
     expect(some(r, /directory 2: hole at block 1 \(directory cut to \d+ bytes\)/)).toBe(true);

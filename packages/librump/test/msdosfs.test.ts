@@ -21,7 +21,7 @@ import {
 import { createKernel } from "../src/rump/rump.js";
 import type { Kernel } from "../src/rump/kernel.js";
 import { RUMP_ETFS_BLK } from "../src/rump/etfs.js";
-import { release } from "./helpers/kernel.js";
+import { readFile, release } from "./helpers/kernel.js";
 import {
   buildFatTree,
   digest,
@@ -85,20 +85,6 @@ function mountImage(image: string, flags = MNT_RDONLY, args: object = {}): T {
   return { k, sys, console: lines };
 }
 
-function readAll(sys: RumpSyscalls, path: string): Uint8Array {
-  const st = sys.rump_sys_stat(path);
-  const fd = sys.rump_sys_open(path, O_RDONLY);
-  const buf = new Uint8Array(st.st_size);
-  let off = 0;
-  while (off < buf.length) {
-    const n = sys.rump_sys_read(fd, buf.subarray(off), buf.length - off);
-    if (n === 0) break;
-    off += n;
-  }
-  sys.rump_sys_close(fd);
-  return buf.subarray(0, off);
-}
-
 /** The kernel's view of a tree, in hostTree's form (names decoded as UTF-8). */
 function kernelTree(sys: RumpSyscalls, root: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -120,7 +106,7 @@ function kernelTree(sys: RumpSyscalls, root: string): Record<string, string> {
       if ((st.st_mode & S_IFMT) === S_IFDIR) {
         out[r] = "dir";
         walk(q, r);
-      } else out[r] = `file ${st.st_size} ${digest(readAll(sys, q))}`;
+      } else out[r] = `file ${st.st_size} ${digest(readFile(sys, q))}`;
     }
   };
   walk(root, "");

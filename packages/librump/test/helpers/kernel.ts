@@ -107,6 +107,27 @@ export function writeFile(
   }
 }
 
+/**
+ * What reads of `path` give, up to `size` + 1 bytes in reads of at most
+ * 1 MiB: one byte more than a file is meant to hold shows that it read on
+ * past its end.
+ */
+export function readUpTo(sys: RumpSyscalls, path: string, size: number): Uint8Array {
+  const fd = sys.rump_sys_open(path, O_RDONLY);
+  try {
+    const out = new Uint8Array(size + 1);
+    let got = 0;
+    while (got < out.length) {
+      const n = sys.rump_sys_read(fd, out.subarray(got), Math.min(1 << 20, out.length - got));
+      if (n === 0) break;
+      got += n;
+    }
+    return out.subarray(0, got);
+  } finally {
+    sys.rump_sys_close(fd);
+  }
+}
+
 /** The whole contents of `path` (as far as reads go, up to its size). */
 export function readFile(sys: RumpSyscalls, path: string): Uint8Array {
   const st = sys.rump_sys_stat(path);
